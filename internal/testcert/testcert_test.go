@@ -14,9 +14,9 @@ func TestHandshake(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
 	done := make(chan struct{})
-	defer func() { <-done }()
+	defer func() { <-done }() // after Close below ends Accept
+	defer ln.Close()
 	go func() {
 		defer close(done)
 		conn, err := ln.Accept()
