@@ -1,0 +1,37 @@
+package trio
+
+import (
+	"net"
+	"net/http"
+)
+
+// withAltSvc adds the Alt-Svc header advertising HTTP/3 (RFC 7838) to every
+// response h sends over TCP, once a UDP socket is being served. The port is
+// the socket's real one, also when the OS chose it.
+func (s *Server) withAltSvc(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if v := s.altSvc.Load(); v != nil {
+			w.Header()["Alt-Svc"] = []string{*v}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// advertise records the UDP address HTTP/3 is served on.
+func (s *Server) advertise(a net.Addr) {
+	ua, ok := a.(*net.UDPAddr)
+	if !ok || ua.Port == 0 || s.altSvc.Load() != nil {
+		return
+	}
+	v := s.H3.AltSvc(ua.Port)
+	s.altSvc.CompareAndSwap(nil, &v)
+}
+
+// AltSvc returns the Alt-Svc value sent on HTTP/1.1 and HTTP/2 responses, or
+// "" while no UDP socket is served (or HTTP/3 is off).
+func (s *Server) AltSvc() string {
+	if v := s.altSvc.Load(); v != nil {
+		return *v
+	}
+	return ""
+}

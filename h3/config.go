@@ -1,0 +1,105 @@
+package h3
+
+import (
+	"crypto/tls"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/quic-go/quic-go"
+	"github.com/quic-go/quic-go/http3"
+)
+
+// Config holds the HTTP/3 settings of a server. The zero value is ready to use.
+type Config struct {
+	// Disable turns HTTP/3 off: no UDP socket, no Alt-Svc.
+	Disable bool
+
+	// MaxIncomingStreams limits the request streams a client may have open
+	// at once on one connection. If zero, 250 is used.
+	MaxIncomingStreams int64
+
+	// IdleTimeout closes a connection that carried no request for this long.
+	// If zero, 2 minutes; if negative, never (QUIC's own 30s keep-alive
+	// timeout still closes dead peers).
+	IdleTimeout time.Duration
+
+	// HandshakeTimeout bounds the QUIC handshake. If zero, 10 seconds.
+	HandshakeTimeout time.Duration
+
+	// Allow0RTT accepts 0-RTT requests, which an attacker can replay. Off
+	// unless set.
+	Allow0RTT bool
+
+	// MaxHeaderBytes limits the size of a request's HEADERS frame. If zero,
+	// 1 MiB is used.
+	MaxHeaderBytes int
+
+	// AltSvcMaxAge is the ma= parameter of the Alt-Svc header: how long a
+	// client may remember that HTTP/3 is here. If zero, 24 hours.
+	AltSvcMaxAge time.Duration
+}
+
+func (c *Config) maxIncomingStreams() int64 {
+	if c == nil || c.MaxIncomingStreams == 0 {
+		return 250
+	}
+	return c.MaxIncomingStreams
+}
+
+func (c *Config) idleTimeout() time.Duration {
+	switch {
+	case c == nil || c.IdleTimeout == 0:
+		return 2 * time.Minute
+	case c.IdleTimeout < 0:
+		return 0
+	}
+	return c.IdleTimeout
+}
+
+func (c *Config) handshakeTimeout() time.Duration {
+	if c == nil || c.HandshakeTimeout == 0 {
+		return 10 * time.Second
+	}
+	return c.HandshakeTimeout
+}
+
+func (c *Config) maxHeaderBytes() int {
+	if c == nil || c.MaxHeaderBytes == 0 {
+		return 1 << 20
+	}
+	return c.MaxHeaderBytes
+}
+
+func (c *Config) altSvcMaxAge() time.Duration {
+	if c == nil || c.AltSvcMaxAge <= 0 {
+		return 24 * time.Hour
+	}
+	return c.AltSvcMaxAge
+}
+
+// QUICConfig returns the QUIC transport settings. quic-go treats a nil
+// config as "0-RTT on", so trio always passes one.
+func (c *Config) QUICConfig() *quic.Config {
+	return &quic.Config{
+		HandshakeIdleTimeout: c.handshakeTimeout(),
+		MaxIncomingStreams:   c.maxIncomingStreams(),
+		Allow0RTT:            c != nil && c.Allow0RTT,
+		// Streams are request streams; the control and QPACK streams are
+		// all a server needs from the client, plus a few for extensions.
+		MaxIncomingUniStreams: 16,
+	}
+}
+
+// NewServer returns an HTTP/3 server for h. tlsConf must come from
+// tlsconf.QUIC (TLS 1.3, ALPN h3).
+func (c *Config) NewServer(tlsConf *tls.Config, h http.Handler, logger *slog.Logger) *http3.Server {
+	return &http3.Server{
+		TLSConfig:      tlsConf,
+		QUICConfig:     c.QUICConfig(),
+		Handler:        h,
+		MaxHeaderBytes: c.maxHeaderBytes(),
+		IdleTimeout:    c.idleTimeout(),
+		Logger:         logger,
+	}
+}

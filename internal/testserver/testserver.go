@@ -1,0 +1,154 @@
+// Package testserver runs a handler on a real trio.Server on loopback, once
+// per protocol, with a real client for each: the harness of the
+// one-test-every-protocol style (see STYLE.md §7).
+package testserver
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/quic-go/quic-go/http3"
+
+	"github.com/triohttp/trio"
+	"github.com/triohttp/trio/internal/testcert"
+)
+
+// A Mode is a protocol and transport a test runs over.
+type Mode string
+
+// The modes every handler test runs in.
+const (
+	H1  Mode = "h1"  // HTTP/1.1 over TLS, keep-alive
+	H2  Mode = "h2"  // HTTP/2 over TLS
+	H2C Mode = "h2c" // HTTP/2 in cleartext, prior knowledge
+	H3  Mode = "h3"  // HTTP/3 over QUIC
+)
+
+// Modes lists every mode, in the order Run runs them.
+var Modes = []Mode{H1, H2, H2C, H3}
+
+// Proto is the r.Proto a handler sees in mode m.
+func (m Mode) Proto() string {
+	switch m {
+	case H1:
+		return "HTTP/1.1"
+	case H3:
+		return "HTTP/3.0"
+	}
+	return "HTTP/2.0"
+}
+
+// Run runs f as a subtest for every mode.
+func Run(t *testing.T, f func(t *testing.T, m Mode)) {
+	t.Helper()
+	for _, m := range Modes {
+		t.Run(string(m), func(t *testing.T) { f(t, m) })
+	}
+}
+
+// A TS is a running server with a client for its mode.
+type TS struct {
+	Mode   Mode
+	URL    string // base URL: https://127.0.0.1:PORT, or http:// for h2c
+	Client *http.Client
+	Server *trio.Server
+	Cert   *testcert.Cert
+	Addrs  *trio.Listeners
+}
+
+// New starts a trio.Server for h on 127.0.0.1 (TLS, QUIC and cleartext on
+// ports the OS picks), applies opts to it before it starts, and returns it
+// with a client forced to mode m. Both are closed by t.Cleanup, which fails
+// the test if Shutdown does not finish in time.
+func New(t testing.TB, m Mode, h http.Handler, opts ...func(*trio.Server)) *TS {
+	t.Helper()
+	cert := testcert.New(t)
+	srv := &trio.Server{
+		Addr:     "127.0.0.1:0",
+		HTTPAddr: "127.0.0.1:0",
+		Handler:  h,
+		TLS:      cert.Source,
+		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	for _, o := range opts {
+		o(srv)
+	}
+	ls, err := srv.Listen()
+	if err != nil {
+		t.Fatalf("testserver: Listen: %v", err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.ServeListeners(ls) }()
+
+	ts := &TS{Mode: m, Server: srv, Cert: cert, Addrs: ls}
+	ts.URL, ts.Client = client(m, cert, ls)
+	t.Cleanup(func() {
+		ts.Client.CloseIdleConnections()
+		if c, ok := ts.Client.Transport.(io.Closer); ok {
+			c.Close()
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Errorf("testserver: Shutdown: %v", err)
+		}
+		if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+			t.Errorf("testserver: ServeListeners = %v; want http.ErrServerClosed", err)
+		}
+	})
+	return ts
+}
+
+// client returns the base URL and a client that speaks only mode m.
+func client(m Mode, cert *testcert.Cert, ls *trio.Listeners) (string, *http.Client) {
+	tlsURL := "https://" + ls.TLS[0].Addr().String()
+	switch m {
+	case H1, H2:
+		tr := &http.Transport{TLSClientConfig: cert.ClientTLS(), ForceAttemptHTTP2: m == H2}
+		tr.Protocols = new(http.Protocols)
+		tr.Protocols.SetHTTP1(m == H1)
+		tr.Protocols.SetHTTP2(m == H2)
+		return tlsURL, &http.Client{Transport: tr}
+	case H2C:
+		tr := &http.Transport{}
+		tr.Protocols = new(http.Protocols)
+		tr.Protocols.SetUnencryptedHTTP2(true)
+		return "http://" + ls.Cleartext[0].Addr().String(), &http.Client{Transport: tr}
+	case H3:
+		tr := &http3.Transport{TLSClientConfig: cert.ClientTLS()}
+		return "https://" + ls.QUIC[0].LocalAddr().String(), &http.Client{Transport: tr}
+	}
+	panic("testserver: unknown mode " + string(m))
+}
+
+// Get fetches path and returns the body, failing the test on any error or
+// a status other than 200.
+func (ts *TS) Get(t testing.TB, path string) string {
+	t.Helper()
+	resp, err := ts.Client.Get(ts.URL + path)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: reading body: %v", path, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: status %d; want 200 (body %q)", path, resp.StatusCode, body)
+	}
+	return string(body)
+}
+
+// ClientTLS is a TLS client configuration trusting the server's CA.
+func (ts *TS) ClientTLS(nextProtos ...string) *tls.Config { return ts.Cert.ClientTLS(nextProtos...) }
+
+// TLSAddr is the TCP address of the TLS listener.
+func (ts *TS) TLSAddr() net.Addr { return ts.Addrs.TLS[0].Addr() }

@@ -1,0 +1,109 @@
+package trio
+
+import (
+	"errors"
+	"net"
+	"net/http"
+)
+
+// Serve serves HTTPS on tcp (HTTP/1.1 and HTTP/2 over TLS) and HTTP/3 on udp,
+// until Shutdown or Close. udp may be nil, and is ignored when HTTP/3 is off.
+// Serve may be called several times, for several address pairs. It returns
+// http.ErrServerClosed after Shutdown or Close, or the first other error of
+// either listener (the other goes on serving until Shutdown).
+func (s *Server) Serve(tcp net.Listener, udp net.PacketConn) error {
+	if err := s.init(); err != nil {
+		closeAll(tcp, udp)
+		return err
+	}
+	errc := make(chan error, 2)
+	n := 0
+	if udp != nil && s.quicSrv != nil {
+		if !s.trackUDP(udp) {
+			return http.ErrServerClosed
+		}
+		s.advertise(udp.LocalAddr())
+		n++
+		go func() { errc <- s.quicSrv.Serve(udp) }()
+	}
+	if tcp != nil {
+		if ta, ok := tcp.Addr().(*net.TCPAddr); ok {
+			s.tlsPort.CompareAndSwap(0, int32(ta.Port))
+		}
+		n++
+		go func() { errc <- s.tlsSrv.ServeTLS(tcp, "", "") }()
+	}
+	if n == 0 {
+		return errors.New("trio: Serve needs a TCP listener or a UDP socket")
+	}
+	for range n {
+		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	}
+	return http.ErrServerClosed
+}
+
+// ServeCleartext serves HTTP/1.1 and h2c (prior knowledge and Upgrade) on
+// l, or redirects to https when RedirectHTTP is set, until Shutdown or Close.
+func (s *Server) ServeCleartext(l net.Listener) error {
+	if err := s.init(); err != nil {
+		l.Close()
+		return err
+	}
+	return s.textSrv.Serve(l)
+}
+
+// ServeListeners serves every listener in ls and returns when all have
+// stopped, with http.ErrServerClosed after Shutdown or Close, or with the
+// first other error.
+func (s *Server) ServeListeners(ls *Listeners) error {
+	errc := make(chan error, len(ls.TLS)+len(ls.Cleartext))
+	for i, tcp := range ls.TLS {
+		var udp net.PacketConn
+		if i < len(ls.QUIC) {
+			udp = ls.QUIC[i]
+		}
+		go func() { errc <- s.Serve(tcp, udp) }()
+	}
+	for _, l := range ls.Cleartext {
+		go func() { errc <- s.ServeCleartext(l) }()
+	}
+	var first error
+	for range cap(errc) {
+		if err := <-errc; first == nil && !errors.Is(err, http.ErrServerClosed) {
+			first = err
+			s.Close() // one listener died: stop the rest rather than limp on
+		}
+	}
+	if first != nil {
+		return first
+	}
+	return http.ErrServerClosed
+}
+
+// ListenAndServe listens on Addr (TCP and UDP) and HTTPAddr (cleartext) and
+// serves until Shutdown or Close, when it returns http.ErrServerClosed.
+func (s *Server) ListenAndServe() error {
+	if err := s.init(); err != nil {
+		return err
+	}
+	ls, err := s.Listen()
+	if err != nil {
+		return err
+	}
+	for _, a := range ls.URLs() {
+		s.logger().Info("trio: listening", "url", a)
+	}
+	return s.ServeListeners(ls)
+}
+
+// closeAll closes what Serve was given but cannot serve.
+func closeAll(tcp net.Listener, udp net.PacketConn) {
+	if tcp != nil {
+		tcp.Close()
+	}
+	if udp != nil {
+		udp.Close()
+	}
+}

@@ -1,0 +1,174 @@
+package trio
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+
+	"github.com/quic-go/quic-go/http3"
+
+	"github.com/triohttp/trio/h1"
+	"github.com/triohttp/trio/h2"
+	"github.com/triohttp/trio/h3"
+	"github.com/triohttp/trio/tlsconf"
+)
+
+// DefaultAddr is where a Server listens when Addr is empty.
+const DefaultAddr = ":8443"
+
+// A Server serves one http.Handler over HTTP/1.1, HTTP/2 and HTTP/3.
+// The zero value serves http.NotFoundHandler on :8443 with a local certificate.
+// A Server must not be copied after first use.
+type Server struct {
+	// Addr is the TCP and UDP address to listen on. "" means ":8443". The
+	// host "localhost" means both 127.0.0.1 and ::1.
+	Addr string
+
+	// HTTPAddr is the cleartext listener (HTTP/1.1 and h2c) that
+	// ListenAndServe opens. "" means none.
+	HTTPAddr string
+
+	// RedirectHTTP makes cleartext listeners answer every request with a 308
+	// redirect to https instead of serving the handler.
+	RedirectHTTP bool
+
+	// Handler is called for every request. nil means http.NotFoundHandler().
+	Handler http.Handler
+
+	// TLS supplies certificates to the TCP and QUIC listeners. nil means the
+	// local development CA (tlsconf.LocalCA in its default directory).
+	TLS tlsconf.Source
+
+	H1 h1.Config
+	H2 h2.Config
+	H3 h3.Config // H3.Disable turns HTTP/3 off
+
+	// Logger receives errors and notices. nil means slog.Default().
+	Logger *slog.Logger
+
+	initOnce sync.Once
+	initErr  error
+	tlsSrv   *http.Server  // HTTP/1.1 and HTTP/2 over TLS
+	textSrv  *http.Server  // cleartext HTTP/1.1 and h2c
+	quicSrv  *http3.Server // HTTP/3; nil when disabled
+	upgrades upgrades      // connections switched by Upgrade: h2c
+
+	altSvc  atomic.Pointer[string] // Alt-Svc value once a UDP socket is served
+	tlsPort atomic.Int32           // port of the TLS listener, for redirects
+
+	mu     sync.Mutex
+	closed bool
+	udp    []net.PacketConn // closed after HTTP/3 shutdown
+}
+
+func (s *Server) logger() *slog.Logger {
+	if s.Logger == nil {
+		return slog.Default()
+	}
+	return s.Logger
+}
+
+func (s *Server) addr() string {
+	if s.Addr == "" {
+		return DefaultAddr
+	}
+	return s.Addr
+}
+
+func (s *Server) handler() http.Handler {
+	if s.Handler == nil {
+		return http.NotFoundHandler()
+	}
+	return s.Handler
+}
+
+// source returns the certificate source, loading it so that a broken one
+// fails at start-up rather than at the first handshake.
+func (s *Server) source() (tlsconf.Source, error) {
+	src := s.TLS
+	if src == nil {
+		src = &tlsconf.LocalCA{Logger: s.Logger}
+	}
+	if l, ok := src.(interface{ Load() error }); ok {
+		if err := l.Load(); err != nil {
+			return nil, err
+		}
+	}
+	c := src.TLSConfig()
+	if c == nil || (len(c.Certificates) == 0 && c.GetCertificate == nil && c.GetConfigForClient == nil) {
+		return nil, errors.New("trio: TLS source has no certificate (no Certificates, GetCertificate or GetConfigForClient)")
+	}
+	return src, nil
+}
+
+// init builds the three protocol servers once.
+func (s *Server) init() error {
+	s.initOnce.Do(func() { s.initErr = s.build() })
+	return s.initErr
+}
+
+func (s *Server) build() error {
+	src, err := s.source()
+	if err != nil {
+		return fmt.Errorf("trio: %w", err)
+	}
+	h := s.handler()
+	errLog := slog.NewLogLogger(s.logger().Handler(), slog.LevelDebug)
+
+	s.tlsSrv = &http.Server{Handler: s.withAltSvc(h), ErrorLog: errLog}
+	s.H1.Apply(s.tlsSrv)
+	s.tlsSrv.Protocols = new(http.Protocols)
+	s.tlsSrv.Protocols.SetHTTP1(true)
+	protos := []string{"http/1.1"}
+	if !s.H2.Disable {
+		s.tlsSrv.Protocols.SetHTTP2(true)
+		s.tlsSrv.HTTP2 = s.H2.StdConfig()
+		protos = []string{"h2", "http/1.1"}
+	}
+	s.tlsSrv.TLSConfig = tlsconf.TCP(src, protos...)
+
+	s.textSrv = &http.Server{Handler: s.cleartextHandler(h), ErrorLog: errLog}
+	s.H1.Apply(s.textSrv)
+	s.textSrv.Protocols = new(http.Protocols)
+	s.textSrv.Protocols.SetHTTP1(true)
+	if !s.H2.Disable && !s.RedirectHTTP {
+		s.textSrv.Protocols.SetUnencryptedHTTP2(true)
+		s.textSrv.HTTP2 = s.H2.StdConfig()
+	}
+
+	if !s.H3.Disable {
+		s.quicSrv = s.H3.NewServer(tlsconf.QUIC(src), h, s.Logger)
+	}
+	return nil
+}
+
+// cleartextHandler is what the cleartext listener serves: a redirect to
+// https, or h with the h2c upgrade in front.
+func (s *Server) cleartextHandler(h http.Handler) http.Handler {
+	if s.RedirectHTTP {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h1.RedirectHTTPS(s.httpsPort()).ServeHTTP(w, r)
+		})
+	}
+	if s.H2.Disable {
+		return h
+	}
+	return h1.UpgradeH2C(h, s.upgrades.serveFunc(s, h))
+}
+
+// httpsPort is the port redirects point at: the TLS listener's, or Addr's.
+func (s *Server) httpsPort() int {
+	if p := s.tlsPort.Load(); p != 0 {
+		return int(p)
+	}
+	if _, p, err := net.SplitHostPort(s.addr()); err == nil {
+		if n, err := net.LookupPort("tcp", p); err == nil {
+			return n
+		}
+	}
+	return 443
+}
