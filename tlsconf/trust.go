@@ -38,6 +38,7 @@ func Trust(rootFile string) error { return DefaultTrustStore.Trust(rootFile) }
 // Untrust removes the root certificate in rootFile from [DefaultTrustStore].
 func Untrust(rootFile string) error { return DefaultTrustStore.Untrust(rootFile) }
 
+// dir returns Dir or its default.
 func (s *TrustStore) dir() string {
 	if s.Dir == "" {
 		return "/usr/local/share/ca-certificates"
@@ -45,6 +46,7 @@ func (s *TrustStore) dir() string {
 	return s.Dir
 }
 
+// update returns Update or its default.
 func (s *TrustStore) update() []string {
 	if len(s.Update) == 0 {
 		return []string{"update-ca-certificates"}
