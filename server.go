@@ -131,7 +131,11 @@ func (s *Server) build() error {
 	}
 	s.tlsSrv.TLSConfig = tlsconf.TCP(src, protos...)
 
-	s.textSrv = &http.Server{Handler: s.cleartextHandler(h), ErrorLog: errLog}
+	text := s.cleartextHandler(h)
+	if c, ok := src.(challenger); ok {
+		text = c.HTTPChallengeHandler(text) // ACME HTTP-01 answers before any redirect
+	}
+	s.textSrv = &http.Server{Handler: text, ErrorLog: errLog}
 	s.H1.Apply(s.textSrv)
 	s.textSrv.Protocols = new(http.Protocols)
 	s.textSrv.Protocols.SetHTTP1(true)
@@ -144,6 +148,12 @@ func (s *Server) build() error {
 		s.quicSrv = s.H3.NewServer(tlsconf.QUIC(src), h, s.Logger)
 	}
 	return nil
+}
+
+// A challenger is a certificate source that answers ACME HTTP-01 challenges
+// on the cleartext listener, passing every other request to next.
+type challenger interface {
+	HTTPChallengeHandler(next http.Handler) http.Handler
 }
 
 // cleartextHandler is what the cleartext listener serves: a redirect to
