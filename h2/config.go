@@ -16,7 +16,9 @@ type Config struct {
 	MaxConcurrentStreams uint32
 
 	// MaxReadFrameSize is the largest frame payload the server accepts
-	// (SETTINGS_MAX_FRAME_SIZE). If zero, 1 MiB is used.
+	// (SETTINGS_MAX_FRAME_SIZE). If zero, the engine's default is used:
+	// 16 KiB (the protocol default, which h2spec 4.2/3 expects) with
+	// EngineTrio, 1 MiB with EngineStd.
 	MaxReadFrameSize uint32
 
 	// MaxHeaderBytes limits the decoded size of a request's header list
@@ -28,8 +30,21 @@ type Config struct {
 	IdleTimeout time.Duration
 
 	// PingTimeout closes a connection whose health-check PING is not
-	// answered in time. If zero, 15 seconds is used.
+	// answered in time. With EngineTrio it also bounds how long a graceful
+	// shutdown waits for the PING that separates its two GOAWAY frames.
+	// If zero, 15 seconds is used.
 	PingTimeout time.Duration
+
+	// Engine selects the HTTP/2 implementation. If empty, EngineStd is used
+	// (EngineTrio becomes the default once it passes h2spec fully).
+	Engine Engine
+
+	// StallTimeout limits how long a response may stay blocked because
+	// the client's flow-control window is closed or it does not read from
+	// the connection (EngineTrio only): the stream is reset, or the
+	// connection closed when a write to it blocks that long.
+	// If zero, 30 seconds; if negative, never.
+	StallTimeout time.Duration
 }
 
 func (c *Config) maxConcurrentStreams() uint32 {
@@ -44,6 +59,25 @@ func (c *Config) maxReadFrameSize() uint32 {
 		return 1 << 20
 	}
 	return c.MaxReadFrameSize
+}
+
+// trioMaxReadFrameSize is maxReadFrameSize for EngineTrio, which keeps the
+// protocol default when MaxReadFrameSize is zero.
+func (c *Config) trioMaxReadFrameSize() uint32 {
+	if c == nil || c.MaxReadFrameSize == 0 {
+		return minMaxFrameSize
+	}
+	return min(max(c.MaxReadFrameSize, minMaxFrameSize), maxMaxFrameSize)
+}
+
+func (c *Config) stallTimeout() time.Duration {
+	switch {
+	case c == nil || c.StallTimeout == 0:
+		return 30 * time.Second
+	case c.StallTimeout < 0:
+		return 0
+	}
+	return c.StallTimeout
 }
 
 func (c *Config) maxHeaderBytes() int {

@@ -1,0 +1,115 @@
+package h2
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"golang.org/x/net/http2"
+)
+
+// processHeaders handles a HEADERS frame: a new request, or trailers.
+func (c *conn) processHeaders(f *http2.HeadersFrame) error {
+	id := f.StreamID
+	if id%2 == 0 {
+		return connErr(http2.ErrCodeProtocol, "even stream ID")
+	}
+	if err := c.readHeaderBlock(f); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st := c.streams[id]; st != nil {
+		if st.resetSent {
+			return nil
+		}
+		if st.remoteClosed {
+			return streamErr(id, http2.ErrCodeStreamClosed, "HEADERS on half-closed stream")
+		}
+		return c.processTrailersLocked(st, f)
+	}
+	if id <= c.maxID {
+		if c.wasResetLocked(id) {
+			return nil
+		}
+		return connErr(http2.ErrCodeStreamClosed, "HEADERS on closed stream")
+	}
+	if c.goAway == 2 || c.dead != nil {
+		return nil // RFC 9113 6.8: streams after the final GOAWAY are ignored
+	}
+	c.maxID = id
+	if f.HasPriority() && f.Priority.StreamDep == id {
+		return streamErr(id, http2.ErrCodeProtocol, "stream depends on itself")
+	}
+	if c.hb.invalid != nil {
+		return &StreamError{StreamID: id, Code: http2.ErrCodeProtocol, Cause: c.hb.invalid}
+	}
+	if uint32(len(c.streams)) >= c.maxStreams {
+		return streamErr(id, http2.ErrCodeRefusedStream, "too many streams")
+	}
+	st := c.newStreamLocked(id)
+	h := c.h
+	if c.hb.truncated {
+		h = http.HandlerFunc(headerTooLarge)
+	}
+	req, err := c.newRequest(st, c.hb.fields, f.StreamEnded())
+	if err != nil {
+		return &StreamError{StreamID: id, Code: http2.ErrCodeProtocol, Cause: err}
+	}
+	c.streams[id] = st
+	c.updateIdleLocked()
+	st.ctx, st.cancel = context.WithCancel(c.ctx)
+	st.req = req.WithContext(st.ctx)
+	if f.StreamEnded() {
+		st.remoteClosed = true
+	}
+	c.startLocked(st, h)
+	return nil
+}
+
+func headerTooLarge(w http.ResponseWriter, r *http.Request) {
+	http.Error(w, "431 Request Header Fields Too Large", http.StatusRequestHeaderFieldsTooLarge)
+}
+
+// newStreamLocked creates stream id with the connection's windows.
+func (c *conn) newStreamLocked(id uint32) *stream {
+	st := &stream{
+		c:        c,
+		id:       id,
+		sendWin:  c.peerWin,
+		recvWin:  initialStreamWindow,
+		recvSize: initialStreamWindow,
+		declLen:  -1,
+	}
+	st.cond.L = &c.mu
+	st.body.st = st
+	return st
+}
+
+// processTrailersLocked handles a second HEADERS on st: trailers, which
+// must end the stream and carry no pseudo-header fields.
+func (c *conn) processTrailersLocked(st *stream, f *http2.HeadersFrame) error {
+	if !f.StreamEnded() {
+		return streamErr(st.id, http2.ErrCodeProtocol, "trailers without END_STREAM")
+	}
+	if c.hb.invalid != nil {
+		return &StreamError{StreamID: st.id, Code: http2.ErrCodeProtocol, Cause: c.hb.invalid}
+	}
+	for _, hf := range c.hb.fields {
+		if strings.HasPrefix(hf.Name, ":") {
+			return &StreamError{StreamID: st.id, Code: http2.ErrCodeProtocol, Cause: errPseudoTrailers}
+		}
+	}
+	if st.declLen >= 0 && st.bodyLen != st.declLen {
+		return streamErr(st.id, http2.ErrCodeProtocol, "content-length mismatch")
+	}
+	for _, hf := range c.hb.fields {
+		if st.trailer == nil {
+			st.trailer = make(http.Header)
+		}
+		k := canonicalKey(hf.Name)
+		st.trailer[k] = append(st.trailer[k], hf.Value)
+	}
+	c.remoteEndLocked(st)
+	return nil
+}

@@ -1,0 +1,306 @@
+package h2
+
+import (
+	"errors"
+	"io"
+	"time"
+
+	"golang.org/x/net/http2"
+)
+
+const clientPreface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+
+// readLoop reads and processes frames until the connection fails.
+func (c *conn) readLoop(sawPreface bool) error {
+	if !sawPreface {
+		var buf [len(clientPreface)]byte
+		if _, err := io.ReadFull(c.br, buf[:]); err != nil {
+			return err
+		}
+		if string(buf[:]) != clientPreface {
+			return connErr(http2.ErrCodeProtocol, "invalid client preface")
+		}
+	}
+	for {
+		f, err := c.fr.ReadFrame()
+		if err == nil {
+			err = c.process(f)
+		}
+		if err != nil {
+			if err = c.handleError(err); err != nil {
+				return err
+			}
+		}
+		c.mu.Lock()
+		for len(c.out) > outHardLimit && c.dead == nil {
+			c.waitSendLocked()
+		}
+		dead := c.dead
+		c.mu.Unlock()
+		if dead != nil {
+			return dead
+		}
+	}
+}
+
+// handleError resets the stream of a stream error and returns other errors.
+func (c *conn) handleError(err error) error {
+	var se *StreamError
+	switch e := err.(type) {
+	case *StreamError:
+		se = e
+	case http2.StreamError:
+		se = &StreamError{StreamID: e.StreamID, Code: e.Code, Cause: e.Cause}
+	case http2.ConnectionError:
+		return connErr(http2.ErrCode(e), "frame error")
+	default:
+		if errors.Is(err, http2.ErrFrameTooLarge) {
+			return connErr(http2.ErrCodeFrameSize, "frame too large")
+		}
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// A reset the client provoked spends the same budget as one it sent
+	// (MadeYouReset, CVE-2025-8671).
+	if !c.resets.spend(time.Now()) {
+		return connErr(http2.ErrCodeEnhanceYourCalm, "too many resets")
+	}
+	if st := c.streams[se.StreamID]; st != nil {
+		c.resetLocked(st, se.Code, errStreamReset)
+		return nil
+	}
+	c.out = appendRSTStream(c.out, se.StreamID, se.Code)
+	c.markResetLocked(se.StreamID)
+	c.signalLocked()
+	return nil
+}
+
+// process handles one frame.
+func (c *conn) process(f http2.Frame) error {
+	if !c.sawSettings {
+		sf, ok := f.(*http2.SettingsFrame)
+		if !ok || sf.IsAck() {
+			return connErr(http2.ErrCodeProtocol, "expected SETTINGS")
+		}
+		c.sawSettings = true
+	}
+	switch f := f.(type) {
+	case *http2.DataFrame:
+		return c.processData(f)
+	case *http2.HeadersFrame:
+		return c.processHeaders(f)
+	case *http2.SettingsFrame:
+		return c.processSettings(f)
+	case *http2.PingFrame:
+		return c.processPing(f)
+	case *http2.WindowUpdateFrame:
+		return c.processWindowUpdate(f)
+	case *http2.RSTStreamFrame:
+		return c.processRST(f)
+	case *http2.PriorityFrame:
+		if f.StreamDep == f.StreamID {
+			return streamErr(f.StreamID, http2.ErrCodeProtocol, "stream depends on itself")
+		}
+		return c.flood()
+	case *http2.GoAwayFrame:
+		c.mu.Lock()
+		c.peerGone = true
+		c.updateIdleLocked()
+		c.mu.Unlock()
+		return nil
+	case *http2.PushPromiseFrame:
+		return connErr(http2.ErrCodeProtocol, "PUSH_PROMISE from client")
+	case *http2.ContinuationFrame:
+		return connErr(http2.ErrCodeProtocol, "unexpected CONTINUATION")
+	default: // PRIORITY_UPDATE, unknown extensions: ignored
+		return c.flood()
+	}
+}
+
+// flood spends one token of the budget for frames that cost the server
+// work but carry no request progress.
+func (c *conn) flood() error {
+	if !c.floods.spend(time.Now()) {
+		return connErr(http2.ErrCodeEnhanceYourCalm, "flood")
+	}
+	return nil
+}
+
+func (c *conn) processSettings(f *http2.SettingsFrame) error {
+	if f.IsAck() {
+		return nil
+	}
+	if err := c.flood(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	err := f.ForeachSetting(func(s http2.Setting) error {
+		if err := s.Valid(); err != nil {
+			return connErr(http2.ErrCode(err.(http2.ConnectionError)), "invalid setting "+s.ID.String())
+		}
+		return c.applySettingLocked(s)
+	})
+	if err != nil {
+		return err
+	}
+	c.out = appendSettingsAck(c.out)
+	c.signalLocked()
+	return nil
+}
+
+func (c *conn) applySettingLocked(s http2.Setting) error {
+	switch s.ID {
+	case http2.SettingHeaderTableSize:
+		c.enc.SetMaxDynamicTableSizeLimit(min(s.Val, 4096))
+	case http2.SettingInitialWindowSize:
+		delta := int64(s.Val) - c.peerWin
+		c.peerWin = int64(s.Val)
+		for _, st := range c.streams {
+			st.sendWin += delta
+			if st.sendWin > maxWindow {
+				return connErr(http2.ErrCodeFlowControl, "window overflow")
+			}
+		}
+		if c.sWaiters > 0 {
+			c.scond.Broadcast()
+		}
+	case http2.SettingMaxFrameSize:
+		c.peerFrame = int(s.Val)
+	}
+	return nil
+}
+
+func (c *conn) processPing(f *http2.PingFrame) error {
+	if f.IsAck() {
+		if f.Data == gracefulPing {
+			c.finalGoAway()
+		}
+		return nil
+	}
+	if err := c.flood(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.out = appendPing(c.out, true, f.Data)
+	c.signalLocked()
+	c.mu.Unlock()
+	return nil
+}
+
+func (c *conn) processWindowUpdate(f *http2.WindowUpdateFrame) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	inc := int64(f.Increment)
+	if f.StreamID == 0 {
+		c.sendWin += inc
+		if c.sendWin > maxWindow {
+			return connErr(http2.ErrCodeFlowControl, "connection window overflow")
+		}
+	} else {
+		if f.StreamID > c.maxID {
+			return connErr(http2.ErrCodeProtocol, "WINDOW_UPDATE on idle stream")
+		}
+		st := c.streams[f.StreamID]
+		if st == nil || st.localClosed {
+			return c.flood()
+		}
+		st.sendWin += inc
+		if st.sendWin > maxWindow {
+			return streamErr(f.StreamID, http2.ErrCodeFlowControl, "stream window overflow")
+		}
+	}
+	if inc < 1024 {
+		if err := c.flood(); err != nil {
+			return err
+		}
+	}
+	if c.sWaiters > 0 {
+		c.scond.Broadcast()
+	}
+	return nil
+}
+
+func (c *conn) processRST(f *http2.RSTStreamFrame) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if f.StreamID > c.maxID {
+		return connErr(http2.ErrCodeProtocol, "RST_STREAM on idle stream")
+	}
+	st := c.streams[f.StreamID]
+	if st == nil {
+		return nil
+	}
+	// Rapid reset (CVE-2023-44487): cancelling streams costs budget.
+	if !c.resets.spend(time.Now()) {
+		return connErr(http2.ErrCodeEnhanceYourCalm, "too many resets")
+	}
+	st.failLocked(&StreamError{StreamID: st.id, Code: f.ErrCode, Cause: errStreamReset})
+	c.closeStreamLocked(st)
+	if c.sWaiters > 0 {
+		c.scond.Broadcast()
+	}
+	return nil
+}
+
+func (c *conn) processData(f *http2.DataFrame) error {
+	id, n := f.StreamID, int64(f.Length)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if id > c.maxID {
+		return connErr(http2.ErrCodeProtocol, "DATA on idle stream")
+	}
+	if n > c.recvWin {
+		return connErr(http2.ErrCodeFlowControl, "connection window exceeded")
+	}
+	c.recvWin -= n
+	st := c.streams[id]
+	if st == nil || st.remoteClosed {
+		c.consumedLocked(nil, n)
+		if st == nil && c.wasResetLocked(id) || st != nil && st.resetSent {
+			return nil
+		}
+		return streamErr(id, http2.ErrCodeStreamClosed, "DATA on closed stream")
+	}
+	if n > st.recvWin {
+		c.consumedLocked(nil, n)
+		return streamErr(id, http2.ErrCodeFlowControl, "stream window exceeded")
+	}
+	st.recvWin -= n
+	data := f.Data()
+	if len(data) == 0 && !f.StreamEnded() {
+		if err := c.flood(); err != nil {
+			return err
+		}
+	}
+	st.bodyLen += int64(len(data))
+	if st.declLen >= 0 && (st.bodyLen > st.declLen || f.StreamEnded() && st.bodyLen != st.declLen) {
+		c.consumedLocked(nil, n)
+		return streamErr(id, http2.ErrCodeProtocol, "content-length mismatch")
+	}
+	if pad := n - int64(len(data)); pad > 0 {
+		c.consumedLocked(st, pad)
+	}
+	if st.bodyClosed {
+		c.consumedLocked(nil, int64(len(data)))
+	} else if len(data) > 0 {
+		if st.inOff == len(st.in) {
+			st.in, st.inOff = st.in[:0], 0
+		}
+		st.in = append(st.in, data...)
+		st.cond.Signal()
+	}
+	if f.StreamEnded() {
+		c.remoteEndLocked(st)
+	}
+	return nil
+}
+
+// remoteEndLocked records the client's END_STREAM on st.
+func (c *conn) remoteEndLocked(st *stream) {
+	st.remoteClosed = true
+	st.cond.Broadcast()
+	c.closeStreamLocked(st)
+}
+

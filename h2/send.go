@@ -1,0 +1,135 @@
+package h2
+
+import (
+	"errors"
+	"net/http"
+	"os"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
+)
+
+// errStalled is reported by writes of a stream whose flow-control window
+// stayed closed for Config.StallTimeout.
+var errStalled = errors.New("h2: stream stalled on flow control")
+
+func hfield(name, value string) hpack.HeaderField {
+	return hpack.HeaderField{Name: name, Value: value}
+}
+
+// writeDataLocked queues p as DATA frames on st within the flow-control
+// windows, waiting for window and write-queue space; with end the last
+// frame ends the stream (an empty DATA frame if p is empty).
+func (c *conn) writeDataLocked(st *stream, p []byte, end bool) error {
+	stall := c.cfg.stallTimeout()
+	for {
+		if st.err != nil {
+			return st.err
+		}
+		if c.dead != nil {
+			return errConnClosed
+		}
+		if len(p) == 0 && !end {
+			return nil
+		}
+		if len(c.out) >= outSoftLimit {
+			c.waitSendLocked()
+			continue
+		}
+		n := int(min(int64(len(p)), int64(c.peerFrame), st.sendWin, c.sendWin))
+		if len(p) > 0 && n <= 0 {
+			now := time.Now()
+			if st.stallStart.IsZero() {
+				st.stallStart = now
+			}
+			if stall > 0 {
+				if now.Sub(st.stallStart) >= stall {
+					c.resetLocked(st, http2.ErrCodeCancel, errStalled)
+					return errStalled
+				}
+				c.armWakeLocked(st, st.stallStart.Add(stall))
+			}
+			c.waitSendLocked()
+			continue
+		}
+		st.stallStart = time.Time{}
+		endNow := end && n == len(p)
+		c.out = appendData(c.out, st.id, p[:n], endNow)
+		st.sendWin -= int64(n)
+		c.sendWin -= int64(n)
+		p = p[n:]
+		c.signalLocked()
+		if endNow {
+			return nil
+		}
+	}
+}
+
+// armWakeLocked makes sure the stream's timer fires no later than t.
+func (c *conn) armWakeLocked(st *stream, t time.Time) {
+	if st.wTimer == nil {
+		st.wTimer = time.AfterFunc(time.Until(t), func() { c.onWriteTimer(st) })
+		return
+	}
+	st.wTimer.Reset(time.Until(t))
+}
+
+// onWriteTimer wakes writers; past the write deadline the stream is reset.
+func (c *conn) onWriteTimer(st *stream) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !st.wDeadline.IsZero() && !time.Now().Before(st.wDeadline) && !st.localClosed {
+		c.resetLocked(st, http2.ErrCodeInternal, os.ErrDeadlineExceeded)
+	}
+	c.scond.Broadcast()
+}
+
+func (c *conn) onReadTimer(st *stream) {
+	c.mu.Lock()
+	st.cond.Broadcast()
+	c.mu.Unlock()
+}
+
+// setDeadline sets st's read or write deadline; the zero time clears it.
+func (c *conn) setDeadline(st *stream, t time.Time, write bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if write {
+		st.wDeadline = t
+		if !t.IsZero() {
+			c.armWakeLocked(st, t)
+		}
+		return
+	}
+	st.rDeadline = t
+	if t.IsZero() {
+		return
+	}
+	if st.rTimer == nil {
+		st.rTimer = time.AfterFunc(time.Until(t), func() { c.onReadTimer(st) })
+	} else {
+		st.rTimer.Reset(time.Until(t))
+	}
+	st.cond.Broadcast()
+}
+
+// dateCache holds the Date header value of the current second.
+var dateCache atomic.Pointer[dateEntry]
+
+type dateEntry struct {
+	sec int64
+	val string
+}
+
+func httpDate() string {
+	now := time.Now()
+	sec := now.Unix()
+	if e := dateCache.Load(); e != nil && e.sec == sec {
+		return e.val
+	}
+	v := now.UTC().Format(http.TimeFormat)
+	dateCache.Store(&dateEntry{sec, v})
+	return v
+}

@@ -1,0 +1,105 @@
+package h2
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// stream is one request/response exchange. Fields are guarded by c.mu
+// unless noted.
+type stream struct {
+	c      *conn
+	id     uint32
+	cond   sync.Cond // body readers wait here; L is &c.mu
+	ctx    context.Context
+	cancel context.CancelFunc
+	req    *http.Request
+	rw     responseWriter
+	body   requestBody
+
+	// Stream state (RFC 9113 section 5.1): a stream leaves c.streams
+	// once both sides are closed.
+	remoteClosed bool  // client sent END_STREAM, or the stream was reset
+	localClosed  bool  // server sent END_STREAM, or the stream was reset
+	err          error // why the stream was reset, or errConnClosed
+	resetSent    bool
+	handlerDone  bool
+	started      bool // handler started (not queued)
+	hdrSent      bool // final response HEADERS queued
+
+	// Send side.
+	sendWin    int64
+	wDeadline  time.Time
+	stallStart time.Time
+	wTimer     *time.Timer
+
+	// Receive side.
+	recvWin    int64 // what the client may still send
+	recvAcked  int64 // consumed bytes not yet returned by WINDOW_UPDATE
+	recvSize   int64 // autotuned stream window
+	in         []byte
+	inOff      int
+	bodyClosed bool
+	declLen    int64 // content-length, or -1
+	bodyLen    int64
+	rDeadline  time.Time
+	rTimer     *time.Timer
+	trailer    http.Header // trailers received, merged into req.Trailer at EOF
+	continueOK bool        // 100 Continue owed on first body read
+}
+
+// failLocked ends the stream with err: readers and writers wake and fail,
+// the request context is cancelled.
+func (st *stream) failLocked(err error) {
+	if st.err == nil {
+		st.err = err
+	}
+	st.remoteClosed, st.localClosed = true, true
+	st.cond.Broadcast()
+	if st.cancel != nil {
+		st.cancel()
+	}
+	if c := st.c; c.sWaiters > 0 {
+		c.scond.Broadcast()
+	}
+	if st.wTimer != nil {
+		st.wTimer.Stop()
+	}
+	if st.rTimer != nil {
+		st.rTimer.Stop()
+	}
+}
+
+// resetLocked resets the stream from the server side with code and
+// removes it.
+func (c *conn) resetLocked(st *stream, code ErrCode, err error) {
+	if st.localClosed && st.remoteClosed {
+		return
+	}
+	st.resetSent = true
+	c.out = appendRSTStream(c.out, st.id, code)
+	c.signalLocked()
+	c.markResetLocked(st.id)
+	st.failLocked(err)
+	c.closeStreamLocked(st)
+}
+
+// closeStreamLocked removes st once both sides are closed.
+func (c *conn) closeStreamLocked(st *stream) {
+	if !st.localClosed || !st.remoteClosed {
+		return
+	}
+	if c.streams[st.id] == st {
+		delete(c.streams, st.id)
+		if n := len(st.in) - st.inOff; n > 0 {
+			c.consumedLocked(nil, int64(n))
+		}
+		st.in, st.inOff = nil, 0
+		if c.sWaiters > 0 {
+			c.scond.Broadcast()
+		}
+		c.updateIdleLocked()
+	}
+}
