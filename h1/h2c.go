@@ -60,6 +60,7 @@ func UpgradeH2C(next http.Handler, serve ServeH2Func) http.Handler {
 		up := r.Clone(r.Context())
 		up.Body = io.NopCloser(bytes.NewReader(body))
 		up.ContentLength = int64(len(body))
+		up.Proto, up.ProtoMajor, up.ProtoMinor = "HTTP/2.0", 2, 0 // it is answered as stream 1
 		up.Header.Del("Upgrade")
 		up.Header.Del("Connection")
 		up.Header.Del("Http2-Settings")
