@@ -8,6 +8,7 @@ import (
 	"path"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // resolveTTL bounds how long a resolution (which file a URL path names, and
@@ -22,12 +23,13 @@ var errBadPath = errors.New("static: malformed path")
 // separated, relative to the root, "." for the root itself. It reports
 // whether the path ended in a slash. r.URL.Path has been percent-decoded once
 // by the server; anything that could still step outside the root is refused:
-// backslashes, NUL bytes, ".." segments, and encoded slashes or backslashes
+// backslashes, NUL bytes, invalid UTF-8 (overlong "%c0%ae" dots), ".."
+// segments, and encoded slashes or backslashes
 // (RFC 3986 §2.2: %2F is data, not a separator, so it can never name a file).
 // A second level of encoding (%252e) stays literal and is never decoded again.
 func cleanPath(u *url.URL) (name string, slash bool, err error) {
 	p := u.Path
-	if p == "" || p[0] != '/' || strings.ContainsAny(p, "\\\x00") {
+	if p == "" || p[0] != '/' || strings.ContainsAny(p, "\\\x00") || !utf8.ValidString(p) {
 		return "", false, errBadPath
 	}
 	if u.RawPath != "" && hasEncodedSeparator(u.RawPath) {
