@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/triohttp/trio/internal/testserver"
 	"github.com/triohttp/trio/static"
 )
 
@@ -224,19 +225,36 @@ var serveTests = []serveTest{
 		"Cache-Control": "public, max-age=31536000, immutable"}},
 }
 
-// TestServe runs the table over every protocol.
-func TestServe(t *testing.T) { run(t, testServe) }
-
-func testServe(t *testing.T, c *http.Client, newServer func(http.Handler) string) {
+// TestServe runs the table over cleartext HTTP/1.1 (the sendfile path) and
+// every protocol of internal/testserver, on one fixture tree.
+func TestServe(t *testing.T) {
 	root, outside := newFixture(t)
-	urls := map[string]string{}
-	for k, h := range handlers(root) {
-		urls[k] = newServer(h)
-	}
+	hs := handlers(root)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hs[r.Header.Get("X-Test-Handler")].ServeHTTP(w, r)
+	})
+	t.Run("h1-cleartext", func(t *testing.T) {
+		ts := httptest.NewServer(h)
+		t.Cleanup(ts.Close)
+		testServe(t, noRedirect(ts.Client()), ts.URL, root, outside)
+	})
+	testserver.Run(t, func(t *testing.T, m testserver.Mode) {
+		ts := testserver.New(t, m, h)
+		testServe(t, noRedirect(ts.Client), ts.URL, root, outside)
+	})
+}
+
+// noRedirect returns a copy of c that does not follow redirects.
+func noRedirect(c *http.Client) *http.Client {
+	n := *c
+	n.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &n
+}
+
+func testServe(t *testing.T, c *http.Client, base, root, outside string) {
 	for _, tt := range serveTests {
 		t.Run(tt.name, func(t *testing.T) {
-			base := urls[tt.handler]
-			hdr := map[string]string{"Accept-Encoding": "identity"}
+			hdr := map[string]string{"Accept-Encoding": "identity", "X-Test-Handler": tt.handler}
 			for k, v := range tt.header {
 				hdr[k] = v
 			}
@@ -245,7 +263,7 @@ func testServe(t *testing.T, c *http.Client, newServer func(http.Handler) string
 				if tt.etagAE != "" {
 					ae = tt.etagAE
 				}
-				res := do(t, c, "GET", base+tt.etagFrom, map[string]string{"Accept-Encoding": ae})
+				res := do(t, c, "GET", base+tt.etagFrom, map[string]string{"Accept-Encoding": ae, "X-Test-Handler": tt.handler})
 				for k, v := range hdr {
 					v = strings.ReplaceAll(v, "$ETAG", res.Header.Get("ETag"))
 					hdr[k] = strings.ReplaceAll(v, "$LM", res.Header.Get("Last-Modified"))
@@ -314,19 +332,4 @@ func do(t *testing.T, c *http.Client, method, url string, hdr map[string]string)
 		t.Fatalf("%s %s: reading body: %v", method, url, err)
 	}
 	return response{res, string(b)}
-}
-
-// run runs f over HTTP/1.1 on loopback. It becomes a run over every
-// protocol once internal/testserver exists.
-func run(t *testing.T, f func(t *testing.T, c *http.Client, newServer func(http.Handler) string)) {
-	t.Run("h1", func(t *testing.T) {
-		tr := &http.Transport{DisableCompression: true}
-		t.Cleanup(tr.CloseIdleConnections)
-		c := &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-		f(t, c, func(h http.Handler) string {
-			ts := httptest.NewServer(h)
-			t.Cleanup(ts.Close)
-			return ts.URL
-		})
-	})
 }
