@@ -111,7 +111,11 @@ func client(m Mode, cert *testcert.Cert, ls *trio.Listeners) (string, *http.Clie
 	tlsURL := "https://" + ls.TLS[0].Addr().String()
 	switch m {
 	case H1, H2:
-		tr := &http.Transport{TLSClientConfig: cert.ClientTLS(), ForceAttemptHTTP2: m == H2}
+		protos := []string{"h2"}
+		if m == H1 {
+			protos = []string{"http/1.1"} // as browsers offer; Go's transport alone offers none
+		}
+		tr := &http.Transport{TLSClientConfig: cert.ClientTLS(protos...), ForceAttemptHTTP2: m == H2}
 		tr.Protocols = new(http.Protocols)
 		tr.Protocols.SetHTTP1(m == H1)
 		tr.Protocols.SetHTTP2(m == H2)

@@ -1,0 +1,79 @@
+package demo
+
+import (
+	"crypto/tls"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+//go:embed site
+var site embed.FS
+
+// Handler returns the demo site: the embedded pages, /api/whoami and the
+// generated /tile/N.svg images.
+func Handler() http.Handler {
+	root, _ := fs.Sub(site, "site")
+	mux := http.NewServeMux()
+	mux.Handle("GET /", http.FileServerFS(root))
+	mux.HandleFunc("GET /api/whoami", whoami)
+	mux.HandleFunc("GET /tile/{n}", tile)
+	return mux
+}
+
+// Whoami is what the server saw of a request.
+type Whoami struct {
+	Proto      string `json:"proto"`
+	TLS        string `json:"tls,omitempty"`  // TLS version
+	ALPN       string `json:"alpn,omitempty"` // negotiated protocol
+	ServerName string `json:"serverName,omitempty"`
+	RemoteAddr string `json:"remoteAddr"`
+	Host       string `json:"host"`
+}
+
+func whoami(w http.ResponseWriter, r *http.Request) {
+	me := Whoami{Proto: r.Proto, RemoteAddr: r.RemoteAddr, Host: r.Host}
+	if r.TLS != nil {
+		me.TLS = tls.VersionName(r.TLS.Version)
+		me.ALPN = r.TLS.NegotiatedProtocol
+		me.ServerName = r.TLS.ServerName
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	json.NewEncoder(w).Encode(me)
+}
+
+// maxTileDelay bounds the ?delay= of a tile, so nobody can hold a handler
+// for long.
+const maxTileDelay = 2 * time.Second
+
+// tile serves /tile/N.svg: a small coloured square labelled N, optionally
+// after ?delay=MS, so the page can show many requests in flight at once.
+func tile(w http.ResponseWriter, r *http.Request) {
+	num, ok := strings.CutSuffix(r.PathValue("n"), ".svg")
+	n, err := strconv.Atoi(num)
+	if !ok || err != nil || n < 0 || n > 999 {
+		http.Error(w, "demo: tile must be /tile/N.svg with N from 0 to 999", http.StatusNotFound)
+		return
+	}
+	if d := r.URL.Query().Get("delay"); d != "" {
+		ms, err := strconv.Atoi(d)
+		if err != nil || ms < 0 {
+			http.Error(w, "demo: delay must be a whole number of milliseconds", http.StatusBadRequest)
+			return
+		}
+		select {
+		case <-time.After(min(time.Duration(ms)*time.Millisecond, maxTileDelay)):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	w.Header().Set("Content-Type", "image/svg+xml")
+	w.Header().Set("Cache-Control", "no-store")
+	fmt.Fprintf(w, `<svg xmlns="http://www.w3.org/2000/svg" width="48" height="48"><rect width="48" height="48" fill="hsl(%d 65%% 55%%)"/><text x="24" y="30" font-family="sans-serif" font-size="14" text-anchor="middle" fill="#fff">%d</text></svg>`, n*37%360, n)
+}
