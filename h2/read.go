@@ -303,4 +303,3 @@ func (c *conn) remoteEndLocked(st *stream) {
 	st.cond.Broadcast()
 	c.closeStreamLocked(st)
 }
-
