@@ -1,0 +1,64 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"strings"
+
+	"github.com/triohttp/trio"
+	"github.com/triohttp/trio/tlsconf"
+)
+
+// printBanner tells what is served where, over which protocols, with which
+// certificate, and how to see HTTP/3 in a browser.
+func printBanner(w io.Writer, f *serveFlags, ls *trio.Listeners, ca *tlsconf.LocalCA) {
+	what := "the demo site"
+	if f.dir != "" {
+		what = f.dir
+	}
+	fmt.Fprintf(w, "%s\nServing %s\n", versionLine(), what)
+
+	secure := []string{"HTTP/1.1"}
+	if !f.noH2 {
+		secure = append(secure, "HTTP/2")
+	}
+	if len(ls.QUIC) > 0 {
+		secure = append(secure, "HTTP/3 (QUIC on UDP)")
+	}
+	for _, u := range ls.URLs() {
+		switch {
+		case strings.HasPrefix(u, "https://"):
+			fmt.Fprintf(w, "  %-28s %s\n", u, strings.Join(secure, ", "))
+		case f.redirect:
+			fmt.Fprintf(w, "  %-28s redirects to https\n", u)
+		case f.noH2:
+			fmt.Fprintf(w, "  %-28s HTTP/1.1\n", u)
+		default:
+			fmt.Fprintf(w, "  %-28s HTTP/1.1, h2c (prior knowledge and Upgrade)\n", u)
+		}
+	}
+	if ca != nil {
+		fmt.Fprintf(w, "Certificates: local development CA, root %s\n  trust it with: trio trust\n", ca.RootFile())
+	} else {
+		fmt.Fprintf(w, "Certificates: %s\n", f.cert)
+	}
+	if len(ls.QUIC) > 0 && len(ls.TLS) > 0 {
+		origin := forcedOrigin(ls.TLS[0].Addr())
+		fmt.Fprintf(w, "HTTP/3 in Chrome (it follows Alt-Svc only for public CAs, so force QUIC for this origin):\n"+
+			"  chromium --origin-to-force-quic-on=%s https://%s/\n", origin, origin)
+	}
+	fmt.Fprintln(w, "Press Ctrl-C to stop.")
+}
+
+// forcedOrigin is the host:port to give Chrome's --origin-to-force-quic-on.
+func forcedOrigin(a net.Addr) string {
+	ta, ok := a.(*net.TCPAddr)
+	if !ok {
+		return a.String()
+	}
+	if ta.IP.IsUnspecified() || ta.IP.IsLoopback() {
+		return fmt.Sprintf("localhost:%d", ta.Port)
+	}
+	return ta.String()
+}

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/triohttp/trio"
+	"github.com/triohttp/trio/demo"
+	"github.com/triohttp/trio/static"
+	"github.com/triohttp/trio/tlsconf"
+)
+
+// serveFlags are the flags of `trio serve`.
+type serveFlags struct {
+	listen, http    string
+	cert, key       string
+	noH2, noH3      bool
+	redirect        bool
+	browse, spa     bool
+	cleanURLs       bool
+	shutdownTimeout time.Duration
+	dir             string // the one argument; "" means the demo site
+	verbose         bool
+}
+
+func parseServe(args []string, stderr io.Writer) (*serveFlags, error) {
+	f := new(serveFlags)
+	fs := flag.NewFlagSet("trio serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: trio serve [flags] [DIR]\n\nServes DIR (or, without it, the demo site) over HTTP/1.1, HTTP/2 and HTTP/3.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&f.listen, "listen", trio.DefaultAddr, "TCP and UDP `address` for HTTPS and HTTP/3 (host \"localhost\" means 127.0.0.1 and ::1)")
+	fs.StringVar(&f.http, "http", ":8080", "cleartext `address` for HTTP/1.1 and h2c; \"\" disables it")
+	fs.StringVar(&f.cert, "cert", "", "certificate chain PEM `file` (default: the local development CA)")
+	fs.StringVar(&f.key, "key", "", "private key PEM `file` for --cert")
+	fs.BoolVar(&f.noH2, "no-h2", false, "turn HTTP/2 off (TLS and h2c)")
+	fs.BoolVar(&f.noH3, "no-h3", false, "turn HTTP/3 off (no UDP socket, no Alt-Svc)")
+	fs.BoolVar(&f.redirect, "redirect", false, "make the cleartext listener redirect to https (308)")
+	fs.BoolVar(&f.browse, "browse", true, "list directories without an index.html")
+	fs.BoolVar(&f.spa, "spa", false, "serve /index.html for unknown extension-less paths (single-page apps)")
+	fs.BoolVar(&f.cleanURLs, "clean-urls", false, "serve /about from about.html")
+	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight requests may finish after SIGINT or SIGTERM")
+	fs.BoolVar(&f.verbose, "v", false, "log each connection error and notice")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	switch fs.NArg() {
+	case 0:
+	case 1:
+		f.dir = fs.Arg(0)
+	default:
+		return nil, fmt.Errorf("serve takes at most one directory, got %d arguments", fs.NArg())
+	}
+	if (f.cert == "") != (f.key == "") {
+		return nil, errors.New("--cert and --key go together")
+	}
+	if f.dir != "" {
+		st, err := os.Stat(f.dir)
+		if err != nil {
+			return nil, fmt.Errorf("directory %q: %w", f.dir, errors.Unwrap(err))
+		}
+		if !st.IsDir() {
+			return nil, fmt.Errorf("%q is not a directory", f.dir)
+		}
+		if d, err := os.Open(f.dir); err != nil {
+			return nil, fmt.Errorf("directory %q: %w", f.dir, errors.Unwrap(err))
+		} else {
+			d.Close()
+		}
+	}
+	return f, nil
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	f, err := parseServe(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil {
+		return fail(stderr, exitUsage, "serve: %v", err)
+	}
+	level := slog.LevelInfo
+	if f.verbose {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	srv := &trio.Server{Addr: f.listen, HTTPAddr: f.http, RedirectHTTP: f.redirect, Logger: logger}
+	srv.H2.Disable, srv.H3.Disable = f.noH2, f.noH3
+	var ca *tlsconf.LocalCA
+	if f.cert != "" {
+		src, err := tlsconf.Files(f.cert, f.key)
+		if err != nil {
+			return fail(stderr, exitUsage, "serve: %v", err)
+		}
+		srv.TLS = src
+	} else {
+		ca = &tlsconf.LocalCA{Logger: logger}
+		srv.TLS = ca
+	}
+	srv.Handler = siteHandler(f)
+
+	ls, err := srv.Listen()
+	if err != nil {
+		return fail(stderr, exitError, "serve: %v", err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.ServeListeners(ls) }()
+	printBanner(stdout, f, ls, ca)
+
+	select {
+	case err := <-served: // a listener died, or the certificate source failed
+		return fail(stderr, exitError, "serve: %v", err)
+	case <-ctx.Done():
+	}
+	fmt.Fprintln(stdout, "trio: shutting down; waiting for in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), f.shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		fmt.Fprintf(stderr, "trio: shutdown: %v (connections closed)\n", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return fail(stderr, exitError, "serve: %v", err)
+	}
+	return exitOK
+}
+
+// siteHandler is what serve serves: DIR through static, or the demo site.
+func siteHandler(f *serveFlags) http.Handler {
+	if f.dir == "" {
+		return demo.Handler()
+	}
+	h := static.New(f.dir)
+	h.Browse, h.SPA, h.CleanURLs = f.browse, f.spa, f.cleanURLs
+	return h
+}
