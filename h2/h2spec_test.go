@@ -1,6 +1,7 @@
 package h2
 
 import (
+	"bytes"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -66,9 +67,9 @@ type junit struct {
 			Package   string    `xml:"package,attr"`
 			Classname string    `xml:"classname,attr"`
 			Name      string    `xml:"name,attr"`
-			Failure *struct{} `xml:"failure"`
-			Error   *struct{} `xml:"error"`
-			Skipped *struct{} `xml:"skipped"`
+			Failure   *struct{} `xml:"failure"`
+			Error     *struct{} `xml:"error"`
+			Skipped   *struct{} `xml:"skipped"`
 		} `xml:"testcase"`
 	} `xml:"testsuite"`
 }
@@ -88,6 +89,13 @@ func runH2Spec(t *testing.T, bin, addr string, useTLS, strict bool) {
 	if rerr != nil {
 		t.Fatalf("h2spec: %v, no report: %v\n%s", err, rerr, out)
 	}
+	// Failure messages may quote raw frame bytes, which XML forbids.
+	data = bytes.Map(func(r rune) rune {
+		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' {
+			return '?'
+		}
+		return r
+	}, data)
 	var j junit
 	if err := xml.Unmarshal(data, &j); err != nil {
 		t.Fatalf("parsing report: %v", err)
