@@ -47,7 +47,7 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, st *state, f
 		case http.StatusNotModified:
 			// §15.4.5: the fields a 200 would carry that guide caches, no
 			// representation metadata and no Content-Length.
-			hdr["ETag"] = v.hETag
+			hdr["Etag"] = v.hETag
 			if f.hCache != nil {
 				hdr["Cache-Control"] = f.hCache
 			}
@@ -57,7 +57,7 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, st *state, f
 			plainError(w, r, http.StatusPreconditionFailed)
 			return
 		}
-		hdr["ETag"] = v.hETag
+		hdr["Etag"] = v.hETag
 		hdr["Last-Modified"] = v.hLast
 		hdr["Accept-Ranges"] = hdrBytes
 	}
