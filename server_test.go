@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/quic-go/quic-go/http3"
+
 	"github.com/triohttp/trio"
 	"github.com/triohttp/trio/internal/testcert"
 	"github.com/triohttp/trio/internal/testserver"
@@ -253,5 +255,44 @@ func TestSourceWithoutCertificate(t *testing.T) {
 	}
 	if errors.Is(err, http.ErrServerClosed) {
 		t.Error("got ErrServerClosed for a configuration error")
+	}
+}
+
+// "localhost" binds both loopbacks on one port, TCP and UDP, and both serve.
+func TestListenLocalhost(t *testing.T) {
+	cert := testcert.New(t)
+	srv := &trio.Server{Addr: "localhost:0", Handler: protoHandler, TLS: cert.Source}
+	ls, err := srv.Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ls.TLS) != 2 || len(ls.QUIC) != 2 {
+		ls.Close()
+		t.Skipf("bound %d TCP and %d UDP sockets; this machine has no IPv6 loopback", len(ls.TLS), len(ls.QUIC))
+	}
+	go srv.ServeListeners(ls)
+	defer srv.Close()
+	port := ls.TLS[0].Addr().(*net.TCPAddr).Port
+	for i, want := range []string{"127.0.0.1", "::1"} {
+		ta := ls.TLS[i].Addr().(*net.TCPAddr)
+		ua := ls.QUIC[i].LocalAddr().(*net.UDPAddr)
+		if ta.IP.String() != want || ua.IP.String() != want || ta.Port != port || ua.Port != port {
+			t.Errorf("socket pair %d = %v, %v; want %s on port %d for both", i, ta, ua, want, port)
+		}
+	}
+	h2 := &http.Transport{TLSClientConfig: cert.ClientTLS("h2"), ForceAttemptHTTP2: true}
+	defer h2.CloseIdleConnections()
+	h3 := &http3.Transport{TLSClientConfig: cert.ClientTLS()}
+	defer h3.Close()
+	for _, host := range []string{"127.0.0.1", "[::1]"} {
+		for _, rt := range []http.RoundTripper{h2, h3} {
+			resp, err := (&http.Client{Transport: rt}).Get(fmt.Sprintf("https://%s:%d/", host, port))
+			if err != nil {
+				t.Errorf("GET on %s: %v", host, err)
+				continue
+			}
+			resp.Body.Close()
+			t.Logf("%s answered over %s", host, resp.Proto)
+		}
 	}
 }

@@ -1,0 +1,72 @@
+package h3
+
+import (
+	"bytes"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestQUICConfigDefaults(t *testing.T) {
+	var zero Config
+	q := zero.QUICConfig()
+	if q.Allow0RTT {
+		t.Error("zero Config allows 0-RTT; want it off (replayable requests)")
+	}
+	if q.MaxIncomingStreams != 250 {
+		t.Errorf("MaxIncomingStreams = %d; want 250", q.MaxIncomingStreams)
+	}
+	if q.HandshakeIdleTimeout != 10*time.Second {
+		t.Errorf("HandshakeIdleTimeout = %v; want 10s", q.HandshakeIdleTimeout)
+	}
+	on := Config{Allow0RTT: true, MaxIncomingStreams: 7}
+	if q := on.QUICConfig(); !q.Allow0RTT || q.MaxIncomingStreams != 7 {
+		t.Errorf("QUICConfig() = %+v; want 0-RTT on and 7 streams", q)
+	}
+	srv := zero.NewServer(nil, nil, nil)
+	if srv.QUICConfig == nil || srv.QUICConfig.Allow0RTT {
+		t.Error("NewServer left QUICConfig nil or 0-RTT on; quic-go turns 0-RTT on for a nil config")
+	}
+	if srv.IdleTimeout != 2*time.Minute || srv.MaxHeaderBytes != 1<<20 {
+		t.Errorf("IdleTimeout, MaxHeaderBytes = %v, %d; want 2m, 1 MiB", srv.IdleTimeout, srv.MaxHeaderBytes)
+	}
+}
+
+func TestAltSvc(t *testing.T) {
+	tests := []struct {
+		c    Config
+		port int
+		want string
+	}{
+		{Config{}, 8443, `h3=":8443"; ma=86400`},
+		{Config{AltSvcMaxAge: time.Hour}, 443, `h3=":443"; ma=3600`},
+	}
+	for _, tt := range tests {
+		if got := tt.c.AltSvc(tt.port); got != tt.want {
+			t.Errorf("AltSvc(%d) = %q; want %q", tt.port, got, tt.want)
+		}
+	}
+}
+
+// ListenUDP either gets the buffers QUIC wants or says so in one line.
+func TestListenUDPBuffers(t *testing.T) {
+	var logs bytes.Buffer
+	c, err := ListenUDP("udp", "127.0.0.1:0", slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	rc, _ := c.SyscallConn()
+	rcv, snd := bufferSizes(rc)
+	got := rcv >= socketBuffer && snd >= socketBuffer
+	warned := strings.Contains(logs.String(), "UDP buffers are smaller than QUIC wants")
+	if got == warned {
+		t.Errorf("buffers %d/%d KiB, warned=%v; want a warning exactly when below %d KiB (log %q)",
+			rcv>>10, snd>>10, warned, socketBuffer>>10, logs.String())
+	}
+	if os.Geteuid() == 0 && !got {
+		t.Errorf("running as root, buffers are %d/%d KiB; SO_RCVBUFFORCE should reach %d KiB", rcv>>10, snd>>10, socketBuffer>>10)
+	}
+}
