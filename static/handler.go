@@ -180,10 +180,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // plainError writes a short text/plain error, "404 Not Found". It never
-// includes anything from the host: no paths, no error strings.
+// includes anything from the host: no paths, no error strings. Fields that
+// describe a file rather than this body are dropped, so that the error is
+// neither decoded as the file's coding nor cached under its policy.
 func plainError(w http.ResponseWriter, r *http.Request, code int) {
 	hdr := w.Header()
-	delete(hdr, "Content-Encoding")
+	for _, k := range [...]string{"Content-Encoding", "Cache-Control", "Etag", "Last-Modified"} {
+		delete(hdr, k)
+	}
 	body := strconv.Itoa(code) + " " + http.StatusText(code) + "\n"
 	hdr.Set("Content-Type", "text/plain; charset=utf-8")
 	hdr.Set("Content-Length", strconv.Itoa(len(body)))
