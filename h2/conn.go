@@ -31,6 +31,21 @@ const (
 	outHardLimit = 1 << 20
 )
 
+// lingerTime is how long a closing connection keeps reading (and
+// discarding) so that closing it does not reset what it sent last.
+const lingerTime = time.Second
+
+// closeWrite shuts down the write side of nc, TLS first.
+func closeWrite(nc net.Conn) {
+	if tc, ok := nc.(*tls.Conn); ok {
+		tc.CloseWrite()
+		nc = tc.NetConn()
+	}
+	if cw, ok := nc.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
+}
+
 // gracefulPing is the PING payload that separates the two GOAWAYs of a
 // graceful shutdown.
 var gracefulPing = [8]byte{'t', 'r', 'i', 'o', 'b', 'y', 'e', 0}
@@ -167,7 +182,10 @@ func (c *conn) writeLoop() {
 		}
 		if len(c.out) == 0 {
 			c.mu.Unlock()
-			c.nc.Close()
+			// Half-close so the client reads everything, GOAWAY included;
+			// serveConn drains its remaining input for lingerTime.
+			closeWrite(c.nc)
+			c.nc.SetReadDeadline(time.Now().Add(lingerTime))
 			return
 		}
 		buf, c.out = c.out, buf[:0]

@@ -104,10 +104,8 @@ func (c *conn) process(f http2.Frame) error {
 		}
 		return c.flood()
 	case *http2.GoAwayFrame:
-		c.mu.Lock()
-		c.peerGone = true
-		c.updateIdleLocked()
-		c.mu.Unlock()
+		// The client opens no more streams: finish ours, then close.
+		c.startShutdown()
 		return nil
 	case *http2.PushPromiseFrame:
 		return connErr(http2.ErrCodeProtocol, "PUSH_PROMISE from client")

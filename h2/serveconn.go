@@ -3,8 +3,10 @@ package h2
 import (
 	"context"
 	"encoding/binary"
+	"io"
 	"net"
 	"net/http"
+	"time"
 
 	"golang.org/x/net/http2"
 )
@@ -71,6 +73,9 @@ func serveConn(ctx context.Context, cfg *Config, srv *Server, nc net.Conn, h htt
 	}
 	c.mu.Unlock()
 	<-c.writerDone
+	c.nc.SetReadDeadline(time.Now().Add(lingerTime))
+	io.Copy(io.Discard, c.br)
+	c.nc.Close()
 	c.handlers.Wait()
 	c.cancel()
 	if srv != nil {
