@@ -142,7 +142,9 @@ func newConn(ctx context.Context, cfg *Config, nc net.Conn, h http.Handler, opts
 	c.fr.SetReuseFrames()
 	c.hb.maxList = cfg.maxHeaderBytes()
 	c.dec = hpack.NewDecoder(4096, c.hb.emit)
-	c.dec.SetMaxStringLength(c.hb.maxList)
+	// Strings are bounded by the header block budget (readHeaderBlock);
+	// over-long lists end in 431, not in a decoding error.
+	c.dec.SetMaxStringLength(4*c.hb.maxList + 128<<10)
 	c.enc = hpack.NewEncoder(&c.encBuf)
 	burst := float64(max(200, 2*c.maxStreams))
 	c.resets = newBudget(burst, burst/2)
