@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -19,6 +20,9 @@ type FileSource struct {
 	certFile, keyFile string
 	logger            *slog.Logger
 	cert              atomic.Pointer[tls.Certificate] // swapped by a reload
+
+	mu     sync.Mutex   // guards stamps
+	stamps [2]fileStamp // of certFile and keyFile when last read
 }
 
 // Files loads a PEM certificate chain (leaf first) from certFile and its
@@ -36,9 +40,17 @@ func Files(certFile, keyFile string) (*FileSource, error) {
 // TLSConfig returns a server configuration serving the loaded certificate.
 // It implements [Source].
 func (s *FileSource) TLSConfig() *tls.Config {
-	return &tls.Config{GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
-		return s.cert.Load(), nil
-	}}
+	return &tls.Config{GetCertificate: s.getCertificate}
+}
+
+// getCertificate returns the loaded certificate, whatever the server name.
+func (s *FileSource) getCertificate(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+	return s.cert.Load(), nil
+}
+
+// covers reports whether the loaded certificate is valid for name.
+func (s *FileSource) covers(name string) bool {
+	return s.cert.Load().Leaf.VerifyHostname(name) == nil
 }
 
 // Certificate returns the loaded certificate, with Leaf set.
@@ -49,6 +61,7 @@ func (s *FileSource) Certificate() *tls.Certificate {
 // load reads the files and, if they are valid, replaces the certificate.
 // On error the previous certificate stays.
 func (s *FileSource) load() error {
+	s.remember()
 	cert, err := loadKeyPair(s.certFile, s.keyFile)
 	if err != nil {
 		return err

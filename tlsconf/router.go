@@ -1,0 +1,113 @@
+package tlsconf
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// A Router is a [Source] that serves each handshake from the source
+// responsible for its server name, so that one server can mix sources:
+//
+//  1. tls-alpn-01 challenges go to ACME;
+//  2. names covered by a certificate in Files (the first that covers it);
+//  3. names ACME was told about: its Domains and OnDemand.Allow;
+//  4. local names (see [LocalCA]) go to Local;
+//  5. other names go to ACME if its OnDemand has an Ask URL.
+//
+// Handshakes without a server name (clients dialing an IP address) go to
+// Local, else to the first of Files. Any other name fails its handshake.
+//
+// The zero value serves no names. Its fields must not change after first
+// use.
+type Router struct {
+	// Files serve the names their certificates cover, checked at each
+	// handshake so that a reloaded certificate's names count. If empty,
+	// none.
+	Files []*FileSource
+
+	// ACME serves its Domains and on-demand names, and answers ACME
+	// challenges. If nil, no names are served by ACME.
+	ACME *ACME
+
+	// Local serves local names and IP addresses. If nil, none.
+	Local *LocalCA
+}
+
+// Load loads Local and ACME, so that a broken configuration is reported at
+// start-up. It joins their errors.
+func (r *Router) Load() error {
+	var errs []error
+	if r.Local != nil {
+		errs = append(errs, r.Local.Load())
+	}
+	if r.ACME != nil {
+		errs = append(errs, r.ACME.Load())
+	}
+	return errors.Join(errs...)
+}
+
+// TLSConfig returns a server configuration whose GetCertificate is
+// r.GetCertificate, with ACME's NextProtos. It implements [Source].
+func (r *Router) TLSConfig() *tls.Config {
+	c := &tls.Config{GetCertificate: r.GetCertificate}
+	if r.ACME != nil {
+		c.NextProtos = r.ACME.TLSConfig().NextProtos
+	}
+	return c
+}
+
+// HTTPChallengeHandler returns ACME's challenge handler in front of next,
+// or next if there is no ACME.
+func (r *Router) HTTPChallengeHandler(next http.Handler) http.Handler {
+	if r.ACME == nil {
+		return next
+	}
+	return r.ACME.HTTPChallengeHandler(next)
+}
+
+// GetCertificate returns the certificate for hello from the source
+// responsible for its server name (see [Router]).
+func (r *Router) GetCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+	if src := r.route(hello); src != nil {
+		return src(hello)
+	}
+	name := normalizeName(hello.ServerName)
+	if name == "" {
+		return nil, errors.New("tlsconf: no certificate for a client without a server name")
+	}
+	return nil, fmt.Errorf("tlsconf: no certificate for %q: not an ACME domain, not in a certificate file, not a local name", name)
+}
+
+// route returns the GetCertificate responsible for hello, or nil.
+func (r *Router) route(hello *tls.ClientHelloInfo) func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+	if r.ACME != nil && isChallenge(hello) {
+		return r.ACME.GetCertificate
+	}
+	name := normalizeName(hello.ServerName)
+	if name == "" {
+		switch {
+		case r.Local != nil:
+			return r.Local.GetCertificate
+		case len(r.Files) > 0:
+			return r.Files[0].getCertificate
+		}
+		return nil
+	}
+	for _, f := range r.Files {
+		if f.covers(name) {
+			return f.getCertificate
+		}
+	}
+	if r.ACME != nil && r.ACME.manages(name) {
+		return r.ACME.GetCertificate
+	}
+	if r.Local != nil && checkName(name, r.Local.Names) == nil {
+		return r.Local.GetCertificate
+	}
+	if r.ACME != nil && r.ACME.asks() {
+		return r.ACME.GetCertificate
+	}
+	return nil
+}
