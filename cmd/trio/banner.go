@@ -1,6 +1,10 @@
 package main
 
 import (
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"net"
@@ -46,7 +50,7 @@ func printBanner(w io.Writer, f *serveFlags, ls *trio.Listeners, ca *tlsconf.Loc
 	if len(ls.QUIC) > 0 && len(ls.TLS) > 0 {
 		origin := forcedOrigin(ls.TLS[0].Addr())
 		fmt.Fprintf(w, "HTTP/3 in Chrome (it follows Alt-Svc only for public CAs, so force QUIC for this origin):\n"+
-			"  chromium --origin-to-force-quic-on=%s https://%s/\n", origin, origin)
+			"  chromium --origin-to-force-quic-on=%s%s https://%s/\n", origin, spkiFlag(ca), origin)
 	}
 	fmt.Fprintln(w, "Press Ctrl-C to stop.")
 }
@@ -61,4 +65,23 @@ func forcedOrigin(a net.Addr) string {
 		return fmt.Sprintf("localhost:%d", ta.Port)
 	}
 	return ta.String()
+}
+
+// spkiFlag pins the local CA's current leaf for localhost in Chrome, which
+// then accepts it over QUIC without the CA being trusted. It is "" for other
+// certificate sources.
+func spkiFlag(ca *tlsconf.LocalCA) string {
+	if ca == nil {
+		return ""
+	}
+	cert, err := ca.GetCertificate(&tls.ClientHelloInfo{ServerName: "localhost"})
+	if err != nil || len(cert.Certificate) == 0 {
+		return ""
+	}
+	leaf, err := x509.ParseCertificate(cert.Certificate[0])
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(leaf.RawSubjectPublicKeyInfo)
+	return " --ignore-certificate-errors-spki-list=" + base64.StdEncoding.EncodeToString(sum[:])
 }

@@ -1,0 +1,77 @@
+// Package browser runs headless Chromium against loopback servers in tests.
+package browser
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/base64"
+	"os"
+	"os/exec"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// Path returns the Chromium binary, skipping the test when it is missing
+// locally and failing it in CI, where .ci/run installs it.
+func Path(t testing.TB) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("chromium is not installed; .ci/run must install it")
+	}
+	t.Skip("chromium is not installed")
+	return ""
+}
+
+// flags start Chromium headless, quiet and isolated; loopback needs no
+// sandbox and the closed network needs no background traffic.
+var flags = []string{
+	"--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+	"--disable-background-networking", "--disable-component-update", "--disable-sync",
+	"--disable-dev-shm-usage", "--ignore-certificate-errors",
+}
+
+// DumpDOM loads url, lets its scripts run for up to budget of virtual time,
+// and returns the serialized DOM. extra flags go before the URL.
+func DumpDOM(t testing.TB, url string, budget time.Duration, extra ...string) string {
+	t.Helper()
+	bin := Path(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	args := append([]string{}, flags...)
+	args = append(args, "--user-data-dir="+t.TempDir(), "--dump-dom",
+		"--virtual-time-budget="+strconv.FormatInt(budget.Milliseconds(), 10))
+	args = append(args, extra...)
+	args = append(args, url)
+	cmd := exec.CommandContext(ctx, bin, args...)
+	out, err := cmd.Output()
+	if err != nil {
+		var stderr []byte
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = ee.Stderr
+		}
+		t.Fatalf("chromium %s: %v\n%s", url, err, stderr)
+	}
+	return string(out)
+}
+
+// SPKIFlag returns the Chromium flag that accepts the certificate served at
+// addr for serverName, by the SHA-256 of its public key. QUIC ignores
+// --ignore-certificate-errors but honours this list.
+func SPKIFlag(t testing.TB, addr, serverName string) string {
+	t.Helper()
+	c, err := tls.Dial("tcp", addr, &tls.Config{ServerName: serverName, InsecureSkipVerify: true})
+	if err != nil {
+		t.Fatalf("browser: fetching the certificate of %s: %v", addr, err)
+	}
+	defer c.Close()
+	leaf := c.ConnectionState().PeerCertificates[0]
+	sum := sha256.Sum256(leaf.RawSubjectPublicKeyInfo)
+	return "--ignore-certificate-errors-spki-list=" + base64.StdEncoding.EncodeToString(sum[:])
+}
