@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sort"
 	"syscall"
 )
 
@@ -25,36 +26,44 @@ const (
 	exitUsage = 2 // bad flags, arguments or paths
 )
 
-const usage = `Usage:
-  trio [serve] [flags] [DIR]   serve DIR, or the demo site, over HTTP/1.1, HTTP/2 and HTTP/3
-  trio trust                   add the local CA to the system trust store
-  trio untrust                 remove it again
-  trio version                 print the version
-Run 'trio serve -h' for the serve flags.
-`
+// A command is one subcommand of trio: it parses its own args and returns an
+// exit code.
+type command struct {
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+	summary string // one line for the usage text
+}
 
-// run is what tests call: no os.Exit, no globals.
+// commands maps subcommand names to their commands. Each subcommand's file
+// adds itself in an init func, so adding one touches no other file.
+var commands = map[string]command{}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, "Usage:\n  trio [serve] [flags] [DIR]   serve DIR, or the demo site, over HTTP/1.1, HTTP/2 and HTTP/3\n")
+	names := make([]string, 0, len(commands))
+	for name := range commands {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if name != "serve" {
+			fmt.Fprintf(w, "  trio %-23s %s\n", name, commands[name].summary)
+		}
+	}
+	fmt.Fprint(w, "Run 'trio COMMAND -h' for a command's flags.\n")
+}
+
+// run is what tests call: no os.Exit, no globals beyond the command table.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	cmd := "serve"
+	name := "serve" // trio alone is trio serve
 	if len(args) > 0 {
-		switch args[0] {
-		case "serve", "trust", "untrust", "version":
-			cmd, args = args[0], args[1:]
-		case "help", "-h", "-help", "--help":
-			fmt.Fprint(stdout, usage)
+		if _, ok := commands[args[0]]; ok {
+			name, args = args[0], args[1:]
+		} else if h := args[0]; h == "help" || h == "-h" || h == "-help" || h == "--help" {
+			usage(stdout)
 			return exitOK
 		}
 	}
-	switch cmd {
-	case "trust":
-		return trust(args, stdout, stderr)
-	case "untrust":
-		return untrust(args, stdout, stderr)
-	case "version":
-		fmt.Fprintln(stdout, versionLine())
-		return exitOK
-	}
-	return serve(ctx, args, stdout, stderr)
+	return commands[name].run(ctx, args, stdout, stderr)
 }
 
 // fail prints one line naming the problem and returns code.

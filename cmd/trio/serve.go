@@ -17,6 +17,10 @@ import (
 	"github.com/triohttp/trio/tlsconf"
 )
 
+func init() {
+	commands["serve"] = command{serve, "serve DIR, or the demo site (the default command)"}
+}
+
 // serveFlags are the flags of `trio serve`.
 type serveFlags struct {
 	listen, http    string

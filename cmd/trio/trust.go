@@ -1,11 +1,21 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 
 	"github.com/triohttp/trio/tlsconf"
 )
+
+func init() {
+	commands["trust"] = command{func(_ context.Context, args []string, stdout, stderr io.Writer) int {
+		return trust(args, stdout, stderr)
+	}, "add the local CA to the system trust store"}
+	commands["untrust"] = command{func(_ context.Context, args []string, stdout, stderr io.Writer) int {
+		return untrust(args, stdout, stderr)
+	}, "remove the local CA from the system trust store"}
+}
 
 // trust adds the local CA's root to the system trust store, creating the CA
 // if this is its first use, and tells how to trust it in browsers.

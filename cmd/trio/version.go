@@ -1,10 +1,20 @@
 package main
 
 import (
+	"context"
+	"fmt"
+	"io"
 	"runtime"
 	"runtime/debug"
 	"strings"
 )
+
+func init() {
+	commands["version"] = command{func(_ context.Context, _ []string, stdout, _ io.Writer) int {
+		fmt.Fprintln(stdout, versionLine())
+		return exitOK
+	}, "print the version"}
+}
 
 // version is set at build time with -ldflags "-X main.version=v1.2.3"; if
 // unset, the module version from the build info is used.
