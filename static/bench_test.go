@@ -73,3 +73,22 @@ type discardWriter struct{ h http.Header }
 func (d *discardWriter) Header() http.Header         { return d.h }
 func (d *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (d *discardWriter) WriteHeader(int)             {}
+
+// BenchmarkServeTLS is the pooled-buffer copy path: HTTP/1.1 over TLS.
+func BenchmarkServeTLS100K(b *testing.B) {
+	root := b.TempDir()
+	os.WriteFile(filepath.Join(root, "f.bin"), make([]byte, 100<<10), 0o644)
+	ts := httptest.NewTLSServer(&static.Handler{Root: root})
+	defer ts.Close()
+	c := ts.Client()
+	b.ReportAllocs()
+	b.SetBytes(100 << 10)
+	for b.Loop() {
+		res, err := c.Get(ts.URL + "/f.bin")
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+	}
+}
