@@ -35,8 +35,8 @@ type Config struct {
 	// If zero, 15 seconds is used.
 	PingTimeout time.Duration
 
-	// Engine selects the HTTP/2 implementation. If empty, EngineStd is used
-	// (EngineTrio becomes the default once it passes h2spec fully).
+	// Engine selects the HTTP/2 implementation. If empty, EngineTrio is
+	// used.
 	Engine Engine
 
 	// StallTimeout limits how long a response may stay blocked because

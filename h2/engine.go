@@ -11,8 +11,9 @@ const (
 	EngineTrio Engine = "trio"
 )
 
-// defaultEngine is the engine used when Config.Engine is empty.
-const defaultEngine = EngineStd
+// defaultEngine is the engine used when Config.Engine is empty: trio's,
+// which passes h2spec fully (TestH2Spec).
+const defaultEngine = EngineTrio
 
 // SelectedEngine returns the engine in effect: c.Engine, or the default
 // when it is empty or c is nil.
