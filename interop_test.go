@@ -12,6 +12,8 @@ import (
 
 	"github.com/quic-go/quic-go/http3"
 
+	"github.com/triohttp/trio"
+	"github.com/triohttp/trio/h2"
 	"github.com/triohttp/trio/internal/altsvc"
 	"github.com/triohttp/trio/internal/testserver"
 	"github.com/triohttp/trio/tlsconf"
@@ -32,8 +34,14 @@ func needTool(t *testing.T, name string) string {
 }
 
 func TestCurl(t *testing.T) {
+	for _, e := range []h2.Engine{h2.EngineStd, h2.EngineTrio} {
+		t.Run(string(e), func(t *testing.T) { testCurl(t, e) })
+	}
+}
+
+func testCurl(t *testing.T, engine h2.Engine) {
 	curl := needTool(t, "curl")
-	ts := testserver.New(t, testserver.H1, protoHandler)
+	ts := testserver.New(t, testserver.H1, protoHandler, func(s *trio.Server) { s.H2.Engine = engine })
 	root := ts.Cert.Source.(*tlsconf.LocalCA).RootFile()
 	tlsPort := ts.TLSAddr().(*net.TCPAddr).Port
 	text := ts.Addrs.Cleartext[0].Addr().String()

@@ -55,6 +55,7 @@ type Server struct {
 	tlsSrv   *http.Server  // HTTP/1.1 and HTTP/2 over TLS
 	textSrv  *http.Server  // cleartext HTTP/1.1 and h2c
 	quicSrv  *http3.Server // HTTP/3; nil when disabled
+	h2Srv    *h2.Server    // trio's HTTP/2 engine; nil when Go's is used
 	upgrades upgrades      // connections switched by Upgrade: h2c
 
 	altSvc  atomic.Pointer[string] // Alt-Svc value once a UDP socket is served
@@ -144,6 +145,9 @@ func (s *Server) build() error {
 		s.textSrv.HTTP2 = s.H2.StdConfig()
 	}
 
+	if !s.H2.Disable && s.H2.SelectedEngine() == h2.EngineTrio {
+		s.useTrioH2()
+	}
 	if !s.H3.Disable {
 		s.quicSrv = s.H3.NewServer(tlsconf.QUIC(src), h, s.Logger)
 	}

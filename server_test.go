@@ -35,7 +35,7 @@ var protoHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request)
 func TestProtocols(t *testing.T) { run(t, testProtocols) }
 func testProtocols(t *testing.T, m mode) {
 	ts := testserver.New(t, m, protoHandler)
-	tls := m != testserver.H2C
+	tls := m.TLS()
 	want := fmt.Sprintf("%s tls=%v GET /p?x=1 body=\"\"", m.Proto(), tls)
 	if got := ts.Get(t, "/p?x=1"); got != want {
 		t.Errorf("GET body = %q; want %q", got, want)
@@ -66,7 +66,7 @@ func testAltSvc(t *testing.T, m mode) {
 	got := resp.Header.Get("Alt-Svc")
 	port := ts.Addrs.QUIC[0].LocalAddr().(*net.UDPAddr).Port
 	want := fmt.Sprintf(`h3=":%d"; ma=86400`, port)
-	switch m {
+	switch m.Base() {
 	case testserver.H1, testserver.H2:
 		if got != want {
 			t.Errorf("Alt-Svc = %q; want %q", got, want)

@@ -76,6 +76,9 @@ func (s *Server) stop(f func(stopper) error) error {
 	run(s.tlsSrv)
 	run(s.textSrv)
 	run(&s.upgrades)
+	if s.h2Srv != nil {
+		run(s.h2Srv)
+	}
 	if s.quicSrv != nil {
 		run(s.quicSrv)
 	}

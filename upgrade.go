@@ -9,9 +9,10 @@ import (
 	"golang.org/x/net/http2"
 
 	"github.com/triohttp/trio/h1"
+	"github.com/triohttp/trio/h2"
 )
 
-// upgrades serves the connections that switched from HTTP/1.1 to HTTP/2 with
+// upgrades serves, with Go's HTTP/2 engine, the connections that switched from HTTP/1.1 to HTTP/2 with
 // `Upgrade: h2c`. net/http no longer tracks them once hijacked, so this does:
 // Shutdown sends them GOAWAY and waits, Close closes them.
 type upgrades struct {
@@ -27,6 +28,12 @@ type upgrades struct {
 
 func (u *upgrades) serveFunc(s *Server, h http.Handler) h1.ServeH2Func {
 	return func(c net.Conn, up *http.Request, settings []byte) {
+		if s.h2Srv != nil { // trio's engine takes upgrades and tracks them itself
+			s.h2Srv.ServeConn(context.Background(), c, h, &h2.ServeConnOpts{
+				BaseConfig: s.textSrv, Upgrade: up, Settings: settings,
+			})
+			return
+		}
 		u.once.Do(func() {
 			u.base = &http.Server{Handler: h, ErrorLog: s.textSrv.ErrorLog}
 			s.H1.Apply(u.base)

@@ -24,7 +24,7 @@ func testDemo(t *testing.T, m testserver.Mode) {
 	if me.Proto != m.Proto() {
 		t.Errorf("whoami proto = %q; want %q", me.Proto, m.Proto())
 	}
-	wantALPN := map[testserver.Mode]string{testserver.H1: "http/1.1", testserver.H2: "h2", testserver.H3: "h3"}[m]
+	wantALPN := map[testserver.Mode]string{testserver.H1: "http/1.1", testserver.H2: "h2", testserver.H3: "h3"}[m.Base()]
 	if me.ALPN != wantALPN {
 		t.Errorf("whoami alpn = %q; want %q", me.ALPN, wantALPN)
 	}

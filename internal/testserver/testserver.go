@@ -11,12 +11,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/quic-go/quic-go/http3"
 
 	"github.com/triohttp/trio"
+	"github.com/triohttp/trio/h2"
 	"github.com/triohttp/trio/internal/testcert"
 )
 
@@ -31,12 +33,39 @@ const (
 	H3  Mode = "h3"  // HTTP/3 over QUIC
 )
 
-// Modes lists every mode, in the order Run runs them.
-var Modes = []Mode{H1, H2, H2C, H3}
+// Modes lists every mode, in the order Run runs them: the four protocols,
+// HTTP/2 on the default engine, then h2 and h2c again on the other engine,
+// so every handler test covers both (see h2.Config.Engine).
+var Modes = []Mode{H1, H2, H2C, H3, H2.on(otherEngine()), H2C.on(otherEngine())}
+
+func otherEngine() h2.Engine {
+	if (*h2.Config)(nil).SelectedEngine() == h2.EngineTrio {
+		return h2.EngineStd
+	}
+	return h2.EngineTrio
+}
+
+// on returns m served by HTTP/2 engine e, as "h2-trio" or "h2c-std".
+func (m Mode) on(e h2.Engine) Mode { return Mode(string(m) + "-" + string(e)) }
+
+// Base is the protocol of m without its engine: H1, H2, H2C or H3.
+func (m Mode) Base() Mode {
+	b, _, _ := strings.Cut(string(m), "-")
+	return Mode(b)
+}
+
+// Engine is the HTTP/2 engine m asks for, "" for the default.
+func (m Mode) Engine() h2.Engine {
+	_, e, _ := strings.Cut(string(m), "-")
+	return h2.Engine(e)
+}
+
+// TLS reports whether m runs over TLS (every mode but h2c).
+func (m Mode) TLS() bool { return m.Base() != H2C }
 
 // Proto is the r.Proto a handler sees in mode m.
 func (m Mode) Proto() string {
-	switch m {
+	switch m.Base() {
 	case H1:
 		return "HTTP/1.1"
 	case H3:
@@ -77,6 +106,7 @@ func New(t testing.TB, m Mode, h http.Handler, opts ...func(*trio.Server)) *TS {
 		TLS:      cert.Source,
 		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
+	srv.H2.Engine = m.Engine()
 	for _, o := range opts {
 		o(srv)
 	}
@@ -109,7 +139,7 @@ func New(t testing.TB, m Mode, h http.Handler, opts ...func(*trio.Server)) *TS {
 // client returns the base URL and a client that speaks only mode m.
 func client(m Mode, cert *testcert.Cert, ls *trio.Listeners) (string, *http.Client) {
 	tlsURL := "https://" + ls.TLS[0].Addr().String()
-	switch m {
+	switch m = m.Base(); m {
 	case H1, H2:
 		protos := []string{"h2"}
 		if m == H1 {
