@@ -66,6 +66,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"serve", "--cert", file}, "--cert and --key go together"},
 		{[]string{"serve", "--cert", filepath.Join(dir, "c.pem"), "--key", filepath.Join(dir, "k.pem")}, "c.pem"},
 		{[]string{"trust", "x"}, "trust takes no arguments"},
+		{[]string{"serve", "--h2-engine", "fast"}, `--h2-engine must be "trio" or "std", not "fast"`},
 	}
 	for _, tt := range tests {
 		var out, errOut bytes.Buffer
@@ -204,9 +205,15 @@ func TestServeDemo(t *testing.T) {
 }
 
 func TestServeDir(t *testing.T) {
+	for _, engine := range []string{"trio", "std"} {
+		t.Run(engine, func(t *testing.T) { testServeDir(t, engine) })
+	}
+}
+
+func testServeDir(t *testing.T, engine string) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "index.html"), []byte("<h1>mine</h1>"), 0o644)
-	banner, pool := started(t, "serve", "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", dir)
+	banner, pool := started(t, "serve", "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--h2-engine", engine, dir)
 	secure, text := urls(t, banner)
 	for proto, body := range getAll(t, secure, text, "/", pool) {
 		if body != "<h1>mine</h1>" {

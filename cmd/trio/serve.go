@@ -13,6 +13,7 @@ import (
 
 	"github.com/triohttp/trio"
 	"github.com/triohttp/trio/demo"
+	"github.com/triohttp/trio/h2"
 	"github.com/triohttp/trio/static"
 	"github.com/triohttp/trio/tlsconf"
 )
@@ -26,6 +27,7 @@ type serveFlags struct {
 	listen, http    string
 	cert, key       string
 	noH2, noH3      bool
+	h2Engine        string
 	redirect        bool
 	browse, spa     bool
 	cleanURLs       bool
@@ -47,6 +49,7 @@ func parseServe(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.StringVar(&f.cert, "cert", "", "certificate chain PEM `file` (default: the local development CA)")
 	fs.StringVar(&f.key, "key", "", "private key PEM `file` for --cert")
 	fs.BoolVar(&f.noH2, "no-h2", false, "turn HTTP/2 off (TLS and h2c)")
+	fs.StringVar(&f.h2Engine, "h2-engine", "", "HTTP/2 `engine`: trio (its own, the default) or std (Go's built-in)")
 	fs.BoolVar(&f.noH3, "no-h3", false, "turn HTTP/3 off (no UDP socket, no Alt-Svc)")
 	fs.BoolVar(&f.redirect, "redirect", false, "make the cleartext listener redirect to https (308)")
 	fs.BoolVar(&f.browse, "browse", true, "list directories without an index.html")
@@ -63,6 +66,11 @@ func parseServe(args []string, stderr io.Writer) (*serveFlags, error) {
 		f.dir = fs.Arg(0)
 	default:
 		return nil, fmt.Errorf("serve takes at most one directory, got %d arguments", fs.NArg())
+	}
+	switch h2.Engine(f.h2Engine) {
+	case "", h2.EngineTrio, h2.EngineStd:
+	default:
+		return nil, fmt.Errorf("--h2-engine must be %q or %q, not %q", h2.EngineTrio, h2.EngineStd, f.h2Engine)
 	}
 	if (f.cert == "") != (f.key == "") {
 		return nil, errors.New("--cert and --key go together")
@@ -100,6 +108,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	srv := &trio.Server{Addr: f.listen, HTTPAddr: f.http, RedirectHTTP: f.redirect, Logger: logger}
 	srv.H2.Disable, srv.H3.Disable = f.noH2, f.noH3
+	srv.H2.Engine = h2.Engine(f.h2Engine)
 	var ca *tlsconf.LocalCA
 	if f.cert != "" {
 		src, err := tlsconf.Files(f.cert, f.key)
