@@ -145,6 +145,14 @@ var serveTests = []serveTest{
 	{name: "ius ignored with if-match", path: "/hello.txt", etagFrom: "/hello.txt",
 		header: map[string]string{"If-Match": "$ETAG", "If-Unmodified-Since": "Fri, 28 Feb 2025 12:00:00 GMT"}, status: 200},
 
+	{name: "preconditions ignored on 404", path: "/nope", header: map[string]string{"If-Match": `"x"`}, status: 404},
+	{name: "inm ignored on 404", path: "/nope", header: map[string]string{"If-None-Match": "*"}, status: 404},
+	{name: "inm before range", path: "/hello.txt", etagFrom: "/hello.txt",
+		header: map[string]string{"If-None-Match": "$ETAG", "Range": "bytes=0-1"}, status: 304},
+	{name: "ims before range", path: "/hello.txt", header: map[string]string{"If-Modified-Since": lastMod, "Range": "bytes=0-1"}, status: 304},
+	{name: "if-match then range", path: "/hello.txt", etagFrom: "/hello.txt",
+		header: map[string]string{"If-Match": "$ETAG", "Range": "bytes=0-1"}, status: 206, body: str("he")},
+
 	// Ranges (RFC 9110 §14).
 	{name: "range", path: "/hello.txt", header: map[string]string{"Range": "bytes=0-4"}, status: 206, body: str("hello"),
 		want: map[string]string{"Content-Range": "bytes 0-4/13", "Content-Length": "5", "Content-Type": "text/plain; charset=utf-8"}},
