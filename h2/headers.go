@@ -29,15 +29,15 @@ func (c *conn) processHeaders(f *http2.HeadersFrame) error {
 		return c.processTrailersLocked(st, f)
 	}
 	if id <= c.maxID {
-		if c.wasResetLocked(id) {
+		if c.wasResetLocked(id) || c.ignoredLocked(id) {
 			return nil
 		}
 		return connErr(http2.ErrCodeStreamClosed, "HEADERS on closed stream")
 	}
-	if c.goAway == 2 || c.dead != nil {
-		return nil // RFC 9113 6.8: streams after the final GOAWAY are ignored
-	}
 	c.maxID = id
+	if c.ignoredLocked(id) || c.dead != nil {
+		return nil
+	}
 	if f.HasPriority() && f.Priority.StreamDep == id {
 		return streamErr(id, http2.ErrCodeProtocol, "stream depends on itself")
 	}
@@ -66,6 +66,10 @@ func (c *conn) processHeaders(f *http2.HeadersFrame) error {
 	c.startLocked(st, h)
 	return nil
 }
+
+// ignoredLocked reports whether stream id came after the final GOAWAY:
+// its frames are ignored (RFC 9113 6.8).
+func (c *conn) ignoredLocked(id uint32) bool { return c.goAway == 2 && id > c.goAwayID }
 
 func headerTooLarge(w http.ResponseWriter, r *http.Request) {
 	http.Error(w, "431 Request Header Fields Too Large", http.StatusRequestHeaderFieldsTooLarge)

@@ -256,7 +256,7 @@ func (c *conn) processData(f *http2.DataFrame) error {
 	st := c.streams[id]
 	if st == nil || st.remoteClosed {
 		c.consumedLocked(nil, n)
-		if st == nil && c.wasResetLocked(id) || st != nil && st.resetSent {
+		if st == nil && (c.wasResetLocked(id) || c.ignoredLocked(id)) || st != nil && st.resetSent {
 			return nil
 		}
 		return streamErr(id, http2.ErrCodeStreamClosed, "DATA on closed stream")

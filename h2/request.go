@@ -79,9 +79,10 @@ func (c *conn) newRequest(st *stream, fields []hpack.HeaderField, endStream bool
 		return nil, err
 	}
 	header := make(http.Header, len(rest))
+	vals := make([]string, len(rest)) // one backing array for single values
 	var cookies []string
 	st.declLen = -1
-	for _, f := range rest {
+	for i, f := range rest {
 		switch f.Name {
 		case "connection", "proxy-connection", "keep-alive", "transfer-encoding", "upgrade":
 			return nil, errConnHeader
@@ -100,7 +101,12 @@ func (c *conn) newRequest(st *stream, fields []hpack.HeaderField, endStream bool
 			st.declLen = int64(n)
 		}
 		key := canonicalKey(f.Name)
-		header[key] = append(header[key], f.Value)
+		if vv, ok := header[key]; ok {
+			header[key] = append(vv, f.Value)
+		} else {
+			vals[i] = f.Value
+			header[key] = vals[i : i+1 : i+1]
+		}
 	}
 	if len(cookies) > 0 {
 		header["Cookie"] = []string{strings.Join(cookies, "; ")}

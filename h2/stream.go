@@ -91,6 +91,12 @@ func (c *conn) closeStreamLocked(st *stream) {
 	if !st.localClosed || !st.remoteClosed {
 		return
 	}
+	if st.wTimer != nil {
+		st.wTimer.Stop()
+	}
+	if st.rTimer != nil {
+		st.rTimer.Stop()
+	}
 	if c.streams[st.id] == st {
 		delete(c.streams, st.id)
 		if n := len(st.in) - st.inOff; n > 0 {
