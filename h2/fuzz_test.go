@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"runtime/metrics"
 	"testing"
 	"time"
 
@@ -65,7 +66,7 @@ func fuzzSeeds() [][]byte {
 }
 
 // FuzzServeConn feeds arbitrary bytes to a connection: the engine must not
-// panic or hang, and must leave no goroutine behind.
+// panic or hang, must leave no goroutine behind and must not pin memory.
 func FuzzServeConn(f *testing.F) {
 	for _, s := range fuzzSeeds() {
 		f.Add(s)
@@ -94,6 +95,10 @@ func FuzzServeConn(f *testing.F) {
 		case <-done:
 		case <-time.After(10 * time.Second):
 			t.Fatal("ServeConn did not return after the client closed")
+		}
+		sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		if metrics.Read(sample); sample[0].Value.Uint64() > 512<<20 {
+			t.Fatalf("heap holds %d bytes after one connection", sample[0].Value.Uint64())
 		}
 		for i := 0; runtime.NumGoroutine() > base+4; i++ {
 			if i == 100 {

@@ -209,7 +209,7 @@ func (c *conn) processWindowUpdate(f *http2.WindowUpdateFrame) error {
 			return streamErr(f.StreamID, http2.ErrCodeFlowControl, "stream window overflow")
 		}
 	}
-	if inc < 1024 {
+	if inc < 128 { // tiny increments make the server send tiny frames
 		if err := c.flood(); err != nil {
 			return err
 		}
