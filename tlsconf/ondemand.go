@@ -106,10 +106,12 @@ type limitedIssuer struct {
 	limiter *certmagic.RingBufferRateLimiter
 }
 
-// Issue places an order, unless the rate limit is reached.
+// Issue places an order, unless the rate limit is reached: then the
+// handshake fails at once, not retried later.
 func (l *limitedIssuer) Issue(ctx context.Context, csr *x509.CertificateRequest) (*certmagic.IssuedCertificate, error) {
 	if !l.limiter.Allow() {
-		return nil, fmt.Errorf("on-demand rate limit reached (%d orders per %v)", l.limiter.MaxEvents(), l.limiter.Window())
+		err := fmt.Errorf("on-demand rate limit reached (%d orders per %v)", l.limiter.MaxEvents(), l.limiter.Window())
+		return nil, certmagic.ErrNoRetry{Err: err}
 	}
 	return l.ACMEIssuer.Issue(ctx, csr)
 }

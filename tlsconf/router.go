@@ -70,8 +70,13 @@ func (r *Router) HTTPChallengeHandler(next http.Handler) http.Handler {
 // GetCertificate returns the certificate for hello from the source
 // responsible for its server name (see [Router]).
 func (r *Router) GetCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
-	if src := r.route(hello); src != nil {
-		return src(hello)
+	switch src := r.route(hello).(type) {
+	case *ACME:
+		return src.GetCertificate(hello)
+	case *FileSource:
+		return src.getCertificate(hello)
+	case *LocalCA:
+		return src.GetCertificate(hello)
 	}
 	name := normalizeName(hello.ServerName)
 	if name == "" {
@@ -80,34 +85,34 @@ func (r *Router) GetCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, e
 	return nil, fmt.Errorf("tlsconf: no certificate for %q: not an ACME domain, not in a certificate file, not a local name", name)
 }
 
-// route returns the GetCertificate responsible for hello, or nil.
-func (r *Router) route(hello *tls.ClientHelloInfo) func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+// route returns the source responsible for hello, or nil.
+func (r *Router) route(hello *tls.ClientHelloInfo) Source {
 	if r.ACME != nil && isChallenge(hello) {
-		return r.ACME.GetCertificate
+		return r.ACME
 	}
 	name := normalizeName(hello.ServerName)
 	if name == "" {
 		switch {
 		case r.Local != nil:
-			return r.Local.GetCertificate
+			return r.Local
 		case len(r.Files) > 0:
-			return r.Files[0].getCertificate
+			return r.Files[0]
 		}
 		return nil
 	}
 	for _, f := range r.Files {
 		if f.covers(name) {
-			return f.getCertificate
+			return f
 		}
 	}
 	if r.ACME != nil && r.ACME.manages(name) {
-		return r.ACME.GetCertificate
+		return r.ACME
 	}
 	if r.Local != nil && checkName(name, r.Local.Names) == nil {
-		return r.Local.GetCertificate
+		return r.Local
 	}
 	if r.ACME != nil && r.ACME.asks() {
-		return r.ACME.GetCertificate
+		return r.ACME
 	}
 	return nil
 }
