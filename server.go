@@ -52,6 +52,7 @@ type Server struct {
 
 	initOnce sync.Once
 	initErr  error
+	built    atomic.Bool   // init ran and succeeded
 	tlsSrv   *http.Server  // HTTP/1.1 and HTTP/2 over TLS
 	textSrv  *http.Server  // cleartext HTTP/1.1 and h2c
 	quicSrv  *http3.Server // HTTP/3; nil when disabled
@@ -108,7 +109,10 @@ func (s *Server) source() (tlsconf.Source, error) {
 
 // init builds the three protocol servers once.
 func (s *Server) init() error {
-	s.initOnce.Do(func() { s.initErr = s.build() })
+	s.initOnce.Do(func() {
+		s.initErr = s.build()
+		s.built.Store(s.initErr == nil)
+	})
 	return s.initErr
 }
 

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -294,5 +295,22 @@ func TestListenLocalhost(t *testing.T) {
 			resp.Body.Close()
 			t.Logf("%s answered over %s", host, resp.Proto)
 		}
+	}
+}
+
+// Stopping a server that never served does nothing, and creates no CA.
+func TestStopUnused(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("TRIO_DATA_DIR", dir)
+	for _, stop := range []func(*trio.Server) error{
+		(*trio.Server).Close,
+		func(s *trio.Server) error { return s.Shutdown(context.Background()) },
+	} {
+		if err := stop(new(trio.Server)); err != nil {
+			t.Errorf("stopping an unused Server = %v; want nil", err)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("stopping an unused Server wrote %v to the data dir", entries)
 	}
 }

@@ -56,8 +56,8 @@ func (s *Server) stop(f func(stopper) error) error {
 	s.mu.Lock()
 	s.closed = true
 	s.mu.Unlock()
-	if s.init() != nil {
-		return nil // never served
+	if !s.built.Load() {
+		return nil // never served: nothing to stop, and no CA to create
 	}
 	var (
 		wg   sync.WaitGroup
