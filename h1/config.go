@@ -3,6 +3,8 @@ package h1
 import (
 	"net/http"
 	"time"
+
+	"github.com/triohttp/trio/internal/defaults"
 )
 
 // Config holds the HTTP/1.1 settings of a server. The zero value is ready to
@@ -32,25 +34,12 @@ type Config struct {
 	DisableKeepAlives bool
 }
 
-func orDefault(d, def time.Duration) time.Duration {
-	switch {
-	case d == 0:
-		return def
-	case d < 0:
-		return 0
-	}
-	return d
-}
-
 // Apply copies the settings onto srv, Go's HTTP/1.1 server.
 func (c *Config) Apply(srv *http.Server) {
-	srv.ReadHeaderTimeout = orDefault(c.ReadHeaderTimeout, 10*time.Second)
+	srv.ReadHeaderTimeout = defaults.Duration(c.ReadHeaderTimeout, 10*time.Second)
 	srv.ReadTimeout = max(c.ReadTimeout, 0)
 	srv.WriteTimeout = max(c.WriteTimeout, 0)
-	srv.IdleTimeout = orDefault(c.IdleTimeout, 2*time.Minute)
-	srv.MaxHeaderBytes = c.MaxHeaderBytes
-	if srv.MaxHeaderBytes == 0 {
-		srv.MaxHeaderBytes = 1 << 20
-	}
+	srv.IdleTimeout = defaults.Duration(c.IdleTimeout, 2*time.Minute)
+	srv.MaxHeaderBytes = defaults.Or(c.MaxHeaderBytes, 1<<20)
 	srv.SetKeepAlivesEnabled(!c.DisableKeepAlives)
 }

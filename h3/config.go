@@ -8,6 +8,8 @@ import (
 
 	"github.com/quic-go/quic-go"
 	"github.com/quic-go/quic-go/http3"
+
+	"github.com/triohttp/trio/internal/defaults"
 )
 
 // Config holds the HTTP/3 settings of a server. The zero value is ready to use.
@@ -40,42 +42,16 @@ type Config struct {
 	AltSvcMaxAge time.Duration
 }
 
-func (c *Config) maxIncomingStreams() int64 {
-	if c == nil || c.MaxIncomingStreams == 0 {
-		return 250
-	}
-	return c.MaxIncomingStreams
-}
-
-func (c *Config) idleTimeout() time.Duration {
-	switch {
-	case c == nil || c.IdleTimeout == 0:
-		return 2 * time.Minute
-	case c.IdleTimeout < 0:
-		return 0
-	}
-	return c.IdleTimeout
-}
+func (c *Config) maxIncomingStreams() int64  { return defaults.Or(c.MaxIncomingStreams, 250) }
+func (c *Config) idleTimeout() time.Duration { return defaults.Duration(c.IdleTimeout, 2*time.Minute) }
+func (c *Config) maxHeaderBytes() int        { return defaults.Or(c.MaxHeaderBytes, 1<<20) }
 
 func (c *Config) handshakeTimeout() time.Duration {
-	if c == nil || c.HandshakeTimeout == 0 {
-		return 10 * time.Second
-	}
-	return c.HandshakeTimeout
-}
-
-func (c *Config) maxHeaderBytes() int {
-	if c == nil || c.MaxHeaderBytes == 0 {
-		return 1 << 20
-	}
-	return c.MaxHeaderBytes
+	return defaults.Duration(c.HandshakeTimeout, 10*time.Second)
 }
 
 func (c *Config) altSvcMaxAge() time.Duration {
-	if c == nil || c.AltSvcMaxAge <= 0 {
-		return 24 * time.Hour
-	}
-	return c.AltSvcMaxAge
+	return defaults.Duration(max(c.AltSvcMaxAge, 0), 24*time.Hour)
 }
 
 // QUICConfig returns the QUIC transport settings. quic-go treats a nil
@@ -84,7 +60,7 @@ func (c *Config) QUICConfig() *quic.Config {
 	return &quic.Config{
 		HandshakeIdleTimeout: c.handshakeTimeout(),
 		MaxIncomingStreams:   c.maxIncomingStreams(),
-		Allow0RTT:            c != nil && c.Allow0RTT,
+		Allow0RTT:            c.Allow0RTT,
 		// Streams are request streams; the control and QPACK streams are
 		// all a server needs from the client, plus a few for extensions.
 		MaxIncomingUniStreams: 16,
