@@ -11,7 +11,9 @@ import (
 func (s *Server) withAltSvc(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if v := s.altSvc.Load(); v != nil {
-			w.Header()["Alt-Svc"] = []string{*v}
+			// One shared slice for every response: Set replaces it and Add
+			// outgrows its capacity of one, so no response can change it.
+			w.Header()["Alt-Svc"] = *v
 		}
 		h.ServeHTTP(w, r)
 	})
@@ -23,7 +25,7 @@ func (s *Server) advertise(a net.Addr) {
 	if !ok || ua.Port == 0 || s.altSvc.Load() != nil {
 		return
 	}
-	v := s.H3.AltSvc(ua.Port)
+	v := []string{s.H3.AltSvc(ua.Port)}
 	s.altSvc.CompareAndSwap(nil, &v)
 }
 
@@ -31,7 +33,7 @@ func (s *Server) advertise(a net.Addr) {
 // "" while no UDP socket is served (or HTTP/3 is off).
 func (s *Server) AltSvc() string {
 	if v := s.altSvc.Load(); v != nil {
-		return *v
+		return (*v)[0]
 	}
 	return ""
 }

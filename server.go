@@ -59,8 +59,8 @@ type Server struct {
 	h2Srv    *h2.Server    // trio's HTTP/2 engine; nil when Go's is used
 	upgrades upgrades      // connections switched by Upgrade: h2c
 
-	altSvc  atomic.Pointer[string] // Alt-Svc value once a UDP socket is served
-	tlsPort atomic.Int32           // port of the TLS listener, for redirects
+	altSvc  atomic.Pointer[[]string] // Alt-Svc field value once a UDP socket is served
+	tlsPort atomic.Int32             // port of the TLS listener, for redirects
 
 	mu     sync.Mutex
 	closed bool
