@@ -132,6 +132,9 @@ func (st *acmeState) getCertificate(hello *tls.ClientHelloInfo) (*tls.Certificat
 		return st.managed.GetCertificate(hello)
 	}
 	name := normalizeName(hello.ServerName)
+	if name == "" {
+		return nil, fmt.Errorf("tlsconf: acme: no certificate for a client without a server name")
+	}
 	if st.domains[name] {
 		cert, err := st.managed.GetCertificate(hello)
 		if err != nil {

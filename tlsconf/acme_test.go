@@ -1,11 +1,15 @@
 package tlsconf_test
 
 import (
+	"crypto/x509"
+	"log/slog"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/triohttp/trio/internal/pebble"
+	"github.com/triohttp/trio/tlsconf"
 )
 
 // TestACMEChallenges obtains a certificate from Pebble by each challenge,
@@ -53,5 +57,53 @@ func TestACMEChallenges(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRouterServesEverySource serves, from one Router on one trio server,
+// an ACME name, a name from certificate files and a local name, each over
+// HTTP/1.1, HTTP/2 and HTTP/3 with its own chain.
+func TestRouterServesEverySource(t *testing.T) {
+	t.Parallel()
+	const acmeName, fileName = "router.trio-test.example", "files.example"
+	s := listen(t, true)
+	pb := pebble.Start(t, pebble.Options{HTTPPort: s.httpPort(), TLSPort: s.tlsPort()})
+	a := newACME(t, pb, s, "")
+	a.Domains = []string{acmeName}
+
+	dir := t.TempDir()
+	certPEM, keyPEM, fileLeaf := newPair(t, fileName, 7)
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	replaceFile(t, certFile, certPEM)
+	replaceFile(t, keyFile, keyPEM)
+	files, err := tlsconf.Files(certFile, keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := &tlsconf.LocalCA{Dir: dir, Logger: slog.New(slog.DiscardHandler)}
+	s.serve(t, &tlsconf.Router{ACME: a, Files: []*tlsconf.FileSource{files}, Local: local})
+	waitACME(t, a)
+
+	fileRoots := x509.NewCertPool()
+	fileRoots.AddCert(fileLeaf)
+	localRoots, err := local.RootPool()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		roots *x509.CertPool
+	}{
+		{acmeName, pb.Root(t)},
+		{fileName, fileRoots},
+		{"localhost", localRoots},
+	}
+	for _, tt := range tests {
+		for _, proto := range protos {
+			c, url := newClient(t, s, proto, tt.name, tt.roots)
+			if _, err := get(c, url, proto); err != nil {
+				t.Errorf("%s over %s: %v", tt.name, proto, err)
+			}
+		}
 	}
 }
