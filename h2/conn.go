@@ -8,6 +8,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"runtime"
 	"sync"
 	"time"
 
@@ -189,6 +190,13 @@ func (c *conn) writeLoop() {
 			closeWrite(c.nc)
 			c.nc.SetReadDeadline(time.Now().Add(lingerTime))
 			return
+		}
+		if len(c.out) < outSoftLimit/4 && c.running > 1 && !c.closing {
+			// Other handlers are about to queue frames: let them, and
+			// write all in one go.
+			c.mu.Unlock()
+			runtime.Gosched()
+			c.mu.Lock()
 		}
 		buf, c.out = c.out, buf[:0]
 		if c.sWaiters > 0 {
