@@ -116,11 +116,11 @@ func (a *ACME) Load() error {
 func (a *ACME) load() (*acmeState, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.closed {
-		return nil, ErrACMEClosed
-	}
 	if a.state != nil {
 		return a.state, nil
+	}
+	if a.closed {
+		return nil, ErrACMEClosed
 	}
 	st, err := newACMEState(a)
 	if err != nil {
@@ -132,13 +132,15 @@ func (a *ACME) load() (*acmeState, error) {
 
 // Close stops obtaining and renewing certificates and the cache's
 // maintenance, releasing storage locks. Certificates already loaded are
-// still served.
+// still served; an ACME never loaded stays unloaded. Call it once the
+// server has shut down.
 func (a *ACME) Close() error {
 	a.mu.Lock()
 	st := a.state
+	done := a.closed
 	a.closed = true
 	a.mu.Unlock()
-	if st != nil {
+	if st != nil && !done {
 		st.stop()
 	}
 	return nil
@@ -219,7 +221,7 @@ func (a *ACME) asks() bool {
 	return a.OnDemand != nil && a.OnDemand.Ask != ""
 }
 
-// errf formats a one-line error about name.
+// acmeErr formats a one-line error about name.
 func acmeErr(name string, format string, args ...any) error {
 	return fmt.Errorf("tlsconf: acme: %q: %s", name, oneLine(fmt.Sprintf(format, args...)))
 }

@@ -120,3 +120,14 @@ func checkOneLine(t *testing.T, err error, prefix, want string) {
 		t.Errorf("error = %q\nwant prefix %q and %q", msg, prefix, want)
 	}
 }
+
+func TestACMEClosed(t *testing.T) {
+	a := &tlsconf.ACME{}
+	a.Close()
+	if err := a.Load(); err != tlsconf.ErrACMEClosed {
+		t.Errorf("Load after Close = %v; want ErrACMEClosed", err)
+	}
+	if err := a.Close(); err != nil {
+		t.Errorf("second Close = %v", err)
+	}
+}

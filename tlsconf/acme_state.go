@@ -19,6 +19,7 @@ type acmeState struct {
 	managed  *certmagic.Config // Domains, obtained at start-up
 	onDemand *certmagic.Config // names obtained at handshakes; nil without OnDemand
 	issuer   *certmagic.ACMEIssuer
+	limited  *limitedIssuer // the on-demand issuer; nil without OnDemand
 	cache    *certmagic.Cache
 	cancel   context.CancelFunc
 
@@ -94,7 +95,8 @@ func newACMEState(a *ACME) (*acmeState, error) {
 		od := base
 		od.OnDemand = &certmagic.OnDemandConfig{DecisionFunc: a.OnDemand.decide}
 		st.onDemand = certmagic.New(st.cache, od)
-		st.onDemand.Issuers = []certmagic.Issuer{a.OnDemand.limit(certmagic.NewACMEIssuer(st.onDemand, template))}
+		st.limited = a.OnDemand.limit(certmagic.NewACMEIssuer(st.onDemand, template))
+		st.onDemand.Issuers = []certmagic.Issuer{st.limited}
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -120,10 +122,13 @@ func (st *acmeState) configFor(cert certmagic.Certificate) (*certmagic.Config, e
 	return st.managed, nil
 }
 
-// stop ends management and the cache's maintenance.
+// stop ends management, the cache's maintenance and the rate limiter.
 func (st *acmeState) stop() {
 	st.cancel()
 	st.cache.Stop()
+	if st.limited != nil {
+		st.limited.limiter.Stop()
+	}
 }
 
 // getCertificate serves a handshake: see ACME.GetCertificate.

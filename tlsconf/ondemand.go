@@ -89,7 +89,7 @@ func (o *OnDemand) ask(ctx context.Context, name string) error {
 
 // limit wraps iss so that it places at most RateLimit orders per
 // RateWindow.
-func (o *OnDemand) limit(iss *certmagic.ACMEIssuer) certmagic.Issuer {
+func (o *OnDemand) limit(iss *certmagic.ACMEIssuer) *limitedIssuer {
 	n, window := o.RateLimit, o.RateWindow
 	if n <= 0 {
 		n = 10
