@@ -33,7 +33,7 @@ type site struct {
 }
 
 // listen binds a trio.Server on 127.0.0.1: TLS, QUIC and, if cleartext,
-// an HTTP listener. Its handler answers with r.Proto.
+// an HTTP listener redirecting to https. Its handler answers with r.Proto.
 func listen(t *testing.T, cleartext bool) *site {
 	t.Helper()
 	srv := &trio.Server{
@@ -43,6 +43,7 @@ func listen(t *testing.T, cleartext bool) *site {
 	}
 	if cleartext {
 		srv.HTTPAddr = "127.0.0.1:0"
+		srv.RedirectHTTP = true // ACME's http-01 path is answered before the redirect
 	}
 	ls, err := srv.Listen()
 	if err != nil {

@@ -2,7 +2,9 @@ package tlsconf_test
 
 import (
 	"crypto/x509"
+	"fmt"
 	"log/slog"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,6 +46,9 @@ func TestACMEChallenges(t *testing.T) {
 				if !strings.Contains(log.String(), want) {
 					t.Errorf("log lacks %q", want)
 				}
+			}
+			if tt.cleartext {
+				checkRedirect(t, s, name)
 			}
 			roots := pb.Root(t)
 			for _, proto := range protos {
@@ -105,5 +110,22 @@ func TestRouterServesEverySource(t *testing.T) {
 				t.Errorf("%s over %s: %v", tt.name, proto, err)
 			}
 		}
+	}
+}
+
+// checkRedirect checks that the cleartext listener, which answered the
+// http-01 challenge, redirects other requests to https.
+func checkRedirect(t *testing.T, s *site, name string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", "http://"+s.ls.Cleartext[0].Addr().String()+"/page", nil)
+	req.Host = name
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	want := fmt.Sprintf("https://%s:%d/page", name, s.tlsPort())
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusPermanentRedirect || loc != want {
+		t.Errorf("cleartext GET /page = %d %q; want 308 %q", resp.StatusCode, loc, want)
 	}
 }
