@@ -217,10 +217,19 @@ func (c *conn) writeLoop() {
 			c.nc.Close()
 			return
 		}
-		if cap(buf) > 4*outHardLimit {
+		// Keep a large buffer only while busy: idle connections should
+		// not pin memory.
+		if cap(buf) > 64<<10 && (cap(buf) > 4*outHardLimit || c.isIdle()) {
 			buf = nil
 		}
 	}
+}
+
+// isIdle reports whether nothing is queued for writing.
+func (c *conn) isIdle() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.out) == 0
 }
 
 // failLocked marks the connection dead: every stream fails, the writer

@@ -120,3 +120,25 @@ func TestMaxConcurrentStreams(t *testing.T) {
 		t.Errorf("RST_STREAM stream %d %v; want 5 REFUSED_STREAM", f.stream, f.code)
 	}
 }
+
+// TestUnreadBodyBounded: a client must not send past the stream window
+// while the handler does not read; the server buffers at most the window.
+func TestUnreadBodyBounded(t *testing.T) {
+	ts := newTestServer(t, h2cTrio, http.HandlerFunc(blockingHandler), nil)
+	rc := newRawClient(t, ts.addr, http2.Setting{ID: http2.SettingMaxFrameSize, Val: 1 << 14})
+	rc.headers(1, false, ":method", "POST")
+	chunk := make([]byte, 1<<14)
+	go func() {
+		for range (initialStreamWindow / len(chunk)) + 2 {
+			if rc.fr.WriteData(1, false, chunk) != nil {
+				return
+			}
+		}
+	}()
+	f := rc.waitFor("RST_STREAM or GOAWAY", func(f rawFrame) bool {
+		return f.typ == http2.FrameRSTStream || f.typ == http2.FrameGoAway
+	})
+	if f.code != http2.ErrCodeFlowControl {
+		t.Errorf("%v %v; want FLOW_CONTROL_ERROR", f.typ, f.code)
+	}
+}

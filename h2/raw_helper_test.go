@@ -83,9 +83,19 @@ func (rc *rawClient) readLoop() {
 // headers sends a request HEADERS frame on stream id.
 func (rc *rawClient) headers(id uint32, end bool, extra ...string) {
 	rc.encBuf.Reset()
-	fields := append([]string{":method", "GET", ":scheme", "http", ":authority", "x", ":path", "/"}, extra...)
+	pseudo := []string{":method", "GET", ":scheme", "http", ":authority", "x", ":path", "/"}
+	for i := 0; i+1 < len(extra); i += 2 { // extra pseudo-fields replace defaults
+		for j := 0; j < len(pseudo); j += 2 {
+			if pseudo[j] == extra[i] {
+				pseudo[j+1], extra[i] = extra[i+1], ""
+			}
+		}
+	}
+	fields := append(pseudo, extra...)
 	for i := 0; i+1 < len(fields); i += 2 {
-		rc.enc.WriteField(hpack.HeaderField{Name: fields[i], Value: fields[i+1]})
+		if fields[i] != "" {
+			rc.enc.WriteField(hpack.HeaderField{Name: fields[i], Value: fields[i+1]})
+		}
 	}
 	rc.fr.WriteHeaders(http2.HeadersFrameParam{StreamID: id, BlockFragment: rc.encBuf.Bytes(), EndStream: end, EndHeaders: true})
 }
