@@ -42,11 +42,7 @@ func printBanner(w io.Writer, f *serveFlags, ls *trio.Listeners, ca *tlsconf.Loc
 			fmt.Fprintf(w, "  %-28s HTTP/1.1, h2c (prior knowledge and Upgrade)\n", u)
 		}
 	}
-	if ca != nil {
-		fmt.Fprintf(w, "Certificates: local development CA, root %s\n  trust it with: trio trust\n", ca.RootFile())
-	} else {
-		fmt.Fprintf(w, "Certificates: %s\n", f.cert)
-	}
+	fmt.Fprintf(w, "Certificates: %s\n  local CA root %s; trust it with: trio trust\n", f.describe(), ca.RootFile())
 	if len(ls.QUIC) > 0 && len(ls.TLS) > 0 {
 		origin := forcedOrigin(ls.TLS[0].Addr())
 		fmt.Fprintf(w, "HTTP/3 in Chrome (it follows Alt-Svc only for public CAs, so force QUIC for this origin):\n"+

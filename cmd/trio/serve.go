@@ -24,8 +24,9 @@ func init() {
 
 // serveFlags are the flags of `trio serve`.
 type serveFlags struct {
-	listen, http    string
-	cert, key       string
+	listen, http string
+	certFlags
+	hsts            bool
 	noH2, noH3      bool
 	h2Engine        string
 	redirect        bool
@@ -46,8 +47,14 @@ func parseServe(args []string, stderr io.Writer) (*serveFlags, error) {
 	}
 	fs.StringVar(&f.listen, "listen", trio.DefaultAddr, "TCP and UDP `address` for HTTPS and HTTP/3 (host \"localhost\" means 127.0.0.1 and ::1)")
 	fs.StringVar(&f.http, "http", ":8080", "cleartext `address` for HTTP/1.1 and h2c; \"\" disables it")
-	fs.StringVar(&f.cert, "cert", "", "certificate chain PEM `file` (default: the local development CA)")
+	fs.StringVar(&f.cert, "cert", "", "certificate chain PEM `file` for the names it covers, reloaded when it changes (default: the local development CA)")
 	fs.StringVar(&f.key, "key", "", "private key PEM `file` for --cert")
+	fs.Var(&f.domains, "domain", "get and renew a certificate for this `name` with ACME (repeatable); implies accepting the CA's terms and redirecting cleartext to https")
+	fs.StringVar(&f.acmeCA, "acme-ca", "", "ACME directory `URL` (default: Let's Encrypt)")
+	fs.StringVar(&f.acmeCARoot, "acme-ca-root", "", "PEM `file` of roots to trust for the ACME directory (private CAs)")
+	fs.StringVar(&f.email, "email", "", "contact `address` for the ACME account")
+	fs.StringVar(&f.onDemandAllow, "on-demand-allow", "", "get certificates at first handshake for these `names` (comma-separated) only")
+	fs.BoolVar(&f.hsts, "hsts", false, "send Strict-Transport-Security (one year) on https responses")
 	fs.BoolVar(&f.noH2, "no-h2", false, "turn HTTP/2 off (TLS and h2c)")
 	fs.StringVar(&f.h2Engine, "h2-engine", "", "HTTP/2 `engine`: trio (its own, the default) or std (Go's built-in)")
 	fs.BoolVar(&f.noH3, "no-h3", false, "turn HTTP/3 off (no UDP socket, no Alt-Svc)")
@@ -106,29 +113,28 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
-	srv := &trio.Server{Addr: f.listen, HTTPAddr: f.http, RedirectHTTP: f.redirect, Logger: logger}
+	srv := &trio.Server{Addr: f.listen, HTTPAddr: f.http, RedirectHTTP: f.redirect || f.acme(), Logger: logger}
 	srv.H2.Disable, srv.H3.Disable = f.noH2, f.noH3
 	srv.H2.Engine = h2.Engine(f.h2Engine)
-	var ca *tlsconf.LocalCA
-	if f.cert != "" {
-		src, err := tlsconf.Files(f.cert, f.key)
-		if err != nil {
-			return fail(stderr, exitUsage, "serve: %v", err)
-		}
-		srv.TLS = src
-	} else {
-		ca = &tlsconf.LocalCA{Logger: logger}
-		srv.TLS = ca
-	}
 	srv.Handler = siteHandler(f)
+	if f.hsts {
+		srv.Handler = tlsconf.HSTS(srv.Handler, 365*24*time.Hour)
+	}
 
-	ls, err := srv.Listen()
+	router, err := f.router(ctx, logger)
+	if err != nil {
+		return fail(stderr, exitUsage, "serve: %v", err)
+	}
+	srv.TLS = router
+	ls, err := srv.Listen() // before ACME starts: it answers challenges on these ports
 	if err != nil {
 		return fail(stderr, exitError, "serve: %v", err)
 	}
+	stopACME := f.startACME(ctx, router, ls, logger)
+	defer stopACME()
 	served := make(chan error, 1)
 	go func() { served <- srv.ServeListeners(ls) }()
-	printBanner(stdout, f, ls, ca)
+	printBanner(stdout, f, ls, router.Local)
 
 	select {
 	case err := <-served: // a listener died, or the certificate source failed
