@@ -10,7 +10,8 @@ import (
 	"golang.org/x/net/http2/hpack"
 )
 
-// rawClient speaks HTTP/2 frame by frame to a cleartext test server.
+// rawClient speaks HTTP/2 frame by frame to a cleartext test server. It
+// never acknowledges the server's SETTINGS: writes come only from the test.
 type rawClient struct {
 	t      testing.TB
 	nc     net.Conn
@@ -58,12 +59,6 @@ func (rc *rawClient) readLoop() {
 		}
 		rf := rawFrame{typ: f.Header().Type, stream: f.Header().StreamID}
 		switch f := f.(type) {
-		case *http2.SettingsFrame:
-			if !f.IsAck() {
-				// Acknowledge from the reader; the framer is not shared
-				// with writers, so write the raw frame.
-				rc.nc.Write([]byte{0, 0, 0, 4, 1, 0, 0, 0, 0})
-			}
 		case *http2.RSTStreamFrame:
 			rf.code = f.ErrCode
 		case *http2.GoAwayFrame:

@@ -115,6 +115,7 @@ func (c *conn) newRequest(st *stream, fields []hpack.HeaderField, endStream bool
 	if host == "" {
 		host = header.Get("Host")
 	}
+	delete(header, "Host") // promoted to Request.Host, as net/http does
 	r := &http.Request{
 		Method:     p.method,
 		Proto:      "HTTP/2.0",
