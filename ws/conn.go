@@ -1,0 +1,314 @@
+package ws
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	gws "github.com/gobwas/ws"
+)
+
+// A MessageType is the type of a data message: text or binary.
+type MessageType int
+
+// Message types, numbered as their opcodes (RFC 6455 section 5.6).
+const (
+	MessageText   MessageType = 1
+	MessageBinary MessageType = 2
+)
+
+func (t MessageType) String() string {
+	switch t {
+	case MessageText:
+		return "text"
+	case MessageBinary:
+		return "binary"
+	}
+	return "MessageType(" + string(rune('0'+int(t))) + ")"
+}
+
+// DefaultReadLimit is the largest message a Conn accepts when
+// AcceptOptions.ReadLimit or DialOptions.ReadLimit is zero: 16 MiB.
+const DefaultReadLimit = 16 << 20
+
+// closeTimeout bounds how long Close waits for the peer's close frame.
+const closeTimeout = 5 * time.Second
+
+// maxControl is the largest control frame payload (RFC 6455 section 5.5).
+const maxControl = 125
+
+// A transport carries frames: a hijacked TCP or TLS connection, an HTTP/2
+// stream or an HTTP/3 stream. If it has a Flush method, frames are flushed
+// one by one; SetReadDeadline and SetWriteDeadline are used if present.
+type transport interface {
+	io.Reader
+	io.Writer
+	io.Closer
+}
+
+type deadliner interface {
+	SetReadDeadline(time.Time) error
+	SetWriteDeadline(time.Time) error
+}
+
+// A Conn is a WebSocket connection over HTTP/1.1, HTTP/2 or HTTP/3.
+//
+// One goroutine may read (NextReader, ReadMessage) while others write:
+// writes are serialized, and control frames (pongs, the close reply) are
+// sent between the fragments of a message being written. Pings from the
+// peer are answered, and Ping's pongs are seen, only while some goroutine
+// reads.
+//
+// Over HTTP/2 a Conn from Accept is valid only until the handler returns:
+// handlers keep serving it until it is closed, then return.
+type Conn struct {
+	t      transport
+	br     *bufio.Reader
+	extra  []io.Closer // closed after t: a client's HTTP/2 or HTTP/3 connection
+	client bool
+	proto  string
+	subp   string
+	reg    *Registry
+
+	readLimit atomic.Int64
+
+	// Reading; under rmu.
+	rmu      sync.Mutex
+	hdrBuf   [gws.MaxHeaderSize]byte
+	ctrl     [maxControl]byte
+	frame    gws.Header // current data frame
+	remain   int64      // its unread payload
+	maskPos  int
+	inMsg    bool // inside a data message (continuations expected)
+	msgType  MessageType
+	msgComp  bool  // the message is compressed
+	msgRaw   int64 // payload bytes read from the wire
+	msgSize  int64 // message bytes returned (after inflating)
+	utf8     utf8Checker
+	inflate  *inflater
+	rerr     error
+	msgReady bool // cur may be read
+	cur      messageReader
+
+	// Writing.
+	msgMu     sync.Mutex // one data message at a time
+	deflate   *deflater  // under msgMu
+	threshold int
+	wmu       sync.Mutex // one frame at a time
+	werr      error      // under wmu
+	closeSent bool       // under wmu
+
+	// Closing.
+	closeRecv  chan struct{} // closed once reading has ended
+	recvOnce   sync.Once
+	closed     chan struct{} // closed once the transport is closed
+	closeOnce  sync.Once
+	closeErr   atomic.Pointer[CloseError]
+	pingMu     sync.Mutex
+	pings      map[[8]byte]chan struct{}
+	timerMu    sync.Mutex
+	rTimer     *time.Timer // deadlines of transports without their own
+	wTimer     *time.Timer
+	onShutdown func() // removes the Conn from its registry
+}
+
+func newConn(t transport, br *bufio.Reader, client bool, proto string) *Conn {
+	if br == nil {
+		br = bufio.NewReaderSize(t, 4096)
+	}
+	c := &Conn{
+		t: t, br: br, client: client, proto: proto,
+		closeRecv: make(chan struct{}),
+		closed:    make(chan struct{}),
+	}
+	c.readLimit.Store(DefaultReadLimit)
+	c.cur.c = c
+	return c
+}
+
+// Subprotocol is the subprotocol the handshake agreed on, or "".
+func (c *Conn) Subprotocol() string { return c.subp }
+
+// Proto is the HTTP version the connection runs over: "HTTP/1.1",
+// "HTTP/2.0" or "HTTP/3.0".
+func (c *Conn) Proto() string { return c.proto }
+
+// Compressed reports whether permessage-deflate was negotiated.
+func (c *Conn) Compressed() bool { return c.inflate != nil }
+
+// SetReadLimit sets the largest message, in bytes after decompression,
+// that the peer may send; a larger one fails the connection with 1009.
+// n <= 0 means no limit.
+func (c *Conn) SetReadLimit(n int64) {
+	if n <= 0 {
+		n = 1<<63 - 1
+	}
+	c.readLimit.Store(n)
+}
+
+// Done is closed when the connection is closed, whoever closed it.
+func (c *Conn) Done() <-chan struct{} { return c.closed }
+
+// Err is why the connection closed, once Done is closed.
+func (c *Conn) Err() error {
+	if e := c.closeErr.Load(); e != nil {
+		return e
+	}
+	return nil
+}
+
+// SetReadDeadline sets when a blocked read fails; the zero time clears it.
+// A read past its deadline fails the connection, as it leaves a frame half
+// read. Transports without deadlines (the HTTP/2 client) are closed when it
+// passes.
+func (c *Conn) SetReadDeadline(t time.Time) error { return c.setDeadline(t, false) }
+
+// SetWriteDeadline sets when a blocked write fails; the zero time clears
+// it. A write past its deadline, such as one to a peer that stopped
+// reading, fails the connection.
+func (c *Conn) SetWriteDeadline(t time.Time) error { return c.setDeadline(t, true) }
+
+func (c *Conn) setDeadline(t time.Time, write bool) error {
+	if d, ok := c.t.(deadliner); ok {
+		if write {
+			return d.SetWriteDeadline(t)
+		}
+		return d.SetReadDeadline(t)
+	}
+	c.timerMu.Lock()
+	defer c.timerMu.Unlock()
+	tm := &c.rTimer
+	if write {
+		tm = &c.wTimer
+	}
+	if *tm != nil {
+		(*tm).Stop()
+		*tm = nil
+	}
+	if !t.IsZero() {
+		*tm = time.AfterFunc(time.Until(t), func() {
+			c.closeTransport(&CloseError{Code: StatusAbnormalClosure, Err: os.ErrDeadlineExceeded})
+		})
+	}
+	return nil
+}
+
+// Close starts the close handshake with code and reason (cut to 123
+// bytes), waits up to 5 seconds for the peer's close frame, reading and
+// discarding messages unless another goroutine reads, and closes the
+// connection. Code 0 sends a close frame without a code.
+func (c *Conn) Close(code StatusCode, reason string) error {
+	if code != 0 && !code.validWire() {
+		return errorf("close code %d may not be sent", code)
+	}
+	err := c.writeClose(code, reason)
+	if err != nil && !errors.Is(err, errCloseSent) {
+		c.closeTransport(&CloseError{Code: StatusAbnormalClosure, Err: err})
+		return err
+	}
+	if c.rmu.TryLock() {
+		if c.rerr == nil {
+			c.setReadTimeout(closeTimeout)
+			for c.rerr == nil {
+				if _, err := c.discardMessage(); err != nil {
+					break
+				}
+			}
+		}
+		c.rmu.Unlock()
+	} else {
+		t := time.NewTimer(closeTimeout)
+		select {
+		case <-c.closeRecv:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+	c.closeTransport(&CloseError{Code: code, Reason: reason})
+	return nil
+}
+
+// CloseNow closes the connection without a close handshake.
+func (c *Conn) CloseNow() error {
+	c.closeTransport(&CloseError{Code: StatusAbnormalClosure, Err: net.ErrClosed})
+	return nil
+}
+
+func (c *Conn) setReadTimeout(d time.Duration) {
+	if dl, ok := c.t.(deadliner); ok {
+		dl.SetReadDeadline(time.Now().Add(d))
+		return
+	}
+	c.setDeadline(time.Now().Add(d), false)
+}
+
+// closeTransport closes the connection once, recording why.
+func (c *Conn) closeTransport(why *CloseError) {
+	c.closeOnce.Do(func() {
+		c.closeErr.Store(why)
+		c.t.Close()
+		for _, x := range c.extra {
+			x.Close()
+		}
+		c.timerMu.Lock()
+		for _, t := range []*time.Timer{c.rTimer, c.wTimer} {
+			if t != nil {
+				t.Stop()
+			}
+		}
+		c.timerMu.Unlock()
+		close(c.closed)
+		if c.onShutdown != nil {
+			c.onShutdown()
+		}
+	})
+}
+
+// Ping sends a ping and waits for its pong, for ctx or for the connection
+// to close. Another goroutine must be reading to see the pong.
+func (c *Conn) Ping(ctx context.Context) error {
+	var key [8]byte
+	putRandom(key[:])
+	ch := make(chan struct{})
+	c.pingMu.Lock()
+	if c.pings == nil {
+		c.pings = make(map[[8]byte]chan struct{})
+	}
+	c.pings[key] = ch
+	c.pingMu.Unlock()
+	defer func() {
+		c.pingMu.Lock()
+		delete(c.pings, key)
+		c.pingMu.Unlock()
+	}()
+	if err := c.writeFrame(true, gws.OpPing, false, key[:]); err != nil {
+		return err
+	}
+	select {
+	case <-ch:
+		return nil
+	case <-c.closed:
+		return c.Err()
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// gotPong wakes the Ping waiting for payload p, if any.
+func (c *Conn) gotPong(p []byte) {
+	if len(p) != 8 {
+		return
+	}
+	c.pingMu.Lock()
+	defer c.pingMu.Unlock()
+	if ch, ok := c.pings[[8]byte(p)]; ok {
+		close(ch)
+		delete(c.pings, [8]byte(p))
+	}
+}

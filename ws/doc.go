@@ -1,0 +1,72 @@
+// Package ws implements WebSockets (RFC 6455) over all three HTTP
+// versions from one handler: the HTTP/1.1 Upgrade, the HTTP/2 extended
+// CONNECT of RFC 8441 and the HTTP/3 extended CONNECT of RFC 9220, with
+// permessage-deflate (RFC 7692). Handlers call [Accept]; clients call
+// [Dial], which speaks ws:// and wss:// over any of the three.
+//
+//	http.HandleFunc("/ws/echo", func(w http.ResponseWriter, r *http.Request) {
+//		c, err := ws.Accept(w, r, nil)
+//		if err != nil {
+//			return // Accept answered with an error status
+//		}
+//		defer c.CloseNow()
+//		for {
+//			typ, msg, err := c.ReadMessage()
+//			if err != nil {
+//				return // a *CloseError says how it ended
+//			}
+//			if err := c.WriteMessage(typ, msg); err != nil {
+//				return
+//			}
+//		}
+//	})
+//
+// Import it to serve or open WebSockets; the handshakes particular to each
+// HTTP version live in the h1, h2 and h3 packages.
+//
+// # Protocol
+//
+// A [Conn] checks everything RFC 6455 asks of a receiver and fails the
+// connection with the matching close code: 1002 for unmasked client
+// frames (masked server frames), reserved bits or opcodes, fragmented or
+// oversized control frames, continuation frames out of order and bad close
+// frames; 1007 for text or close reasons that are not UTF-8 (checked as
+// the text arrives, so it fails fast); 1009 for messages over the read
+// limit. Control frames may arrive between fragments; pings are answered.
+// Close runs the closing handshake. Read and write deadlines apply to the
+// transport. Writes block until TCP, HTTP/2 or QUIC flow control accepts
+// the frame, so a slow reader slows its writer (backpressure); a write
+// deadline drops a peer that stopped reading.
+//
+// # Browsers and HTTP versions
+//
+// Accept serves all three; which one a browser uses is its choice.
+// Chromium opens WebSockets over HTTP/1.1 unless it already has an HTTP/2
+// connection to the origin whose server sent SETTINGS_ENABLE_CONNECT_PROTOCOL,
+// which trio's HTTP/2 engine does. Go's own HTTP/2 server (h2.EngineStd)
+// accepts extended CONNECT only when the process starts with
+// GODEBUG=http2xconnect=1 in its environment; Accept handles it then too.
+// quic-go always allows extended CONNECT on HTTP/3, so any route may
+// receive one: Accept answers a :protocol other than websocket with 501,
+// and routes that do not call Accept answer as for any other request.
+//
+// # Shutdown
+//
+// Connections are tracked in a [Registry] so that a server's shutdown
+// closes them with 1001 (going away); see Registry for how the registry is
+// found.
+//
+// # Why gobwas/ws
+//
+// Framing uses github.com/gobwas/ws for frame headers, header validation
+// and the (assembly) masking cipher: it works over any io.Reader and
+// io.Writer, and an HTTP/2 or HTTP/3 stream is not a net.Conn that can be
+// hijacked, which gorilla/websocket and coder/websocket require. Its
+// higher layers (wsutil, wsflate) assume one frame at a time through
+// caller code, so this package does the rest itself: message assembly
+// with interleaved control frames, streaming UTF-8 checks, close code
+// rules, the extension negotiation, and permessage-deflate with context
+// takeover on klauspost/compress/flate (whose compressor always uses a
+// 32 KiB window: offers limiting server_max_window_bits below 15 are
+// declined, and the client never offers client_max_window_bits).
+package ws

@@ -1,0 +1,121 @@
+package ws
+
+import (
+	"context"
+	"net/http"
+	"sync"
+
+	"github.com/quic-go/quic-go/http3"
+)
+
+// A Registry tracks open connections so a server can close them all with
+// 1001 (going away) when it shuts down: net/http does not track hijacked
+// connections, and HTTP/2 and HTTP/3 shutdowns wait for streams that a
+// WebSocket keeps open.
+//
+// Accept tracks each connection in AcceptOptions.Registry, or else in the
+// registry of the server that received the request. For an *http.Server
+// (under http.ServerContextKey: HTTP/1.1 and HTTP/2) that registry is shut
+// down by the server's RegisterOnShutdown hook, installed on first use. For
+// an *http3.Server, whose Shutdown has no such hook, call
+// ServerRegistry(srv).Shutdown alongside it.
+//
+// The zero value is ready to use.
+type Registry struct {
+	mu    sync.Mutex
+	conns map[*Conn]struct{}
+	down  bool
+}
+
+// Len is the number of open connections.
+func (g *Registry) Len() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.conns)
+}
+
+// add tracks c, or reports false if the registry has shut down.
+func (g *Registry) add(c *Conn) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.down {
+		return false
+	}
+	if g.conns == nil {
+		g.conns = make(map[*Conn]struct{})
+	}
+	g.conns[c] = struct{}{}
+	c.onShutdown = func() {
+		g.mu.Lock()
+		delete(g.conns, c)
+		g.mu.Unlock()
+	}
+	return true
+}
+
+// Shutdown refuses new connections, sends every open one a close frame
+// with 1001 (going away) and waits for them to close. If ctx ends first,
+// it closes the rest at once and returns ctx.Err().
+func (g *Registry) Shutdown(ctx context.Context) error {
+	g.mu.Lock()
+	g.down = true
+	conns := make([]*Conn, 0, len(g.conns))
+	for c := range g.conns {
+		conns = append(conns, c)
+	}
+	g.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, c := range conns {
+		wg.Go(func() { c.Close(StatusGoingAway, "server shutting down") })
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		for _, c := range conns {
+			c.CloseNow()
+		}
+		<-done
+		return ctx.Err()
+	}
+}
+
+// servers maps an *http.Server or *http3.Server to its *Registry.
+var servers sync.Map
+
+// ServerRegistry returns the registry of connections Accept took from
+// srv, an *http.Server or *http3.Server (the value under
+// http.ServerContextKey or http3.ServerContextKey in request contexts).
+// For an *http.Server it installs a RegisterOnShutdown hook that shuts the
+// registry down.
+func ServerRegistry(srv any) *Registry {
+	if g, ok := servers.Load(srv); ok {
+		return g.(*Registry)
+	}
+	g, loaded := servers.LoadOrStore(srv, new(Registry))
+	reg := g.(*Registry)
+	if hs, ok := srv.(*http.Server); ok && !loaded {
+		hs.RegisterOnShutdown(func() {
+			reg.Shutdown(context.Background()) // bounded by Close's timeout
+			servers.Delete(srv)
+		})
+	}
+	return reg
+}
+
+// registryFor picks the registry for a connection accepted from r.
+func registryFor(r *http.Request, opts *AcceptOptions) *Registry {
+	if opts != nil && opts.Registry != nil {
+		return opts.Registry
+	}
+	ctx := r.Context()
+	if hs, ok := ctx.Value(http.ServerContextKey).(*http.Server); ok {
+		return ServerRegistry(hs)
+	}
+	if hs, ok := ctx.Value(http3.ServerContextKey).(*http3.Server); ok {
+		return ServerRegistry(hs)
+	}
+	return nil
+}
