@@ -86,6 +86,7 @@ func (c *conn) newStreamLocked(id uint32) *stream {
 		declLen:  -1,
 	}
 	st.cond.L = &c.mu
+	st.wcond.L = &c.mu
 	st.body.st = st
 	return st
 }

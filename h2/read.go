@@ -160,6 +160,7 @@ func (c *conn) applySettingLocked(s http2.Setting) error {
 			if st.sendWin > maxWindow {
 				return connErr(http2.ErrCodeFlowControl, "window overflow")
 			}
+			st.wcond.Broadcast()
 		}
 		if c.sWaiters > 0 {
 			c.scond.Broadcast()
@@ -208,13 +209,14 @@ func (c *conn) processWindowUpdate(f *http2.WindowUpdateFrame) error {
 		if st.sendWin > maxWindow {
 			return streamErr(f.StreamID, http2.ErrCodeFlowControl, "stream window overflow")
 		}
+		st.wcond.Broadcast()
 	}
 	if inc < 128 { // tiny increments make the server send tiny frames
 		if err := c.flood(); err != nil {
 			return err
 		}
 	}
-	if c.sWaiters > 0 {
+	if f.StreamID == 0 && c.sWaiters > 0 {
 		c.scond.Broadcast()
 	}
 	return nil

@@ -51,7 +51,11 @@ func (c *conn) writeDataLocked(st *stream, p []byte, end bool) error {
 				}
 				c.armWakeLocked(st, st.stallStart.Add(stall))
 			}
-			c.waitSendLocked()
+			if st.sendWin <= 0 {
+				st.wcond.Wait() // only this stream's events wake it
+			} else {
+				c.waitSendLocked()
+			}
 			continue
 		}
 		st.stallStart = time.Time{}
@@ -83,6 +87,7 @@ func (c *conn) onWriteTimer(st *stream) {
 	if !st.wDeadline.IsZero() && !time.Now().Before(st.wDeadline) && !st.localClosed {
 		c.resetLocked(st, http2.ErrCodeInternal, os.ErrDeadlineExceeded)
 	}
+	st.wcond.Broadcast()
 	c.scond.Broadcast()
 }
 

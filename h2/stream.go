@@ -13,6 +13,7 @@ type stream struct {
 	c      *conn
 	id     uint32
 	cond   sync.Cond // body readers wait here; L is &c.mu
+	wcond  sync.Cond // writers wait here for stream window; L is &c.mu
 	ctx    context.Context
 	cancel context.CancelFunc
 	req    *http.Request
@@ -58,6 +59,7 @@ func (st *stream) failLocked(err error) {
 	}
 	st.remoteClosed, st.localClosed = true, true
 	st.cond.Broadcast()
+	st.wcond.Broadcast()
 	if st.cancel != nil {
 		st.cancel()
 	}
