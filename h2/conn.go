@@ -130,11 +130,7 @@ func newConn(ctx context.Context, cfg *Config, nc net.Conn, h http.Handler, opts
 		cs := tc.ConnectionState()
 		c.tlsState = &cs
 	}
-	if c.hs != nil {
-		ctx = context.WithValue(ctx, http.ServerContextKey, c.hs)
-	}
-	ctx = context.WithValue(ctx, http.LocalAddrContextKey, nc.LocalAddr())
-	c.ctx, c.cancel = context.WithCancel(ctx)
+	c.ctx, c.cancel = context.WithCancel(baseContext(ctx, c.hs, nc, h))
 	c.wcond.L = &c.mu
 	c.scond.L = &c.mu
 	c.br = bufio.NewReaderSize(nc, 16<<10)
@@ -151,6 +147,23 @@ func newConn(ctx context.Context, cfg *Config, nc net.Conn, h http.Handler, opts
 	c.resets = newBudget(burst, burst/2)
 	c.floods = newBudget(1000, 500)
 	return c
+}
+
+// baseContext is the parent of request contexts: the values of the
+// connection context net/http hands over in TLSNextProto (ConnContext
+// applied), or of ctx; never ctx's cancellation, which asks for a graceful
+// shutdown instead.
+func baseContext(ctx context.Context, hs *http.Server, nc net.Conn, h http.Handler) context.Context {
+	if bc, ok := h.(interface{ BaseContext() context.Context }); ok {
+		if b := bc.BaseContext(); b != nil {
+			return b
+		}
+	}
+	ctx = context.WithoutCancel(ctx)
+	if hs != nil {
+		ctx = context.WithValue(ctx, http.ServerContextKey, hs)
+	}
+	return context.WithValue(ctx, http.LocalAddrContextKey, nc.LocalAddr())
 }
 
 func (c *conn) logf(format string, args ...any) {

@@ -112,3 +112,57 @@ func testRequestFields(t *testing.T, m mode) {
 		t.Errorf("Date %q, ContentLength %d; want a date and 28", res.Header.Get("Date"), res.ContentLength)
 	}
 }
+
+// TestServeConnContext: cancelling the context given to ServeConn drains
+// the connection gracefully; it does not cancel requests in flight.
+func TestServeConnContext(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	started, release := make(chan struct{}), make(chan struct{})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		<-release
+		if err := r.Context().Err(); err != nil {
+			t.Errorf("request context: %v", err)
+		}
+		w.Write([]byte("done"))
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		nc, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		new(Config).ServeConn(ctx, nc, h, nil)
+	}()
+	ts := &testServer{addr: ln.Addr().String(), url: "http://" + ln.Addr().String(), mode: h2cTrio}
+	got := make(chan string, 1)
+	go func() {
+		res, err := ts.h2Client(t).Get(ts.url)
+		if err != nil {
+			got <- err.Error()
+			return
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		got <- string(b)
+	}()
+	<-started
+	cancel()
+	time.Sleep(50 * time.Millisecond)
+	close(release)
+	if s := <-got; s != "done" {
+		t.Errorf("in-flight response = %q; want done", s)
+	}
+	select {
+	case <-served:
+	case <-time.After(5 * time.Second):
+		t.Fatal("ServeConn still running after drain")
+	}
+}
