@@ -42,13 +42,13 @@ func kind(err error) string {
 		trErr    *quic.TransportError
 	)
 	switch {
+	case errors.As(err, &certErr), errors.As(err, &unknown), errors.As(err, &alert):
+		return ErrTLS
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return ErrRefused
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
 		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed):
 		return ErrReset
-	case errors.As(err, &certErr), errors.As(err, &unknown), errors.As(err, &alert):
-		return ErrTLS
 	case errors.As(err, &idle), errors.As(err, &hsTimout):
 		return ErrTimeout
 	case errors.As(err, &appErr), errors.As(err, &trErr):

@@ -13,14 +13,15 @@ import (
 type Result struct {
 	Proto    Proto
 	Conns    int
-	Streams  int              // per connection
-	Elapsed  time.Duration    // from the first request to the last response
-	Requests int64            // complete responses, whatever their status
-	Failed   int64            // attempts without a complete response
-	Bytes    int64            // response body bytes
-	Errors   map[string]int64 // kind (ErrReset, "status 500", ...) -> count
-	Protos   map[string]int64 // response Proto ("HTTP/2.0") -> count
-	Latency  Histogram        // of complete responses
+	Streams  int               // per connection
+	Elapsed  time.Duration     // from the first request to the last response
+	Requests int64             // complete responses, whatever their status
+	Failed   int64             // attempts without a complete response
+	Bytes    int64             // response body bytes
+	Errors   map[string]int64  // kind (ErrReset, "status 500", ...) -> count
+	Protos   map[string]int64  // response Proto ("HTTP/2.0") -> count
+	First    map[string]string // error kind -> the text of one error of that kind
+	Latency  Histogram         // of complete responses
 }
 
 // add merges a finished worker's counts into r.
@@ -31,6 +32,14 @@ func (r *Result) add(w *worker) {
 	for k, n := range w.errors {
 		r.Errors[k] += n
 		r.Failed += n
+	}
+	if r.First == nil {
+		r.First = map[string]string{}
+	}
+	for k, e := range w.first {
+		if _, ok := r.First[k]; !ok {
+			r.First[k] = e
+		}
 	}
 	for c, n := range w.status {
 		if n > 0 {
@@ -70,7 +79,11 @@ func (r *Result) String() string {
 	fmt.Fprintf(&b, "  latency   p50 %v  p90 %v  p99 %v  max %v\n",
 		round(h.Quantile(0.5)), round(h.Quantile(0.9)), round(h.Quantile(0.99)), round(h.Max()))
 	for _, k := range slices.Sorted(maps.Keys(r.Errors)) {
-		fmt.Fprintf(&b, "  error     %-12s %d\n", k, r.Errors[k])
+		fmt.Fprintf(&b, "  error     %-12s %d", k, r.Errors[k])
+		if e := r.First[k]; e != "" {
+			fmt.Fprintf(&b, " (%s)", e)
+		}
+		b.WriteString("\n")
 	}
 	for _, p := range slices.Sorted(maps.Keys(r.Protos)) {
 		fmt.Fprintf(&b, "  protocol  %-12s %d\n", p, r.Protos[p])

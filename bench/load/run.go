@@ -88,15 +88,16 @@ type worker struct {
 	hist     Histogram
 	requests int64
 	bytes    int64
-	protos   map[string]int64 // response Proto -> count
-	errors   map[string]int64 // kind -> count
-	status   [600]int64       // error responses by code, named at the end
+	protos   map[string]int64  // response Proto -> count
+	errors   map[string]int64  // kind -> count
+	first    map[string]string // kind -> the first error's text
+	status   [600]int64        // error responses by code, named at the end
 }
 
 // loop sends requests until ctx ends or the tickets run out; the worker
 // that takes the last ticket does not cancel the others: they finish theirs.
 func (w *worker) loop(ctx context.Context) {
-	w.protos, w.errors = map[string]int64{}, map[string]int64{}
+	w.protos, w.errors, w.first = map[string]int64{}, map[string]int64{}, map[string]string{}
 	for ctx.Err() == nil {
 		if w.limited && w.tickets.Add(-1) < 0 {
 			return
@@ -111,7 +112,7 @@ func (w *worker) once(ctx context.Context) {
 	resp, err := w.rt.RoundTrip(w.req)
 	if err != nil {
 		if ctx.Err() == nil { // cut off by the deadline: not counted
-			w.errors[kind(err)]++
+			w.fail(kind(err), err)
 		}
 		return
 	}
@@ -119,7 +120,7 @@ func (w *worker) once(ctx context.Context) {
 	resp.Body.Close()
 	if err != nil {
 		if ctx.Err() == nil {
-			w.errors[ErrBody]++
+			w.fail(ErrBody, err)
 		}
 		return
 	}
@@ -129,6 +130,13 @@ func (w *worker) once(ctx context.Context) {
 	w.protos[resp.Proto]++
 	if c := resp.StatusCode; c >= 400 && c < len(w.status) {
 		w.status[c]++
+	}
+}
+
+// fail counts a failed attempt of kind k, keeping the first error's text.
+func (w *worker) fail(k string, err error) {
+	if w.errors[k]++; w.errors[k] == 1 {
+		w.first[k] = err.Error()
 	}
 }
 
