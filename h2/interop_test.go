@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net/http"
@@ -265,5 +266,33 @@ func testHandlerPanic(t *testing.T, m mode) {
 	if res, err := ts.h2Client(t).Get(ts.url); err == nil {
 		res.Body.Close()
 		t.Errorf("GET after handler panic: status %d; want error", res.StatusCode)
+	}
+}
+
+// TestExpectContinue: the client waits for 100 Continue, which the engine
+// sends when the handler first reads the body.
+func TestExpectContinue(t *testing.T) { run(t, testExpectContinue) }
+func testExpectContinue(t *testing.T, m mode) {
+	ts := newTestServer(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		w.Write(b)
+	}), nil)
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ts.pool}, ForceAttemptHTTP2: true, ExpectContinueTimeout: 5 * time.Second}
+	if !m.tls {
+		tr.Protocols = new(http.Protocols)
+		tr.Protocols.SetUnencryptedHTTP2(true)
+	}
+	defer tr.CloseIdleConnections()
+	req, _ := http.NewRequest("POST", ts.url, strings.NewReader("body"))
+	req.Header.Set("Expect", "100-continue")
+	start := time.Now()
+	res, err := (&http.Client{Transport: tr}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if string(b) != "body" || time.Since(start) > 4*time.Second {
+		t.Errorf("body %q after %v; want body without waiting for the timeout", b, time.Since(start))
 	}
 }
