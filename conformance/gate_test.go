@@ -80,7 +80,7 @@ func TestTrio(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if testing.Short() {
-				tc.opts.Suites = []string{"h1", "h3"}
+				tc.opts.Suites = []string{"h1", "h3", "altsvc", "semantics"}
 			}
 			rep := runAgainst(t, tc.url, tc.opts)
 			checkGate(t, tc.name, rep)
@@ -102,6 +102,11 @@ func checkGate(t *testing.T, transport string, rep *Report) {
 		}
 		if r.Status == Skip && !skipAllowed(transport, r) {
 			t.Errorf("%s", r)
+		}
+	}
+	if testing.Verbose() {
+		for _, r := range rep.Results {
+			t.Log(r)
 		}
 	}
 	if rep.Count(Pass) == 0 {
