@@ -1,8 +1,10 @@
 package h2
 
 import (
+	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"testing"
@@ -51,5 +53,40 @@ func testResponseController(t *testing.T, m mode) {
 	}
 	if err := <-result; err == nil {
 		t.Error("Write after write deadline succeeded")
+	}
+}
+
+// TestBaseConfigWriteTimeout: the HTTP/1 server's WriteTimeout becomes
+// each stream's write deadline.
+func TestBaseConfigWriteTimeout(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	werr := make(chan error, 1)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(150 * time.Millisecond)
+		_, err := w.Write([]byte("late"))
+		if err == nil {
+			err = http.NewResponseController(w).Flush()
+		}
+		werr <- err
+	})
+	go func() {
+		nc, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		hs := &http.Server{WriteTimeout: 50 * time.Millisecond}
+		new(Config).ServeConn(context.Background(), nc, h, &ServeConnOpts{BaseConfig: hs})
+	}()
+	ts := &testServer{addr: ln.Addr().String(), url: "http://" + ln.Addr().String(), mode: h2cTrio}
+	if res, err := ts.h2Client(t).Get(ts.url); err == nil {
+		io.ReadAll(res.Body)
+		res.Body.Close()
+	}
+	if err := <-werr; err == nil {
+		t.Error("Write after WriteTimeout succeeded")
 	}
 }

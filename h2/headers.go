@@ -63,6 +63,7 @@ func (c *conn) processHeaders(f *http2.HeadersFrame) error {
 	if f.StreamEnded() {
 		st.remoteClosed = true
 	}
+	c.applyServerTimeoutsLocked(st)
 	c.startLocked(st, h)
 	return nil
 }

@@ -101,6 +101,10 @@ func (c *conn) onReadTimer(st *stream) {
 func (c *conn) setDeadline(st *stream, t time.Time, write bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.setDeadlineLocked(st, t, write)
+}
+
+func (c *conn) setDeadlineLocked(st *stream, t time.Time, write bool) {
 	if write {
 		st.wDeadline = t
 		if !t.IsZero() {
@@ -118,6 +122,23 @@ func (c *conn) setDeadline(st *stream, t time.Time, write bool) {
 		st.rTimer.Reset(time.Until(t))
 	}
 	st.cond.Broadcast()
+}
+
+// applyServerTimeoutsLocked gives a new stream the ReadTimeout and
+// WriteTimeout of the HTTP/1 server, as deadlines of its body and response
+// (handlers may move them with http.ResponseController), as net/http's
+// HTTP/2 server does.
+func (c *conn) applyServerTimeoutsLocked(st *stream) {
+	if c.hs == nil {
+		return
+	}
+	now := time.Now()
+	if d := c.hs.ReadTimeout; d > 0 && !st.remoteClosed {
+		c.setDeadlineLocked(st, now.Add(d), false)
+	}
+	if d := c.hs.WriteTimeout; d > 0 {
+		c.setDeadlineLocked(st, now.Add(d), true)
+	}
 }
 
 // dateCache holds the Date header value of the current second.

@@ -127,6 +127,7 @@ func (c *conn) upgradeLocked(opts *ServeConnOpts) error {
 	c.streams[1] = st
 	st.ctx, st.cancel = context.WithCancel(c.ctx)
 	st.req = r.WithContext(st.ctx)
+	c.applyServerTimeoutsLocked(st)
 	c.startLocked(st, c.h)
 	return nil
 }
