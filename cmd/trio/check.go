@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/triohttp/trio/conformance"
+)
+
+func init() {
+	commands["check"] = command{check, "check how well a server follows the HTTP RFCs"}
+}
+
+// check runs the conformance suites against a URL: trio check URL.
+func check(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("trio check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: trio check [flags] URL\n\nSuites: %s\n\nFlags:\n", strings.Join(conformance.SuiteNames(), ", "))
+		fs.PrintDefaults()
+	}
+	suites := fs.String("suite", "", "comma-separated suites to run (default all)")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	insecure := fs.Bool("insecure", false, "do not verify the server's certificate")
+	cacert := fs.String("cacert", "", "PEM `FILE` of CA certificates to trust instead of the system's")
+	timeout := fs.Duration("timeout", 10*time.Second, "limit for each case")
+	h3addr := fs.String("h3-addr", "", "UDP `host:port` of the HTTP/3 endpoint (default: from Alt-Svc)")
+	if err := fs.Parse(reorderFlags(args)); errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	} else if err != nil {
+		return exitUsage
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return exitUsage
+	}
+	opts := &conformance.Options{Insecure: *insecure, Timeout: *timeout, H3Addr: *h3addr}
+	if *suites != "" {
+		opts.Suites = strings.Split(*suites, ",")
+	}
+	if *cacert != "" {
+		pem, err := os.ReadFile(*cacert)
+		if err != nil {
+			return fail(stderr, exitUsage, "--cacert: %v", err)
+		}
+		opts.RootCAs = x509.NewCertPool()
+		if !opts.RootCAs.AppendCertsFromPEM(pem) {
+			return fail(stderr, exitUsage, "--cacert %s: no PEM certificate in it", *cacert)
+		}
+	}
+	rep, err := conformance.Run(ctx, fs.Arg(0), opts)
+	if err != nil {
+		return fail(stderr, exitUsage, "check: %v", err)
+	}
+	if *asJSON {
+		err = rep.WriteJSON(stdout)
+	} else {
+		err = rep.WriteText(stdout)
+	}
+	if err != nil {
+		return fail(stderr, exitError, "check: writing the report: %v", err)
+	}
+	if rep.Failed() {
+		return exitError
+	}
+	return exitOK
+}
+
+// reorderFlags moves flags after the URL to the front, so that both
+// "trio check URL --json" and "trio check --json URL" work.
+func reorderFlags(args []string) []string {
+	var flags, rest []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			rest = append(rest, args[i+1:]...)
+			i = len(args)
+		case strings.HasPrefix(a, "-"):
+			flags = append(flags, a)
+			name := strings.TrimLeft(a, "-")
+			if !strings.Contains(name, "=") && takesValue(name) && i+1 < len(args) {
+				i++
+				flags = append(flags, args[i])
+			}
+		default:
+			rest = append(rest, a)
+		}
+	}
+	return append(flags, rest...)
+}
+
+// takesValue reports whether check's flag name needs an argument.
+func takesValue(name string) bool {
+	switch name {
+	case "suite", "cacert", "timeout", "h3-addr":
+		return true
+	}
+	return false
+}
