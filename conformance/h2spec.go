@@ -16,6 +16,9 @@ import (
 // (or ~/go/bin).
 func h2specPath(opts *Options) (string, error) {
 	if opts.H2Spec != "" {
+		if _, err := os.Stat(opts.H2Spec); err != nil {
+			return "", fmt.Errorf("h2spec: %v", err)
+		}
 		return opts.H2Spec, nil
 	}
 	if p, err := exec.LookPath("h2spec"); err == nil {
