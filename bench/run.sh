@@ -8,7 +8,8 @@
 #
 # Environment: BENCH_DURATION (seconds per cell), BENCH_WARMUP (seconds),
 # BENCH_PORT (9443), BENCH_SERVERS ("trio trio-std nginx caddy"), BENCH_PROTOS
-# ("h1 h2 h3"): a subset skips the rest.
+# ("h1 h2 h3"): a subset skips the rest; BENCH_REV (a commit to build trio
+# from instead of the working tree).
 #
 # Loads: h1 with wrk, h2 with h2load, h3 with `trio load` (nothing installable
 # here loads HTTP/3). Servers: trio (default HTTP/2 engine), trio --h2-engine
@@ -35,7 +36,7 @@ for a in "$@"; do
   case $a in
     --quick) DUR=${BENCH_DURATION:-2} WARM=0 ;;
     --save) SAVE=1 ;;
-    -h | --help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument $a" >&2; exit 2 ;;
   esac
 done
@@ -52,6 +53,7 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'echo "run.sh: line $LINENO: $BASH_COMMAND failed" >&2' ERR
 
 if (($(nproc) >= 2)); then
   PIN_SRV=(taskset -c 0) PIN_LOAD=(taskset -c 1) PINNING="server on CPU 0, load generator on CPU 1"
@@ -111,7 +113,16 @@ make_fixtures() {
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
     -subj /CN=localhost -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
     -keyout "$WORK/key.pem" -out "$WORK/cert.pem" 2>/dev/null
-  (cd "$ROOT" && go build -o "$WORK/trio" ./cmd/trio)
+  local src=$ROOT
+  if [[ -n ${BENCH_REV:-} ]]; then # a commit, not the working tree
+    src=$WORK/src
+    mkdir -p "$src" && git -C "$ROOT" archive "$BENCH_REV" | tar -x -C "$src"
+  fi
+  (cd "$src" && go build -o "$WORK/trio" ./cmd/trio)
+  TRIO_REV=$(git -C "$ROOT" rev-parse --short "${BENCH_REV:-HEAD}")
+  if [[ -z ${BENCH_REV:-} && -n $(git -C "$ROOT" status --porcelain --untracked-files=no) ]]; then
+    TRIO_REV+="+dirty"
+  fi
 }
 
 # --- servers -----------------------------------------------------------------
@@ -288,7 +299,7 @@ target() {
 
 report() {
   echo "trio bench $(date -u +%FT%TZ) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')); $PINNING"
-  echo "  ${DUR}s per cell after ${WARM}s warm-up; $(go version | cut -d' ' -f3); $(nginx -v 2>&1 | cut -d' ' -f3); caddy $(caddy version | cut -d' ' -f1)"
+  echo "  trio $TRIO_REV; ${DUR}s per cell after ${WARM}s warm-up; $(go version | cut -d' ' -f3); $(nginx -v 2>&1 | cut -d' ' -f3); caddy $(caddy version | cut -d' ' -f1)"
   echo "  h1: wrk -t1, 64 conns (4 for 10m); h2: h2load -t1, 8 conns x 16 streams (2 x 2 for 10m); h3: trio load, same as h2"
   echo
   { printf 'server\tproto\tfile\treq/s\tMB/s\tp99_ms\terrors\n'; cat "$RESULTS"; } | column -t -s $'\t'
