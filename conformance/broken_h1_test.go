@@ -63,6 +63,7 @@ func garbageServer(c net.Conn) {
 }
 
 func TestBrokenH1(t *testing.T) {
+	t.Parallel()
 	yes := rawServer(t, yesServer)
 	garbage := rawServer(t, garbageServer)
 	requireEachFails(t, "h1", nil,

@@ -79,6 +79,7 @@ func runSuite(t *testing.T, target, suite string, opts *Options) *Report {
 // TestBrokenSemantics runs the semantics suite against two handlers that
 // get conditional requests and ranges wrong in opposite ways.
 func TestBrokenSemantics(t *testing.T) {
+	t.Parallel()
 	const body = "0123456789abcdef"
 	headers := func(w http.ResponseWriter) {
 		w.Header().Set("ETag", `"v1"`)
@@ -123,6 +124,7 @@ func TestBrokenSemantics(t *testing.T) {
 // TestBrokenAltSvc advertises HTTP/3 where there is none, in a malformed
 // header, and only over HTTP/1.1.
 func TestBrokenAltSvc(t *testing.T) {
+	t.Parallel()
 	serve := func(altSvc func(r *http.Request) string) *httptest.Server {
 		s := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if v := altSvc(r); v != "" {
