@@ -2,8 +2,13 @@ package h2
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -39,6 +44,38 @@ func BenchmarkServe1K(b *testing.B) {
 					get()
 				}
 			})
+		})
+	}
+}
+
+// BenchmarkH2load1K serves the same 1 KiB body to nghttp2's h2load (8
+// connections, 32 streams each, over TLS): the client runs outside the
+// process, so time and allocations are the server's alone.
+func BenchmarkH2load1K(b *testing.B) {
+	bin, err := exec.LookPath("h2load")
+	if err != nil {
+		b.Skip("h2load not installed")
+	}
+	body := bytes.Repeat([]byte("a"), 1024)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.Write(body)
+	})
+	for _, engine := range []Engine{EngineTrio, EngineStd} {
+		b.Run(string(engine), func(b *testing.B) {
+			ts := newTestServer(b, mode{engine, true}, h, nil)
+			n := max(b.N, 1000)
+			b.ReportAllocs()
+			b.ResetTimer()
+			out, err := exec.Command(bin, "-n", strconv.Itoa(n), "-c", "8", "-m", "32", "-t", "1", ts.url+"/").CombinedOutput()
+			b.StopTimer()
+			if err != nil || !strings.Contains(string(out), fmt.Sprintf("%d succeeded", n)) {
+				b.Fatalf("h2load: %v\n%s", err, out)
+			}
+			if m := regexp.MustCompile(`finished in \S+, ([\d.]+) req/s`).FindSubmatch(out); m != nil {
+				rps, _ := strconv.ParseFloat(string(m[1]), 64)
+				b.ReportMetric(rps, "req/s")
+			}
 		})
 	}
 }
