@@ -298,8 +298,9 @@ func (c *conn) writeResponseHeaderLocked(rw *responseWriter, buf, p []byte, end 
 			}
 		}
 	}
+	var scratch [64]byte
 	if _, ok := h["Date"]; !ok {
-		c.enc.WriteField(hfield("date", httpDate()))
+		c.encBuf.Write(appendLiteral(scratch[:0], hpackDate, httpDate()))
 	}
 	if bodyAllowed(rw.status) {
 		if _, ok := h["Content-Type"]; !ok && (len(buf) > 0 || len(p) > 0) {
@@ -311,7 +312,7 @@ func (c *conn) writeResponseHeaderLocked(rw *responseWriter, buf, p []byte, end 
 		}
 		if rw.done && rw.declLen < 0 && len(rw.trailers) == 0 && (rw.written > 0 || !rw.head) {
 			var nb [20]byte
-			c.enc.WriteField(hfield("content-length", string(strconv.AppendInt(nb[:0], rw.written, 10))))
+			c.encBuf.Write(appendLiteral(scratch[:0], hpackContentLength, strconv.AppendInt(nb[:0], rw.written, 10)))
 		}
 	}
 	rw.st.hdrSent = true
