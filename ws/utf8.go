@@ -26,6 +26,9 @@ func (u *utf8Checker) write(p []byte) bool {
 			return false
 		}
 	}
+	if len(p) == 0 {
+		return true
+	}
 	// Skip ASCII quickly, then validate everything but a trailing prefix.
 	i := 0
 	for i < len(p) && p[i] < utf8.RuneSelf {
