@@ -14,8 +14,10 @@ import (
 // ServeConnOpts describes how a connection reached HTTP/2.
 type ServeConnOpts struct {
 	// BaseConfig is the HTTP/1 server the connection came from: its
-	// ErrorLog is used and it is stored under http.ServerContextKey in
-	// request contexts. It may be nil.
+	// ErrorLog is used, its ReadTimeout and WriteTimeout become each
+	// stream's body and response deadlines (as with net/http's HTTP/2), and
+	// it is stored under http.ServerContextKey in request contexts. It may
+	// be nil.
 	BaseConfig *http.Server
 
 	// Upgrade is the request of an h2c Upgrade (RFC 7540 3.2): it is served
@@ -32,9 +34,12 @@ type ServeConnOpts struct {
 }
 
 // ServeConn serves HTTP/2 on nc with trio's engine until the connection
-// closes or ctx is done (ctx done = graceful GOAWAY, then drain). It
-// returns once the connection is closed and its handlers have returned.
-// The connection is not tracked by any [Server].
+// closes or ctx is done (ctx done = graceful GOAWAY, then drain; request
+// contexts are not cancelled by it). Request contexts carry ctx's values,
+// or those of the connection context net/http passes in TLSNextProto
+// (ConnContext applied) when h is the handler it gave. ServeConn returns
+// once the connection is closed and its handlers have returned. The
+// connection is not tracked by any [Server].
 func (c *Config) ServeConn(ctx context.Context, nc net.Conn, h http.Handler, opts *ServeConnOpts) {
 	serveConn(ctx, c, nil, nc, h, opts)
 }
