@@ -3,6 +3,8 @@ package h2
 import (
 	"net/http"
 	"time"
+
+	"github.com/triohttp/trio/internal/defaults"
 )
 
 // Config holds the HTTP/2 settings of a server. The zero value is ready to use.
@@ -47,61 +49,42 @@ type Config struct {
 	StallTimeout time.Duration
 }
 
+// zeroConfig stands in for a nil *Config.
+var zeroConfig Config
+
+func (c *Config) get() *Config {
+	if c == nil {
+		return &zeroConfig
+	}
+	return c
+}
+
 func (c *Config) maxConcurrentStreams() uint32 {
-	if c == nil || c.MaxConcurrentStreams == 0 {
-		return 250
-	}
-	return c.MaxConcurrentStreams
+	return defaults.Or(c.get().MaxConcurrentStreams, 250)
 }
 
-func (c *Config) maxReadFrameSize() uint32 {
-	if c == nil || c.MaxReadFrameSize == 0 {
-		return 1 << 20
-	}
-	return c.MaxReadFrameSize
-}
-
-// trioMaxReadFrameSize is maxReadFrameSize for EngineTrio, which keeps the
-// protocol default when MaxReadFrameSize is zero.
-func (c *Config) trioMaxReadFrameSize() uint32 {
-	if c == nil || c.MaxReadFrameSize == 0 {
-		return minMaxFrameSize
-	}
-	return min(max(c.MaxReadFrameSize, minMaxFrameSize), maxMaxFrameSize)
-}
-
-func (c *Config) stallTimeout() time.Duration {
-	switch {
-	case c == nil || c.StallTimeout == 0:
-		return 30 * time.Second
-	case c.StallTimeout < 0:
-		return 0
-	}
-	return c.StallTimeout
-}
-
-func (c *Config) maxHeaderBytes() int {
-	if c == nil || c.MaxHeaderBytes == 0 {
-		return 1 << 20
-	}
-	return c.MaxHeaderBytes
-}
+func (c *Config) maxReadFrameSize() uint32 { return defaults.Or(c.get().MaxReadFrameSize, 1<<20) }
+func (c *Config) maxHeaderBytes() int      { return defaults.Or(c.get().MaxHeaderBytes, 1<<20) }
 
 func (c *Config) idleTimeout() time.Duration {
-	switch {
-	case c == nil || c.IdleTimeout == 0:
-		return 2 * time.Minute
-	case c.IdleTimeout < 0:
-		return 0
-	}
-	return c.IdleTimeout
+	return defaults.Duration(c.get().IdleTimeout, 2*time.Minute)
 }
 
 func (c *Config) pingTimeout() time.Duration {
-	if c == nil || c.PingTimeout == 0 {
-		return 15 * time.Second
+	return defaults.Or(c.get().PingTimeout, 15*time.Second)
+}
+
+func (c *Config) stallTimeout() time.Duration {
+	return defaults.Duration(c.get().StallTimeout, 30*time.Second)
+}
+
+// trioMaxReadFrameSize is maxReadFrameSize for EngineTrio: 16 KiB unless
+// set, and always within what RFC 9113 §6.5.2 allows.
+func (c *Config) trioMaxReadFrameSize() uint32 {
+	if c.get().MaxReadFrameSize == 0 {
+		return minMaxFrameSize
 	}
-	return c.PingTimeout
+	return min(max(c.MaxReadFrameSize, minMaxFrameSize), maxMaxFrameSize)
 }
 
 // StdConfig returns the settings for Go's built-in HTTP/2 server
