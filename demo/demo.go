@@ -15,14 +15,20 @@ import (
 //go:embed site
 var site embed.FS
 
-// Handler returns the demo site: the embedded pages, /api/whoami and the
-// generated /tile/N.svg images.
+// Handler returns the demo site: the embedded pages, /api/whoami, the
+// generated /tile/N.svg images, and the WebSockets /ws/chat (a Chat room),
+// /ws/ticker (a Ticker) and /ws/echo (Echo), on any HTTP version.
 func Handler() http.Handler {
 	root, _ := fs.Sub(site, "site")
 	mux := http.NewServeMux()
 	mux.Handle("GET /", http.FileServerFS(root))
 	mux.HandleFunc("GET /api/whoami", whoami)
 	mux.HandleFunc("GET /tile/{n}", tile)
+	// WebSockets: GET on HTTP/1.1, extended CONNECT on HTTP/2 and HTTP/3.
+	for path, h := range map[string]http.Handler{"/ws/chat": new(Chat), "/ws/ticker": new(Ticker), "/ws/echo": http.HandlerFunc(Echo)} {
+		mux.Handle("GET "+path, h)
+		mux.Handle("CONNECT "+path, h)
+	}
 	return mux
 }
 
