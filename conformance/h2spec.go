@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -39,10 +41,13 @@ func h2specPath(opts *Options) (string, error) {
 // h2specResults runs h2spec --strict against t and turns each of its cases
 // into a result. h2spec is told to skip certificate checks: it tests the
 // protocol, and has no option for a CA file.
-func h2specResults(ctx context.Context, t *target) []Result {
+func h2specResults(ctx context.Context, t *target, skipReason string) []Result {
 	one := func(o outcome) []Result {
 		return []Result{{Suite: "h2", ID: "h2/h2spec", Section: "RFC 9113", Expect: "h2spec --strict runs",
 			Status: o.status, Seen: o.seen}}
+	}
+	if skipReason != "" {
+		return one(skip("%s", skipReason))
 	}
 	bin, err := h2specPath(t.opts)
 	if err != nil {
@@ -74,6 +79,8 @@ func h2specResults(ctx context.Context, t *target) []Result {
 	return cases
 }
 
+var ctlRef = regexp.MustCompile(`&#(x[0-9a-fA-F]{1,6}|[0-9]{1,7});`)
+
 // junitReport is the part of h2spec's JUnit report read here.
 type junitReport struct {
 	Suites []struct {
@@ -104,7 +111,19 @@ func (m *junitMessage) String() string {
 // ids like "h2/http2/6.5.3/2". h2spec numbers sections after RFC 7540 and
 // RFC 7541, which RFC 9113 kept.
 func parseJUnit(data []byte) ([]Result, error) {
-	// Failure messages may quote raw frame bytes, which XML forbids.
+	// Failure messages may quote raw frame bytes, which XML forbids, raw or
+	// as character references.
+	data = ctlRef.ReplaceAllFunc(data, func(ref []byte) []byte {
+		s := strings.TrimSuffix(strings.TrimPrefix(string(ref), "&#"), ";")
+		base := 10
+		if s2, ok := strings.CutPrefix(s, "x"); ok {
+			s, base = s2, 16
+		}
+		if n, err := strconv.ParseUint(s, base, 32); err == nil && (n >= 0x20 || n == '\t' || n == '\n' || n == '\r') {
+			return ref
+		}
+		return []byte("?")
+	})
 	data = bytes.Map(func(r rune) rune {
 		if r < 0x20 && r != '\t' && r != '\n' && r != '\r' {
 			return '?'

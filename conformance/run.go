@@ -18,8 +18,8 @@ type suite struct {
 	// every case with that reason.
 	setup func(ctx context.Context, t *target) string
 	// results, when set, yields results computed elsewhere (h2spec's cases),
-	// reported before the cases.
-	results func(ctx context.Context, t *target) []Result
+	// reported before the cases; skip is setup's reason to skip, if any.
+	results func(ctx context.Context, t *target, skip string) []Result
 }
 
 // A testCase is one check.
@@ -134,7 +134,7 @@ func (s *suite) run(ctx context.Context, t *target) []Result {
 	}
 	var out []Result
 	if s.results != nil {
-		out = append(out, s.results(ctx, t)...)
+		out = append(out, s.results(ctx, t, reason)...)
 	}
 	for _, c := range s.cases {
 		o := skip("%s", reason)
