@@ -1,7 +1,6 @@
 package demo
 
 import (
-	"io"
 	"net/http"
 
 	"github.com/triohttp/trio/ws"
@@ -23,19 +22,12 @@ func Echo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer c.CloseNow()
-	for {
-		typ, rd, err := c.NextReader()
+	for { // whole messages: a streaming echo could deadlock a client that writes before it reads
+		typ, msg, err := c.ReadMessage()
 		if err != nil {
 			return
 		}
-		w, err := c.NextWriter(typ)
-		if err != nil {
-			return
-		}
-		if _, err := io.CopyBuffer(w, rd, make([]byte, 32<<10)); err != nil {
-			return
-		}
-		if err := w.Close(); err != nil {
+		if err := c.WriteMessage(typ, msg); err != nil {
 			return
 		}
 	}

@@ -156,7 +156,13 @@ func (c *Conn) writeFrame(fin bool, op gws.OpCode, rsv1 bool, p []byte) error {
 	}
 	if err != nil {
 		c.werr = err
-		c.closeTransport(&CloseError{Code: StatusAbnormalClosure, Err: err})
+		// The peer may have closed with a close frame still unread: give
+		// the reader a second to find it before the transport goes.
+		if _, ok := c.t.(deadliner); ok && op != gws.OpClose {
+			c.setReadTimeout(time.Second)
+		} else {
+			c.closeTransport(&CloseError{Code: StatusAbnormalClosure, Err: err})
+		}
 	}
 	return err
 }
