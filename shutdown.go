@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net"
 	"sync"
+
+	"github.com/triohttp/trio/h3"
 )
 
 // trackUDP remembers a UDP socket so Shutdown can close it once HTTP/3 has
@@ -37,7 +39,8 @@ func (s *Server) closeUDP() error {
 // GOAWAY on HTTP/2 and HTTP/3 connections, closes idle HTTP/1.1 ones, and
 // waits for in-flight requests to finish. If ctx ends first, it closes what
 // remains and returns ctx.Err(). Serve then returns http.ErrServerClosed.
-// Hijacked connections (WebSockets) are not waited for.
+// WebSockets accepted with package ws are closed with 1001 (going away)
+// on every protocol, through the servers' shutdown hooks.
 func (s *Server) Shutdown(ctx context.Context) error {
 	return s.stop(func(stop stopper) error { return stop.Shutdown(ctx) })
 }
@@ -80,6 +83,7 @@ func (s *Server) stop(f func(stopper) error) error {
 		run(s.h2Srv)
 	}
 	if s.quicSrv != nil {
+		h3.RunShutdownHooks(s.quicSrv) // WebSockets close with 1001, or drains would wait on them
 		run(s.quicSrv)
 	}
 	wg.Wait()

@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	"github.com/quic-go/quic-go/http3"
+
+	"github.com/triohttp/trio/h3"
 )
 
 // A Registry tracks open connections so a server can close them all with
@@ -16,9 +18,11 @@ import (
 // Accept tracks each connection in AcceptOptions.Registry, or else in the
 // registry of the server that received the request. For an *http.Server
 // (under http.ServerContextKey: HTTP/1.1 and HTTP/2) that registry is shut
-// down by the server's RegisterOnShutdown hook, installed on first use. For
-// an *http3.Server, whose Shutdown has no such hook, call
-// ServerRegistry(srv).Shutdown alongside it.
+// down by the server's RegisterOnShutdown hook, installed on first use. An
+// *http3.Server has no such hook; h3.RegisterOnShutdown stands in for it,
+// and trio.Server runs it, so with trio both are automatic. Other owners of
+// an *http3.Server call h3.RunShutdownHooks (or ServerRegistry(srv).Shutdown)
+// next to its Shutdown.
 //
 // The zero value is ready to use.
 type Registry struct {
@@ -88,19 +92,26 @@ var servers sync.Map
 // ServerRegistry returns the registry of connections Accept took from
 // srv, an *http.Server or *http3.Server (the value under
 // http.ServerContextKey or http3.ServerContextKey in request contexts).
-// For an *http.Server it installs a RegisterOnShutdown hook that shuts the
-// registry down.
+// It installs the server's shutdown hook (http.Server.RegisterOnShutdown,
+// h3.RegisterOnShutdown) that shuts the registry down.
 func ServerRegistry(srv any) *Registry {
 	if g, ok := servers.Load(srv); ok {
 		return g.(*Registry)
 	}
 	g, loaded := servers.LoadOrStore(srv, new(Registry))
 	reg := g.(*Registry)
-	if hs, ok := srv.(*http.Server); ok && !loaded {
-		hs.RegisterOnShutdown(func() {
-			reg.Shutdown(context.Background()) // bounded by Close's timeout
-			servers.Delete(srv)
-		})
+	if loaded {
+		return reg
+	}
+	down := func() {
+		reg.Shutdown(context.Background()) // bounded by Close's timeout
+		servers.Delete(srv)
+	}
+	switch hs := srv.(type) {
+	case *http.Server:
+		hs.RegisterOnShutdown(down)
+	case *http3.Server:
+		h3.RegisterOnShutdown(hs, down)
 	}
 	return reg
 }
