@@ -98,7 +98,7 @@ pids+=($!)
 
 sleep 2
 
-suites=(h1 h2 h3 altsvc semantics)
+suites=(h1 h2 h3 altsvc ws semantics)
 # trio answers clients that send no SNI (IP-address URLs) with its local CA,
 # so its rows trust that root too.
 cat "$work/ca.pem" "$work/trio-data/ca/root.pem" >"$work/ca-trio.pem"
@@ -117,8 +117,8 @@ row() { # name url [cafile]
 
 echo "pass / fail / skip per suite; $(nginx -v 2>&1 | sed 's/.*: //'), caddy $(caddy version | cut -d' ' -f1)"
 echo
-echo "| server | h1 | h2 | h3 | altsvc | semantics | total |"
-echo "| --- | --- | --- | --- | --- | --- | --- |"
+echo "| server | h1 | h2 | h3 | altsvc | ws | semantics | total |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
 row "trio (TLS)" "https://127.0.0.1:$t_tls/conformance.txt" "$work/ca-trio.pem"
 row "trio (cleartext)" "http://127.0.0.1:$t_txt/conformance.txt"
 row "nginx (TLS)" "https://127.0.0.1:$n_tls/conformance.txt"

@@ -6,15 +6,21 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/triohttp/trio"
+	"github.com/triohttp/trio/demo"
 	"github.com/triohttp/trio/internal/testserver"
 	"github.com/triohttp/trio/static"
 )
 
-// gateFile is the resource the checks request on trio.
-const gateFile = "/conformance.txt"
+// gateFile is the resource the checks request on trio; gateWS its
+// WebSocket echo endpoint.
+const (
+	gateFile = "/conformance.txt"
+	gateWS   = "/ws/echo"
+)
 
 // startTrio serves a static directory on loopback over TLS, QUIC and
 // cleartext. Request bodies are read before the static handler answers, as
@@ -32,6 +38,10 @@ func startTrio(t *testing.T, opts ...func(*trio.Server)) *testserver.TS {
 	}
 	h := static.New(dir)
 	return testserver.New(t, testserver.H1, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == gateWS {
+			demo.Echo(w, r)
+			return
+		}
 		if r.Method != http.MethodConnect { // a tunnel's body never ends
 			io.Copy(io.Discard, r.Body)
 		}
@@ -75,12 +85,12 @@ func TestTrio(t *testing.T) {
 		name, url string
 		opts      *Options
 	}{
-		{"tls", "https://" + ts.TLSAddr().String() + gateFile, &Options{RootCAs: ts.Cert.Pool}},
-		{"cleartext", "http://" + ts.Addrs.Cleartext[0].Addr().String() + gateFile, &Options{}},
+		{"tls", "https://" + ts.TLSAddr().String() + gateFile, &Options{RootCAs: ts.Cert.Pool, WSPath: gateWS}},
+		{"cleartext", "http://" + ts.Addrs.Cleartext[0].Addr().String() + gateFile, &Options{WSPath: gateWS}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if testing.Short() {
-				tc.opts.Suites = []string{"h1", "h3", "altsvc", "semantics"}
+				tc.opts.Suites = []string{"h1", "h3", "altsvc", "ws", "semantics"}
 			}
 			rep := runAgainst(t, tc.url, tc.opts)
 			checkGate(t, tc.name, rep)
@@ -122,5 +132,5 @@ func skipAllowed(transport string, r Result) bool {
 		return true // h2spec not installed locally
 	}
 	// HTTP/3 and Alt-Svc need an https origin.
-	return transport == "cleartext" && (r.Suite == "h3" || r.Suite == "altsvc")
+	return transport == "cleartext" && (r.Suite == "h3" || r.Suite == "altsvc" || strings.HasPrefix(r.ID, "ws/h3/"))
 }

@@ -26,6 +26,11 @@ type Options struct {
 	// $GOPATH/bin; when none is found the h2spec cases are skipped.
 	H2Spec string
 
+	// WSPath is the path of a WebSocket echo endpoint on the target, such
+	// as trio's demo /ws/echo, for the ws suite. "" means the target URL's
+	// own path. Without WebSockets there the ws cases are skipped.
+	WSPath string
+
 	// H3Addr is the UDP host:port of the target's HTTP/3 endpoint. "" means
 	// the one its Alt-Svc header advertises, else the target's own port.
 	H3Addr string

@@ -42,7 +42,7 @@ func skip(format string, a ...any) outcome { return outcome{Skip, fmt.Sprintf(fo
 
 // suites is every suite, in the order Run runs them.
 func suites() []*suite {
-	return []*suite{h1Suite(), h2Suite(), h3Suite(), altsvcSuite(), semanticsSuite()}
+	return []*suite{h1Suite(), h2Suite(), h3Suite(), altsvcSuite(), wsSuite(), semanticsSuite()}
 }
 
 // SuiteNames lists the suites Run knows, in the order it runs them.
