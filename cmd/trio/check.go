@@ -32,6 +32,7 @@ func check(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cacert := fs.String("cacert", "", "PEM `FILE` of CA certificates to trust instead of the system's")
 	timeout := fs.Duration("timeout", 10*time.Second, "limit for each case")
 	h3addr := fs.String("h3-addr", "", "UDP `host:port` of the HTTP/3 endpoint (default: from Alt-Svc)")
+	wsPath := fs.String("ws", "", "`PATH` of a WebSocket echo endpoint for the ws suite (default: the URL's path)")
 	if err := fs.Parse(reorderFlags(args)); errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	} else if err != nil {
@@ -41,7 +42,7 @@ func check(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	opts := &conformance.Options{Insecure: *insecure, Timeout: *timeout, H3Addr: *h3addr}
+	opts := &conformance.Options{Insecure: *insecure, Timeout: *timeout, H3Addr: *h3addr, WSPath: *wsPath}
 	if *suites != "" {
 		opts.Suites = strings.Split(*suites, ",")
 	}
@@ -100,7 +101,7 @@ func reorderFlags(args []string) []string {
 // takesValue reports whether check's flag name needs an argument.
 func takesValue(name string) bool {
 	switch name {
-	case "suite", "cacert", "timeout", "h3-addr":
+	case "suite", "cacert", "timeout", "h3-addr", "ws":
 		return true
 	}
 	return false
