@@ -4,7 +4,7 @@
 #
 #   bash bench/run.sh            # full run: BENCH_DURATION (10) seconds per cell
 #   bash bench/run.sh --quick    # 2 s per cell, no warm-up: checks the script
-#   bash bench/run.sh --save     # also write bench/results/YYYY-MM-DD.txt
+#   bash bench/run.sh --save     # also write bench/results/YYYY-MM-DD-HHMM.txt (UTC)
 #
 # Environment: BENCH_DURATION (seconds per cell), BENCH_WARMUP (seconds),
 # BENCH_PORT (9443), BENCH_SERVERS ("trio trio-std nginx caddy"), BENCH_PROTOS
@@ -300,6 +300,7 @@ target() {
 report() {
   echo "trio bench $(date -u +%FT%TZ) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')); $PINNING"
   echo "  trio $TRIO_REV; ${DUR}s per cell after ${WARM}s warm-up; $(go version | cut -d' ' -f3); $(nginx -v 2>&1 | cut -d' ' -f3); caddy $(caddy version | cut -d' ' -f1)"
+  echo "  load average before the run: $LOADAVG, after: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews figures)"
   echo "  h1: wrk -t1, 64 conns (4 for 10m); h2: h2load -t1, 8 conns x 16 streams (2 x 2 for 10m); h3: trio load, same as h2"
   echo
   { printf 'server\tproto\tfile\treq/s\tMB/s\tp99_ms\terrors\n'; cat "$RESULTS"; } | column -t -s $'\t'
@@ -336,13 +337,20 @@ ws_bench() {
   if [[ -d $ROOT/ws ]] && compgen -G "$ROOT/ws/*_test.go" >/dev/null; then
     echo
     echo "WebSocket (go test -bench ./ws/: echo round trips/s, p99, bytes per idle conn)"
-    (cd "$ROOT" && go test -run '^$' -bench . ./ws/ 2>&1 | grep -E '^(Benchmark|ok|FAIL|PASS)' || true)
+    local out
+    if out=$(cd "$ROOT" && go test -run '^$' -bench . -timeout 180s ./ws/ 2>&1); then
+      grep -E '^(Benchmark|ok)' <<<"$out" || echo "(no benchmarks in ws/ yet)"
+    else
+      echo "ws benchmarks failed:"
+      tail -5 <<<"$out"
+    fi
   fi
 }
 
 main() {
   [[ $(getent ahosts localhost | awk 'NR == 1 { print $1 }') == 127.0.0.1 ]] ||
     log "warning: localhost does not resolve to 127.0.0.1 first; loads may miss the servers"
+  LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
   need_tools
   make_fixtures
   : >"$RESULTS"
@@ -359,7 +367,7 @@ main() {
 
 if ((SAVE)); then
   mkdir -p "$ROOT/bench/results"
-  out="$ROOT/bench/results/$(date +%F).txt"
+  out="$ROOT/bench/results/$(date -u +%F-%H%M).txt"
   main | tee "$out"
   echo "saved $out" >&2
 else
