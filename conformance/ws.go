@@ -80,7 +80,8 @@ func wsCheck(proto string, comp ws.CompressionMode, f func(context.Context, *ws.
 		}
 		c, resp, err := ws.Dial(ctx, url, opts)
 		if err != nil {
-			if resp != nil && resp.StatusCode != 101 && resp.StatusCode != 200 {
+			ok := resp != nil && (resp.StatusCode == 101 || proto != "h1" && resp.StatusCode/100 == 2)
+			if resp != nil && !ok {
 				return skip("no WebSocket at %s over %s: %s", t.wsURL(), proto, resp.Status)
 			}
 			if proto != "h1" && strings.Contains(err.Error(), "extended CONNECT") {
