@@ -4,9 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
 	"sync"
-	"syscall"
 )
 
 // socketBuffer is the UDP buffer size quic-go asks for (7 MiB); smaller
@@ -36,39 +34,3 @@ func ListenUDP(network, addr string, logger *slog.Logger) (*net.UDPConn, error) 
 }
 
 var warnOnce sync.Once
-
-// raiseBuffers sets both socket buffers to socketBuffer, forcing past
-// net.core.rmem_max where the process may (Linux, CAP_NET_ADMIN), and says
-// what it got when that is not enough.
-func raiseBuffers(c *net.UDPConn) error {
-	_ = c.SetReadBuffer(socketBuffer)
-	_ = c.SetWriteBuffer(socketBuffer)
-	rc, err := c.SyscallConn()
-	if err != nil {
-		return err
-	}
-	rcv, snd := bufferSizes(rc)
-	if rcv < socketBuffer {
-		forceBuffer(rc, syscall.SO_RCVBUF)
-	}
-	if snd < socketBuffer {
-		forceBuffer(rc, syscall.SO_SNDBUF)
-	}
-	rcv, snd = bufferSizes(rc)
-	if rcv >= socketBuffer && snd >= socketBuffer {
-		return nil
-	}
-	// quic-go would log the same once per socket; one line from us is enough.
-	os.Setenv("QUIC_GO_DISABLE_RECEIVE_BUFFER_WARNING", "true")
-	return fmt.Errorf("receive buffer %d KiB, send buffer %d KiB, want %d KiB", rcv>>10, snd>>10, socketBuffer>>10)
-}
-
-// bufferSizes reads SO_RCVBUF and SO_SNDBUF. Linux reports twice the size
-// that was set (the rest is bookkeeping); halving keeps the comparison honest.
-func bufferSizes(rc syscall.RawConn) (rcv, snd int) {
-	rc.Control(func(fd uintptr) {
-		rcv, _ = syscall.GetsockoptInt(sysFD(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF)
-		snd, _ = syscall.GetsockoptInt(sysFD(fd), syscall.SOL_SOCKET, syscall.SO_SNDBUF)
-	})
-	return rcv / bufferReportFactor, snd / bufferReportFactor
-}

@@ -14,6 +14,7 @@ import (
 )
 
 func main() {
+	reexecWithXConnect() // before net/http reads GODEBUG, for --h2-engine std
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
