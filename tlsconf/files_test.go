@@ -11,6 +11,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"math/big"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,6 +54,7 @@ func selfSigned(t *testing.T, keyType string, notAfter time.Time) (certPEM, keyP
 		SerialNumber: big.NewInt(1),
 		Subject:      pkix.Name{CommonName: "localhost"},
 		DNSNames:     []string{"localhost"},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
 		NotBefore:    notAfter.Add(-48 * time.Hour),
 		NotAfter:     notAfter,
 	}

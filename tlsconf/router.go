@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 )
 
 // A Router is a [Source] that serves each handshake from the source
@@ -17,7 +18,9 @@ import (
 //  5. other names go to ACME if its OnDemand has an Ask URL.
 //
 // Handshakes without a server name (clients dialing an IP address) go to
-// Local, else to the first of Files. Any other name fails its handshake.
+// the first of Files whose certificate covers the IP address the client
+// connected to, else to Local, else to the first of Files. Any other name
+// fails its handshake.
 //
 // The zero value serves no names. Its fields must not change after first
 // use.
@@ -92,6 +95,13 @@ func (r *Router) route(hello *tls.ClientHelloInfo) Source {
 	}
 	name := normalizeName(hello.ServerName)
 	if name == "" {
+		if ip := connIP(hello); ip != "" {
+			for _, f := range r.Files {
+				if f.covers(ip) {
+					return f
+				}
+			}
+		}
 		switch {
 		case r.Local != nil:
 			return r.Local
@@ -115,4 +125,16 @@ func (r *Router) route(hello *tls.ClientHelloInfo) Source {
 		return r.ACME
 	}
 	return nil
+}
+
+// connIP is the IP address the client of hello connected to, or "".
+func connIP(hello *tls.ClientHelloInfo) string {
+	if hello.Conn == nil || hello.Conn.LocalAddr() == nil {
+		return ""
+	}
+	ap, err := netip.ParseAddrPort(hello.Conn.LocalAddr().String())
+	if err != nil {
+		return ""
+	}
+	return ap.Addr().WithZone("").Unmap().String()
 }

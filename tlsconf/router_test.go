@@ -1,6 +1,7 @@
 package tlsconf
 
 import (
+	"bytes"
 	"crypto/tls"
 	"strings"
 	"testing"
@@ -60,5 +61,41 @@ func TestRouterTLSConfig(t *testing.T) {
 	}
 	if got := (&Router{ACME: &ACME{DisableTLSALPNChallenge: true}}).TLSConfig().NextProtos; len(got) != 0 {
 		t.Errorf("NextProtos with tls-alpn-01 off = %q; want none", got)
+	}
+}
+
+// A client dialing an IP address sends no server name; it gets the file
+// certificate that covers that address, not the local CA's.
+func TestRouterNoSNIPrefersFileCoveringIP(t *testing.T) {
+	dir := t.TempDir()
+	certPEM, keyPEM := selfSigned(t, "ec", time.Now().Add(time.Hour)) // localhost and 127.0.0.1
+	files, err := Files(writeFile(t, dir, "cert.pem", certPEM), writeFile(t, dir, "key.pem", keyPEM))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Router{Files: []*FileSource{files}, Local: &LocalCA{Dir: dir}}
+	l, err := tls.Listen("tcp", "127.0.0.1:0", TCP(r, "http/1.1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.(*tls.Conn).Handshake()
+			c.Close()
+		}
+	}()
+	c, err := tls.Dial("tcp", l.Addr().String(), &tls.Config{InsecureSkipVerify: true}) // no SNI for an IP
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	got := c.ConnectionState().PeerCertificates[0]
+	if !bytes.Equal(got.Raw, files.Certificate().Leaf.Raw) {
+		t.Errorf("no-SNI handshake on 127.0.0.1 got %q from %q; want the file certificate covering 127.0.0.1", got.Subject, got.Issuer)
 	}
 }
