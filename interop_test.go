@@ -2,10 +2,10 @@ package trio_test
 
 import (
 	"fmt"
+	"github.com/triohttp/trio/internal/testtool"
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
@@ -19,20 +19,6 @@ import (
 	"github.com/triohttp/trio/tlsconf"
 )
 
-// needTool returns the path of a test tool, skipping the test when it is
-// missing locally and failing it in CI, where .ci/run installs it.
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not installed; .ci/run must install it", name)
-		}
-		t.Skipf("%s is not installed", name)
-	}
-	return p
-}
-
 func TestCurl(t *testing.T) {
 	for _, e := range []h2.Engine{h2.EngineStd, h2.EngineTrio} {
 		t.Run(string(e), func(t *testing.T) { testCurl(t, e) })
@@ -40,7 +26,7 @@ func TestCurl(t *testing.T) {
 }
 
 func testCurl(t *testing.T, engine h2.Engine) {
-	curl := needTool(t, "curl")
+	curl := testtool.Path(t, "curl")
 	ts := testserver.New(t, testserver.H1, protoHandler, func(s *trio.Server) { s.H2.Engine = engine })
 	root := ts.Cert.Source.(*tlsconf.LocalCA).RootFile()
 	tlsPort := ts.TLSAddr().(*net.TCPAddr).Port

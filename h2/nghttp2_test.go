@@ -1,6 +1,7 @@
 package h2
 
 import (
+	"github.com/triohttp/trio/internal/testtool"
 	"net/http"
 	"os/exec"
 	"regexp"
@@ -11,9 +12,7 @@ import (
 // TestNghttp fetches a page and its 4 MiB asset with nghttp2's client,
 // over TLS and h2c.
 func TestNghttp(t *testing.T) {
-	if _, err := exec.LookPath("nghttp"); err != nil {
-		t.Skip("nghttp not installed")
-	}
+	testtool.Path(t, "nghttp")
 	run(t, testNghttp, mode{EngineTrio, true}, mode{EngineTrio, false})
 }
 
@@ -40,9 +39,7 @@ func testNghttp(t *testing.T, m mode) {
 
 // TestH2load runs nghttp2's load generator: every request must succeed.
 func TestH2load(t *testing.T) {
-	if _, err := exec.LookPath("h2load"); err != nil {
-		t.Skip("h2load not installed")
-	}
+	testtool.Path(t, "h2load")
 	run(t, testH2load, mode{EngineTrio, true}, mode{EngineTrio, false})
 }
 

@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"crypto/x509"
 	"errors"
+	"github.com/triohttp/trio/internal/testtool"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -133,13 +133,8 @@ func TestStoreErrorPermission(t *testing.T) {
 // TestTrustRealCommand runs Debian's update-ca-certificates with every
 // directory it touches pointed at temporary ones.
 func TestTrustRealCommand(t *testing.T) {
-	cmd, err := exec.LookPath("update-ca-certificates")
-	if err != nil {
-		t.Skip("update-ca-certificates not installed")
-	}
-	if _, err := exec.LookPath("openssl"); err != nil {
-		t.Skip("openssl not installed")
-	}
+	cmd := testtool.Path(t, "update-ca-certificates")
+	testtool.Path(t, "openssl")
 	dir := t.TempDir()
 	local, etc := filepath.Join(dir, "local"), filepath.Join(dir, "etc")
 	for _, d := range []string{local, etc, filepath.Join(dir, "share")} {

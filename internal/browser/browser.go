@@ -6,7 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"encoding/base64"
-	"os"
+	"github.com/triohttp/trio/internal/testtool"
 	"os/exec"
 	"strconv"
 	"testing"
@@ -17,16 +17,7 @@ import (
 // locally and failing it in CI, where .ci/run installs it.
 func Path(t testing.TB) string {
 	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("chromium is not installed; .ci/run must install it")
-	}
-	t.Skip("chromium is not installed")
-	return ""
+	return testtool.Path(t, "chromium", "chromium-browser", "google-chrome")
 }
 
 // flags start Chromium headless, quiet and isolated; loopback needs no
