@@ -77,32 +77,33 @@ type conn struct {
 	floods      budget
 	resets      budget
 
-	mu        sync.Mutex
-	wcond     sync.Cond // writeLoop waits for out
-	scond     sync.Cond // senders wait for out space and windows
-	sWaiters  int       // goroutines waiting on scond
-	out       []byte    // encoded frames not yet handed to the writer
-	enc       *hpack.Encoder
-	encBuf    bytes.Buffer
-	streams   map[uint32]*stream
-	maxID     uint32 // highest client stream ID seen
-	reset     [32]uint32
-	resetN    int // next slot in reset
-	sendWin   int64
-	peerWin   int64 // peer's SETTINGS_INITIAL_WINDOW_SIZE
-	peerFrame int   // peer's SETTINGS_MAX_FRAME_SIZE
-	recvWin   int64 // what the client may still send on the connection
-	recvAcked int64 // consumed bytes not yet returned by WINDOW_UPDATE
-	recvSize  int64 // autotuned connection window
-	running   int   // handlers running
-	queue     []*stream
-	goAway    int    // 0 none, 1 first GOAWAY sent, 2 final GOAWAY sent
-	goAwayID  uint32 // last stream ID in the final GOAWAY
-	peerGone  bool   // client sent GOAWAY
-	closing   bool   // writeLoop exits once out is empty
-	dead      error  // set once the connection is unusable
-	idle      *time.Timer
-	gaTimer   *time.Timer
+	mu         sync.Mutex
+	wcond      sync.Cond // writeLoop waits for out
+	scond      sync.Cond // senders wait for out space and windows
+	sWaiters   int       // goroutines waiting on scond
+	out        []byte    // encoded frames not yet handed to the writer
+	enc        *hpack.Encoder
+	encBuf     bytes.Buffer
+	streams    map[uint32]*stream
+	maxID      uint32 // highest client stream ID seen
+	reset      [32]uint32
+	resetN     int // next slot in reset
+	sendWin    int64
+	sentCredit int64 // DATA bytes sent that closed streams' WINDOW_UPDATEs may return
+	peerWin    int64 // peer's SETTINGS_INITIAL_WINDOW_SIZE
+	peerFrame  int   // peer's SETTINGS_MAX_FRAME_SIZE
+	recvWin    int64 // what the client may still send on the connection
+	recvAcked  int64 // consumed bytes not yet returned by WINDOW_UPDATE
+	recvSize   int64 // autotuned connection window
+	running    int   // handlers running
+	queue      []*stream
+	goAway     int    // 0 none, 1 first GOAWAY sent, 2 final GOAWAY sent
+	goAwayID   uint32 // last stream ID in the final GOAWAY
+	peerGone   bool   // client sent GOAWAY
+	closing    bool   // writeLoop exits once out is empty
+	dead       error  // set once the connection is unusable
+	idle       *time.Timer
+	gaTimer    *time.Timer
 }
 
 func newConn(ctx context.Context, cfg *Config, nc net.Conn, h http.Handler, opts *ServeConnOpts) *conn {

@@ -1,8 +1,14 @@
 package h2
 
 import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"io"
+	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -49,6 +55,12 @@ func TestDefences(t *testing.T) {
 			rc.headers(1, false)
 			for range 20000 {
 				rc.fr.WriteData(1, false, nil)
+			}
+		}},
+		{"closed-stream WINDOW_UPDATE flood", func(rc *rawClient) {
+			rc.headers(3, true) // stream 1 is closed, no DATA was sent on it
+			for range 20000 {
+				rc.fr.WriteWindowUpdate(1, 1<<20)
 			}
 		}},
 		{"CONTINUATION flood", func(rc *rawClient) {
@@ -141,4 +153,43 @@ func TestUnreadBodyBounded(t *testing.T) {
 	if f.code != http2.ErrCodeFlowControl {
 		t.Errorf("%v %v; want FLOW_CONTROL_ERROR", f.typ, f.code)
 	}
+}
+
+// TestWindowUpdateAfterClose: a net/http client reading large bodies
+// returns window for streams the server already closed, faster than the
+// flood budget refills; that is not a flood (RFC 9113 6.9).
+func TestWindowUpdateAfterClose(t *testing.T) {
+	body := bytes.Repeat([]byte("x"), 100<<10)
+	ts := newTestServer(t, mode{EngineTrio, true}, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write(body)
+	}), nil)
+	var dials atomic.Int32
+	tr := &http.Transport{
+		TLSClientConfig:   &tls.Config{RootCAs: ts.pool},
+		ForceAttemptHTTP2: true,
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			dials.Add(1)
+			var d net.Dialer
+			return d.DialContext(ctx, network, addr)
+		},
+	}
+	t.Cleanup(tr.CloseIdleConnections)
+	c := &http.Client{Transport: tr}
+	deadline := time.Now().Add(20 * time.Second)
+	n := 0
+	for ; n < 5000 && time.Now().Before(deadline); n++ {
+		res, err := c.Get(ts.url + "/100k")
+		if err != nil {
+			t.Fatalf("request %d: %v", n, err)
+		}
+		got, err := io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if err != nil || got != int64(len(body)) || res.ProtoMajor != 2 {
+			t.Fatalf("request %d: %s read %d bytes, %v; want HTTP/2, %d bytes", n, res.Proto, got, err, len(body))
+		}
+		if d := dials.Load(); d != 1 {
+			t.Fatalf("request %d: %d connections; want 1", n, d)
+		}
+	}
+	t.Logf("%d requests", n)
 }

@@ -58,7 +58,8 @@
 // grow while handlers keep up. Defences: a reset budget shared by client
 // resets (CVE-2023-44487) and resets the client provoked (CVE-2025-8671);
 // a budget for PING, SETTINGS, PRIORITY, empty DATA and tiny WINDOW_UPDATE
-// frames; header blocks bounded in bytes and CONTINUATION frames
+// frames, and for WINDOW_UPDATEs on closed streams returning more than the
+// DATA sent; header blocks bounded in bytes and CONTINUATION frames
 // (CVE-2024-27316); a 4 KiB HPACK table; streams whose window stays closed
 // for [Config.StallTimeout] are reset, and writes blocking that long close
 // the connection; handlers beyond MaxConcurrentStreams wait in a bounded

@@ -203,7 +203,7 @@ func (c *conn) processWindowUpdate(f *http2.WindowUpdateFrame) error {
 		}
 		st := c.streams[f.StreamID]
 		if st == nil || st.localClosed {
-			return c.flood()
+			return c.closedWindowUpdateLocked(inc)
 		}
 		st.sendWin += inc
 		if st.sendWin > maxWindow {
@@ -220,6 +220,19 @@ func (c *conn) processWindowUpdate(f *http2.WindowUpdateFrame) error {
 		c.scond.Broadcast()
 	}
 	return nil
+}
+
+// closedWindowUpdateLocked accounts for a WINDOW_UPDATE on a stream the
+// server is done sending on. Clients return window for DATA as they read
+// it, often after the stream closed (RFC 9113 6.9), so such updates are
+// free while they return no more than the DATA sent; beyond that, or with
+// tiny increments, they spend the flood budget.
+func (c *conn) closedWindowUpdateLocked(inc int64) error {
+	if inc >= 128 && inc <= c.sentCredit {
+		c.sentCredit -= inc
+		return nil
+	}
+	return c.flood()
 }
 
 func (c *conn) processRST(f *http2.RSTStreamFrame) error {

@@ -63,6 +63,7 @@ func (c *conn) writeDataLocked(st *stream, p []byte, end bool) error {
 		c.out = appendData(c.out, st.id, p[:n], endNow)
 		st.sendWin -= int64(n)
 		c.sendWin -= int64(n)
+		c.sentCredit = min(c.sentCredit+int64(n), maxWindow)
 		p = p[n:]
 		c.signalLocked()
 		if endNow {
