@@ -41,20 +41,37 @@ func h2specHandler(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, strings.Repeat("h2spec ", 100))
 }
 
+// h2specNoReadHandler answers at once with 1 KiB, never reading the
+// request body, as a static file handler does: the engine alone must keep
+// checking the request side of the stream.
+func h2specNoReadHandler(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain")
+	w.Write(h2specBody)
+}
+
+var h2specBody = bytes.Repeat([]byte("x"), 1024)
+
 // TestH2Spec runs h2spec's 145 cases against trio's engine over TLS and
-// h2c, with and without --strict.
+// h2c, with and without --strict, with a handler that drains the request
+// body and one that never reads it.
 func TestH2Spec(t *testing.T) {
 	bin := h2specPath(t)
-	for _, m := range []mode{{EngineTrio, true}, {EngineTrio, false}} {
-		for _, strict := range []bool{false, true} {
-			name := m.String()
-			if strict {
-				name += "-strict"
+	handlers := []struct {
+		name string
+		h    http.HandlerFunc
+	}{{"drain", h2specHandler}, {"noread", h2specNoReadHandler}}
+	for _, hh := range handlers {
+		for _, m := range []mode{{EngineTrio, true}, {EngineTrio, false}} {
+			for _, strict := range []bool{false, true} {
+				name := hh.name + "/" + m.String()
+				if strict {
+					name += "-strict"
+				}
+				t.Run(name, func(t *testing.T) {
+					ts := newTestServer(t, m, hh.h, nil)
+					runH2Spec(t, bin, ts.addr, m.tls, strict)
+				})
 			}
-			t.Run(name, func(t *testing.T) {
-				ts := newTestServer(t, m, http.HandlerFunc(h2specHandler), nil)
-				runH2Spec(t, bin, ts.addr, m.tls, strict)
-			})
 		}
 	}
 }

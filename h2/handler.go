@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"runtime"
+	"time"
 
 	"golang.org/x/net/http2"
 )
@@ -62,9 +63,7 @@ func (c *conn) handlerDone(st *stream) {
 		c.resetLocked(st, http2.ErrCodeInternal, errHandlerDone)
 	}
 	if !st.remoteClosed {
-		// RFC 9113 8.1: the response is complete; ask the client to
-		// stop sending the request body.
-		c.resetLocked(st, http2.ErrCodeNo, errHandlerDone)
+		c.lingerLocked(st)
 	}
 	st.cancel()
 	c.running--
@@ -81,4 +80,31 @@ func (c *conn) handlerDone(st *stream) {
 		go c.runHandler(next, next.rw.h)
 	}
 	c.updateIdleLocked()
+}
+
+// bodyLinger is how long a stream whose response is complete waits for
+// the rest of its request before the server asks the client to stop.
+const bodyLinger = time.Second
+
+// lingerLocked keeps st half-closed (local) after its handler returned
+// while the client is still sending: its frames are still checked (RFC
+// 9113 5.1, 8.1.1), its DATA discarded, returning connection window. If
+// the request does not end within bodyLinger, or fills the stream window,
+// RST_STREAM NO_ERROR asks the client to stop sending (RFC 9113 8.1).
+func (c *conn) lingerLocked(st *stream) {
+	st.bodyClosed = true
+	if n := len(st.in) - st.inOff; n > 0 {
+		c.consumedLocked(nil, int64(n))
+	}
+	st.in, st.inOff = nil, 0
+	// The read deadline, no longer used by a reader, ends the wait:
+	// see onReadTimer.
+	c.setDeadlineLocked(st, time.Now().Add(bodyLinger), false)
+}
+
+// stopLingerLocked resets st if its request outlived its response.
+func (c *conn) stopLingerLocked(st *stream) {
+	if st.handlerDone && !st.remoteClosed && c.streams[st.id] == st {
+		c.resetLocked(st, http2.ErrCodeNo, errHandlerDone)
+	}
 }

@@ -202,12 +202,15 @@ func (c *conn) processWindowUpdate(f *http2.WindowUpdateFrame) error {
 			return connErr(http2.ErrCodeProtocol, "WINDOW_UPDATE on idle stream")
 		}
 		st := c.streams[f.StreamID]
-		if st == nil || st.localClosed {
+		if st == nil {
 			return c.closedWindowUpdateLocked(inc)
 		}
 		st.sendWin += inc
 		if st.sendWin > maxWindow {
 			return streamErr(f.StreamID, http2.ErrCodeFlowControl, "stream window overflow")
+		}
+		if st.localClosed { // half-closed (local): nothing more to send
+			return c.closedWindowUpdateLocked(inc)
 		}
 		st.wcond.Broadcast()
 	}
@@ -297,6 +300,9 @@ func (c *conn) processData(f *http2.DataFrame) error {
 	}
 	if st.bodyClosed {
 		c.consumedLocked(nil, int64(len(data)))
+		if st.recvWin == 0 && !f.StreamEnded() {
+			c.stopLingerLocked(st) // the client can send no more
+		}
 	} else if len(data) > 0 {
 		if st.inOff == len(st.in) {
 			st.in, st.inOff = st.in[:0], 0

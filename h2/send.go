@@ -94,8 +94,11 @@ func (c *conn) onWriteTimer(st *stream) {
 
 func (c *conn) onReadTimer(st *stream) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st.handlerDone && !time.Now().Before(st.rDeadline) {
+		c.stopLingerLocked(st)
+	}
 	st.cond.Broadcast()
-	c.mu.Unlock()
 }
 
 // setDeadline sets st's read or write deadline; the zero time clears it.
