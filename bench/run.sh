@@ -5,11 +5,13 @@
 #   bash bench/run.sh            # full run: BENCH_DURATION (10) seconds per cell
 #   bash bench/run.sh --quick    # 2 s per cell, no warm-up: checks the script
 #   bash bench/run.sh --save     # also write bench/results/YYYY-MM-DD-HHMM.txt (UTC)
+#   bash bench/run.sh --ws-only  # only the WebSocket section (about a minute)
 #
 # Environment: BENCH_DURATION (seconds per cell), BENCH_WARMUP (seconds),
 # BENCH_PORT (9443), BENCH_SERVERS ("trio trio-std nginx caddy"), BENCH_PROTOS
 # ("h1 h2 h3"): a subset skips the rest; BENCH_REV (a commit to build trio
-# from instead of the working tree).
+# from instead of the working tree), BENCH_WS_N (10000 idle WebSockets per
+# protocol).
 #
 # Loads: h1 with wrk, h2 with h2load, h3 with `trio load` (nothing installable
 # here loads HTTP/3). Servers: trio (default HTTP/2 engine), trio --h2-engine
@@ -32,11 +34,13 @@ HOST=localhost # servers listen on 127.0.0.1; clients send SNI localhost, which 
 SERVERS=${BENCH_SERVERS:-trio trio-std nginx caddy}
 PROTOS=${BENCH_PROTOS:-h1 h2 h3}
 SAVE=0
+WS_ONLY=0
 for a in "$@"; do
   case $a in
     --quick) DUR=${BENCH_DURATION:-2} WARM=0 ;;
     --save) SAVE=1 ;;
-    -h | --help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --ws-only) WS_ONLY=1 ;;
+    -h | --help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument $a" >&2; exit 2 ;;
   esac
 done
@@ -332,25 +336,100 @@ report() {
   fi
 }
 
-# ws_bench: WebSocket numbers come from the ws package's own benchmarks.
+# --- WebSockets (issue 5) -------------------------------------------------------
+
+WS_N=${BENCH_WS_N:-10000} # idle WebSockets per protocol
+WS_CONNS=100              # h2 and h3 connections they are spread over (100 streams each; trio allows 250)
+
+# ws_bench: echo round trips and idle memory, bounded (about a minute, under
+# 3 min): trio only, as nginx and Caddy serve no WebSocket endpoint here.
 ws_bench() {
-  if [[ -d $ROOT/ws ]] && compgen -G "$ROOT/ws/*_test.go" >/dev/null; then
-    echo
-    echo "WebSocket (go test -bench ./ws/: echo round trips/s, p99, bytes per idle conn)"
-    local out
-    if out=$(cd "$ROOT" && go test -run '^$' -bench . -timeout 180s ./ws/ 2>&1); then
-      grep -E '^(Benchmark|ok)' <<<"$out" || echo "(no benchmarks in ws/ yet)"
-    else
-      echo "ws benchmarks failed:"
-      tail -5 <<<"$out"
-    fi
+  echo
+  ws_echo
+  echo
+  ws_idle
+}
+
+# ws_echo: BenchmarkEcho, client and server in one go test process, 2000
+# round trips per cell.
+ws_echo() {
+  echo "WebSocket echo (go test -bench Echo -benchtime 2000x ./ws/: client and server in one process, unpinned)"
+  local out
+  if ! out=$(cd "$ROOT" && timeout 170 go test -run '^$' -bench Echo -benchtime 2000x -timeout 120s ./ws/ 2>&1); then
+    echo "  FAILED:"
+    tail -5 <<<"$out" | sed 's/^/  /'
+    return 0
   fi
+  awk '/^BenchmarkEcho\// {
+      split($1, n, "/"); sub(/-[0-9]+$/, "", n[3])
+      for (i = 2; i < NF; i++) { if ($(i+1) == "ns/op") ns = $i; if ($(i+1) == "p99-ns") p99 = $i }
+      if (ns > 0) printf "%s\t%s\t%.0f\t%.0f\n", n[2], n[3], 1e9 / ns, p99 / 1000
+    }' <<<"$out" | { printf 'proto\tbytes\tround_trips/s\tp99_us\n'; cat; } | column -t -s $'\t'
+}
+
+# ws_idle: per protocol, a fresh `trio serve` (the demo site, its own local
+# CA) and bench/wsidle in another process holding WS_N WebSockets to
+# /ws/echo; wsidle reads the server's VmRSS after one warm-up WebSocket and
+# while all are held, and the growth over WS_N is bytes per connection.
+ws_idle() {
+  echo "WebSocket idle memory: $WS_N WebSockets to trio serve /ws/echo from bench/wsidle (another process); h1 one TLS connection each, h2 and h3 $WS_CONNS connections x $((WS_N / WS_CONNS)) streams"
+  echo "  bytes/conn = (server VmRSS while held - after one warm-up WebSocket) / $WS_N; RSS includes garbage the GC has not yet returned"
+  ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+  if (($(ulimit -n) < WS_N + 100)); then
+    echo "  note: ulimit -n is $(ulimit -n), under $WS_N + 100: h1 will fail to open them all"
+  fi
+  if ! (cd "$ROOT" && go build -o "$WORK/wsidle" ./bench/wsidle) 2>"$WORK/wsidle-build.log"; then
+    echo "  FAILED: building bench/wsidle:"
+    tail -5 "$WORK/wsidle-build.log" | sed 's/^/  /'
+    return 0
+  fi
+  local p
+  : >"$WORK/ws-idle.tsv"
+  for p in h1 h2 h3; do ws_idle_proto "$p" >>"$WORK/ws-idle.tsv"; done
+  { printf 'proto\tws\tconns\topen_s\trss_before_MB\trss_held_MB\tbytes/conn\n'; grep -v '^FAILED' "$WORK/ws-idle.tsv" || true; } | column -t -s $'\t'
+  grep '^FAILED' "$WORK/ws-idle.tsv" | sed 's/^/  /' || true
+}
+
+# ws_idle_proto PROTO: prints one row "proto ws conns open_s before_MB
+# held_MB bytes/conn", or a line starting FAILED.
+ws_idle_proto() {
+  local p=$1 data=$WORK/trio-data pid line
+  TRIO_DATA_DIR=$data "${PIN_SRV[@]}" "$WORK/trio" serve --listen "127.0.0.1:$PORT" --http "" >"$WORK/trio-ws-$p.log" 2>&1 &
+  pid=$!
+  PIDS+=("$pid")
+  for _ in $(seq 1 100); do
+    [[ -f $data/ca/root.pem ]] && curl -sf --cacert "$data/ca/root.pem" -o /dev/null "https://127.0.0.1:$PORT/" && break
+    sleep 0.1
+  done
+  line=$(timeout 75 "${PIN_LOAD[@]}" "$WORK/wsidle" -http "$p" -n "$WS_N" -conns "$WS_CONNS" -hold 2s -timeout 60s \
+    -cacert "$data/ca/root.pem" -pid "$pid" "wss://127.0.0.1:$PORT/ws/echo" 2>"$WORK/wsidle-$p.log" | grep '^wsidle:') || true
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  for _ in $(seq 1 50); do
+    ss -Hlnt "sport = :$PORT" | grep -q . || break
+    sleep 0.1
+  done
+  log "ws idle $p: ${line:-no result; $(tail -1 "$WORK/wsidle-$p.log")}"
+  if [[ $line != *bytes_per_conn=* || $line != *" failed=0"* ]]; then
+    echo "FAILED $p: ${line:-$(tail -1 "$WORK/wsidle-$p.log")}"
+    return 0
+  fi
+  awk -v p="$p" '{
+      for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+      printf "%s\t%s\t%s\t%s\t%.1f\t%.1f\t%s\n", p, v["opened"], v["conns"], v["open_s"], v["rss_before"] / 1048576, v["rss_held"] / 1048576, v["bytes_per_conn"]
+    }' <<<"$line"
 }
 
 main() {
   [[ $(getent ahosts localhost | awk 'NR == 1 { print $1 }') == 127.0.0.1 ]] ||
     log "warning: localhost does not resolve to 127.0.0.1 first; loads may miss the servers"
   LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
+  if ((WS_ONLY)); then
+    make_fixtures
+    echo "trio bench $(date -u +%FT%TZ) on $(nproc) cores; $PINNING; trio $TRIO_REV; load average $LOADAVG"
+    ws_bench
+    return
+  fi
   need_tools
   make_fixtures
   : >"$RESULTS"
