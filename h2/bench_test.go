@@ -51,12 +51,25 @@ func BenchmarkServe1K(b *testing.B) {
 // BenchmarkH2load1K serves the same 1 KiB body to nghttp2's h2load (8
 // connections, 32 streams each, over TLS): the client runs outside the
 // process, so time and allocations are the server's alone.
-func BenchmarkH2load1K(b *testing.B) {
+func BenchmarkH2load1K(b *testing.B) { benchH2load(b, 1<<10, 8, 32, false) }
+
+// BenchmarkH2load100K serves 100 KiB bodies to h2load (4 connections, 8
+// streams each).
+func BenchmarkH2load100K(b *testing.B) { benchH2load(b, 100<<10, 4, 8, true) }
+
+// BenchmarkH2load10M serves 10 MiB bodies to h2load (2 connections, 2
+// streams each).
+func BenchmarkH2load10M(b *testing.B) { benchH2load(b, 10<<20, 2, 2, true) }
+
+// benchH2load serves a body of size bytes to h2load over TLS, with conns
+// connections of streams concurrent streams; with perOp, b.N is the
+// number of requests (so MB/s is the server's throughput).
+func benchH2load(b *testing.B, size, conns, streams int, perOp bool) {
 	bin, err := exec.LookPath("h2load")
 	if err != nil {
 		b.Skip("h2load not installed")
 	}
-	body := bytes.Repeat([]byte("a"), 1024)
+	body := bytes.Repeat([]byte("a"), size)
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		w.Write(body)
@@ -65,9 +78,14 @@ func BenchmarkH2load1K(b *testing.B) {
 		b.Run(string(engine), func(b *testing.B) {
 			ts := newTestServer(b, mode{engine, true}, h, nil)
 			n := max(b.N, 1000)
+			if perOp {
+				n = max(b.N, conns)
+				b.SetBytes(int64(size))
+			}
 			b.ReportAllocs()
 			b.ResetTimer()
-			out, err := exec.Command(bin, "-n", strconv.Itoa(n), "-c", "8", "-m", "32", "-t", "1", ts.url+"/").CombinedOutput()
+			out, err := exec.Command(bin, "-n", strconv.Itoa(n), "-c", strconv.Itoa(conns),
+				"-m", strconv.Itoa(streams), "-t", "1", ts.url+"/").CombinedOutput()
 			b.StopTimer()
 			if err != nil || !strings.Contains(string(out), fmt.Sprintf("%d succeeded", n)) {
 				b.Fatalf("h2load: %v\n%s", err, out)

@@ -25,12 +25,28 @@ const (
 	maxConnWindow       = 32 << 20
 )
 
-// Write-queue limits: handlers wait above outSoftLimit, the reader stops
-// reading (and so stops answering PINGs and SETTINGS) above outHardLimit.
+// Write queue: frames are encoded into c.out, a buffer of outBufSize that
+// the writer swaps with the one it has just written, so a busy connection
+// holds two and an idle one none (both go back to outPool). DATA and
+// response HEADERS wait for room; other frames may grow c.out, and the
+// reader stops reading (and so answering PINGs and SETTINGS) above
+// outHardLimit.
 const (
-	outSoftLimit = 256 << 10
+	outBufSize   = 64 << 10
 	outHardLimit = 1 << 20
 )
+
+var outPool = sync.Pool{New: func() any { return new([outBufSize]byte) }}
+
+// getOutBuf returns an empty pooled write buffer.
+func getOutBuf() []byte { return outPool.Get().(*[outBufSize]byte)[:0] }
+
+// putOutBuf returns b to the pool if it came from it (it was not grown).
+func putOutBuf(b []byte) {
+	if cap(b) == outBufSize {
+		outPool.Put((*[outBufSize]byte)(b[:outBufSize]))
+	}
+}
 
 // lingerTime is how long a closing connection keeps reading (and
 // discarding) so that closing it does not reset what it sent last.
@@ -195,6 +211,10 @@ func (c *conn) writeLoop() {
 	for {
 		c.mu.Lock()
 		for len(c.out) == 0 && !c.closing {
+			// Idle: keep no buffers.
+			putOutBuf(buf)
+			putOutBuf(c.out)
+			buf, c.out = nil, nil
 			c.wcond.Wait()
 		}
 		if len(c.out) == 0 {
@@ -205,12 +225,15 @@ func (c *conn) writeLoop() {
 			c.nc.SetReadDeadline(time.Now().Add(lingerTime))
 			return
 		}
-		if len(c.out) < outSoftLimit/4 && c.running > 1 && !c.closing {
+		if len(c.out) < outBufSize/4 && c.running > 1 && !c.closing {
 			// Other handlers are about to queue frames: let them, and
 			// write all in one go.
 			c.mu.Unlock()
 			runtime.Gosched()
 			c.mu.Lock()
+		}
+		if buf == nil {
+			buf = getOutBuf()
 		}
 		buf, c.out = c.out, buf[:0]
 		if c.sWaiters > 0 {
@@ -231,19 +254,31 @@ func (c *conn) writeLoop() {
 			c.nc.Close()
 			return
 		}
-		// Keep a large buffer only while busy: idle connections should
-		// not pin memory.
-		if cap(buf) > 64<<10 && (cap(buf) > 4*outHardLimit || c.isIdle()) {
+		if cap(buf) != outBufSize { // grown, or small control frames
 			buf = nil
 		}
 	}
 }
 
-// isIdle reports whether nothing is queued for writing.
-func (c *conn) isIdle() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.out) == 0
+// roomLocked makes c.out a pooled buffer and waits until it has n bytes
+// free, or is empty, for a frame of st. It reports why st or the
+// connection failed meanwhile.
+func (c *conn) roomLocked(st *stream, n int) error {
+	for {
+		if st.err != nil {
+			return st.err
+		}
+		if c.dead != nil {
+			return errConnClosed
+		}
+		if cap(c.out) < outBufSize {
+			c.out = append(getOutBuf(), c.out...)
+		}
+		if len(c.out) == 0 || cap(c.out)-len(c.out) >= n {
+			return nil
+		}
+		c.waitSendLocked()
+	}
 }
 
 // failLocked marks the connection dead: every stream fails, the writer

@@ -49,10 +49,12 @@
 //
 // Per connection, one goroutine reads and processes frames, one writes,
 // and each request runs its handler in its own goroutine. Frames are
-// encoded straight into one write queue and written in batches: whatever
-// accumulates while a write is in progress goes out in the next single
-// write. Handlers' small writes gather in a pooled 16 KiB buffer per
-// response, which also decides Content-Length and Content-Type.
+// encoded straight into a 64 KiB write buffer, handlers' bytes copied
+// once, and written in batches: whatever accumulates while a write is in
+// progress goes out in the next single write, the writer swapping the two
+// buffers of a busy connection (pooled while it is idle). Handlers' small
+// writes gather in a pooled 16 KiB buffer per response, which also decides
+// Content-Length and Content-Type.
 //
 // Receive windows start at 256 KiB per stream and 1 MiB per connection and
 // grow while handlers keep up. Defences: a reset budget shared by client

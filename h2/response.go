@@ -225,6 +225,10 @@ func (rw *responseWriter) flush(p []byte, end bool, trailers []field) error {
 	}
 	endData := end && len(trailers) == 0
 	if !rw.sentHeader {
+		// Wait for room before encoding: HPACK blocks go out in order.
+		if err := c.roomLocked(st, headerRoom); err != nil {
+			return err
+		}
 		endNow := endData && len(buf) == 0 && len(p) == 0
 		c.writeResponseHeaderLocked(rw, buf, p, endNow)
 		rw.sentHeader = true
@@ -258,6 +262,10 @@ func (rw *responseWriter) flush(p []byte, end bool, trailers []field) error {
 	}
 	return nil
 }
+
+// headerRoom is the write-buffer room a response HEADERS waits for; a
+// larger header block grows the buffer.
+const headerRoom = 1 << 10
 
 // localEndLocked records that the server ended st.
 func (c *conn) localEndLocked(st *stream) {

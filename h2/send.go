@@ -19,6 +19,9 @@ func hfield(name, value string) hpack.HeaderField {
 	return hpack.HeaderField{Name: name, Value: value}
 }
 
+// minDataRoom is the least write-buffer room a DATA frame waits for.
+const minDataRoom = 4 << 10
+
 // writeDataLocked queues p as DATA frames on st within the flow-control
 // windows, waiting for window and write-queue space; with end the last
 // frame ends the stream (an empty DATA frame if p is empty).
@@ -34,11 +37,12 @@ func (c *conn) writeDataLocked(st *stream, p []byte, end bool) error {
 		if len(p) == 0 && !end {
 			return nil
 		}
-		if len(c.out) >= outSoftLimit {
-			c.waitSendLocked()
-			continue
+		// Rather wait for the writer than send a small frame.
+		if err := c.roomLocked(st, frameHeaderLen+min(len(p), minDataRoom)); err != nil {
+			return err
 		}
-		n := int(min(int64(len(p)), int64(c.peerFrame), st.sendWin, c.sendWin))
+		room := cap(c.out) - len(c.out) - frameHeaderLen
+		n := int(min(int64(len(p)), int64(c.peerFrame), st.sendWin, c.sendWin, int64(room)))
 		if len(p) > 0 && n <= 0 {
 			now := time.Now()
 			if st.stallStart.IsZero() {
