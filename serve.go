@@ -31,7 +31,7 @@ func (s *Server) Serve(tcp net.Listener, udp net.PacketConn) error {
 			s.tlsPort.CompareAndSwap(0, int32(ta.Port))
 		}
 		n++
-		go func() { errc <- s.tlsSrv.ServeTLS(tcp, "", "") }()
+		go func() { errc <- s.tlsSrv.Serve(s.H1.TLSListener(tcp, s.tlsSrv)) }() // handshakes as ServeTLS would; see h1.Config.Listener
 	}
 	if n == 0 {
 		return errors.New("trio: Serve needs a TCP listener or a UDP socket")
@@ -51,7 +51,7 @@ func (s *Server) ServeCleartext(l net.Listener) error {
 		l.Close()
 		return err
 	}
-	return s.textSrv.Serve(l)
+	return s.textSrv.Serve(s.H1.Listener(l)) // RFC 9112 framing checks; see h1.Config.Listener
 }
 
 // ServeListeners serves every listener in ls and returns when all have

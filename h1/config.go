@@ -1,6 +1,8 @@
 package h1
 
 import (
+	"math"
+	"net"
 	"net/http"
 	"time"
 
@@ -30,16 +32,56 @@ type Config struct {
 	// get 431. If zero, 1 MiB is used.
 	MaxHeaderBytes int
 
+	// MaxURIBytes limits the request-target; longer ones get 414 URI Too
+	// Long (RFC 9112 §3) and the connection closes. If zero, 8 KiB (nginx's
+	// large header buffer); if negative, only MaxHeaderBytes applies.
+	MaxURIBytes int
+
 	// DisableKeepAlives closes every connection after one response.
 	DisableKeepAlives bool
 }
 
-// Apply copies the settings onto srv, Go's HTTP/1.1 server.
+func (c *Config) maxURIBytes() int64 {
+	switch {
+	case c == nil || c.MaxURIBytes == 0:
+		return 8 << 10
+	case c.MaxURIBytes < 0:
+		return math.MaxInt64
+	}
+	return int64(c.MaxURIBytes)
+}
+
+// Apply copies the settings onto srv, Go's HTTP/1.1 server, and installs
+// the request framing checks of RFC 9112 (see [Config.Listener]): hooks in
+// ConnContext and ConnState, and a wrapper around srv.Handler, which must
+// be set first.
 func (c *Config) Apply(srv *http.Server) {
+	srv.ConnContext = connContext
+	srv.ConnState = connState
+	srv.Handler = c.guard(srv.Handler)
 	srv.ReadHeaderTimeout = defaults.Duration(c.ReadHeaderTimeout, 10*time.Second)
 	srv.ReadTimeout = max(c.ReadTimeout, 0)
 	srv.WriteTimeout = max(c.WriteTimeout, 0)
 	srv.IdleTimeout = defaults.Duration(c.IdleTimeout, 2*time.Minute)
 	srv.MaxHeaderBytes = defaults.Or(c.MaxHeaderBytes, 1<<20)
 	srv.SetKeepAlivesEnabled(!c.DisableKeepAlives)
+}
+
+// Listener returns l with its connections' request framing followed, for
+// http.Server.Serve on a cleartext listener. With the hooks Apply installs,
+// the server closes the connection after answering a request carrying both
+// Content-Length and Transfer-Encoding, answers 400 and closes for
+// Transfer-Encoding in HTTP/1.0 (RFC 9112 §6.1), and answers 414 and closes
+// for a request-target longer than MaxURIBytes (§3), where net/http alone
+// would keep the connection open or answer 431. It stops following a
+// connection at the HTTP/2 preface and when a handler takes it over.
+func (c *Config) Listener(l net.Listener) net.Listener {
+	return listener{Listener: l, maxURI: c.maxURIBytes()}
+}
+
+// TLSListener is Listener for TLS: it does the handshakes with
+// srv.TLSConfig, as srv.ServeTLS would, and is to be passed to srv.Serve.
+// Connections that negotiate HTTP/2 reach net/http untouched.
+func (c *Config) TLSListener(l net.Listener, srv *http.Server) net.Listener {
+	return newTLSListener(l, srv, c.maxURIBytes())
 }

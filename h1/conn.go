@@ -1,0 +1,188 @@
+package h1
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+)
+
+// Why a connection wrapper: net/http drops the evidence of the framing
+// faults RFC 9112 §6.1 cares about before a handler runs (it deletes
+// Content-Length when Transfer-Encoding is chunked and Transfer-Encoding
+// from HTTP/1.0 requests) and answers an over-long request line with 431
+// itself. A framer following the bytes net/http reads sees them; a handler
+// wrapper (Config.guard) then makes net/http close after its response, and
+// the connection answers 414 itself when net/http would answer 431.
+
+// ErrURITooLong is the read error net/http sees on a connection that
+// answered 414 URI Too Long and closed.
+var ErrURITooLong = errors.New("h1: request-target too long")
+
+// lingerTimeout is how long a connection that answered 414 reads what the
+// client still sends before closing, so that the close does not reset the
+// connection before the client reads the answer (as net/http's
+// closeWriteAndWait, RFC 9112 §9.6).
+const lingerTimeout = 500 * time.Millisecond
+
+const response414 = "HTTP/1.1 414 URI Too Long\r\nContent-Type: text/plain; charset=utf-8\r\n" +
+	"Connection: close\r\nContent-Length: 13\r\n\r\nURI Too Long\n"
+
+// A conn is a cleartext HTTP/1.1 connection whose request framing is
+// followed. net/http serves it; the hooks Config.Apply installs talk to it.
+type conn struct {
+	net.Conn
+	f framer // touched only by Read: net/http never reads concurrently
+
+	served   atomic.Int64 // responses net/http finished and kept the connection for
+	faultAt  atomic.Int64 // first request with a framing fault, or -1
+	fault    atomic.Int32 // its fault
+	passive  atomic.Bool  // hijacked, or no longer HTTP/1.1: stop following
+	rejected bool         // answered 414 and closed
+}
+
+// A tlsConn is a conn over TLS. net/http serves it as HTTP/1.1 and sets
+// Request.TLS from ConnectionState.
+type tlsConn struct {
+	*conn
+	tc *tls.Conn
+}
+
+// ConnectionState is that of the TLS connection.
+func (c tlsConn) ConnectionState() tls.ConnectionState { return c.tc.ConnectionState() }
+
+// NetConn returns the TLS connection.
+func (c tlsConn) NetConn() net.Conn { return c.tc }
+
+func newConn(nc net.Conn, maxURI int64) *conn {
+	c := &conn{Conn: nc, f: newFramer(maxURI)}
+	c.faultAt.Store(-1)
+	return c
+}
+
+func (c *conn) Read(p []byte) (int, error) {
+	if c.passive.Load() {
+		return c.Conn.Read(p)
+	}
+	if err := c.check(); err != nil {
+		return 0, err
+	}
+	n, err := c.Conn.Read(p)
+	if n > 0 && !c.f.stopped {
+		c.f.feed(p[:n])
+		if c.f.fault != faultNone && c.faultAt.Load() < 0 {
+			c.fault.Store(int32(c.f.fault))
+			c.faultAt.Store(c.f.faultReq)
+		}
+		if err := c.check(); err != nil {
+			return 0, err
+		}
+	}
+	return n, err
+}
+
+// check answers 414 and closes once the request with the over-long target
+// is the one net/http is reading: all before it have been answered, and no
+// response is being written.
+func (c *conn) check() error {
+	if c.rejected {
+		return c.readErr()
+	}
+	if c.f.longURI < 0 || c.f.longURI != c.served.Load() {
+		return nil
+	}
+	c.rejected = true
+	c.passive.Store(true)
+	c.Conn.SetWriteDeadline(time.Now().Add(lingerTimeout))
+	io.WriteString(c.Conn, response414)
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
+	c.Conn.SetReadDeadline(time.Now().Add(lingerTimeout))
+	io.Copy(io.Discard, c.Conn) // until EOF, or the deadline
+	c.Conn.Close()
+	return c.readErr()
+}
+
+// readErr is the error after a 414: a read error, which net/http closes
+// the connection on without answering.
+func (c *conn) readErr() error {
+	return &net.OpError{Op: "read", Net: "tcp", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: ErrURITooLong}
+}
+
+// faultFor is the fault net/http must act on when answering request i.
+func (c *conn) faultFor(i int64) fault {
+	if at := c.faultAt.Load(); at >= 0 && i >= at {
+		return fault(c.fault.Load())
+	}
+	return faultNone
+}
+
+// CloseWrite half-closes the connection, as net/http and package ws do
+// before closing.
+func (c *conn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
+// ReadFrom keeps sendfile for cleartext responses.
+func (c *conn) ReadFrom(r io.Reader) (int64, error) { return io.Copy(c.Conn, r) }
+
+// connKey is the context key of the *conn of a request.
+type connKey struct{}
+
+func connContext(ctx context.Context, nc net.Conn) context.Context {
+	switch c := nc.(type) {
+	case *conn:
+		return context.WithValue(ctx, connKey{}, c)
+	case tlsConn:
+		return context.WithValue(ctx, connKey{}, c.conn)
+	}
+	return ctx
+}
+
+func connOf(nc net.Conn) *conn {
+	switch c := nc.(type) {
+	case *conn:
+		return c
+	case tlsConn:
+		return c.conn
+	}
+	return nil
+}
+
+// connState counts the responses after which net/http keeps a connection,
+// which is the index of the next request, and stops following hijacked
+// connections (WebSocket, Upgrade: h2c, CONNECT tunnels).
+func connState(nc net.Conn, s http.ConnState) {
+	c := connOf(nc)
+	if c == nil {
+		return
+	}
+	switch s {
+	case http.StateIdle:
+		c.served.Add(1)
+	case http.StateHijacked:
+		c.passive.Store(true)
+	}
+}
+
+// A listener wraps accepted connections in conns.
+type listener struct {
+	net.Listener
+	maxURI int64
+}
+
+func (l listener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return newConn(c, l.maxURI), nil
+}
