@@ -63,12 +63,6 @@ func runAgainst(t *testing.T, target string, opts *Options) *Report {
 // Each names the reason; the gate fails if one starts passing, so the list
 // only shrinks.
 var knownDeviations = map[string]string{
-	"tls/h1/cl-te":              "Go's net/http drops Content-Length for chunked requests and keeps the connection open",
-	"cleartext/h1/cl-te":        "Go's net/http drops Content-Length for chunked requests and keeps the connection open",
-	"tls/h1/te-http10":          "Go's net/http ignores Transfer-Encoding on HTTP/1.0 and keeps the connection alive",
-	"cleartext/h1/te-http10":    "Go's net/http ignores Transfer-Encoding on HTTP/1.0 and keeps the connection alive",
-	"tls/h1/uri-too-long":       "Go's net/http answers an over-long request line with 431, not 414",
-	"cleartext/h1/uri-too-long": "Go's net/http answers an over-long request line with 431, not 414",
 	"tls/h3/h2-setting":         "quic-go's http3 accepts HTTP/2 setting identifiers in SETTINGS",
 	"tls/h3/settings-truncated": "quic-go's http3 closes with H3_CLOSED_CRITICAL_STREAM for a SETTINGS frame cut inside a setting",
 	"tls/h3/goaway-increase":    "quic-go's http3 server ignores the client's GOAWAY frames",
