@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/triohttp/trio/internal/defaults"
 	"github.com/triohttp/trio/ws"
 )
 
@@ -66,7 +67,7 @@ func (h *Chat) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer c.CloseNow()
-	m := &member{proto: c.Proto(), c: c, out: make(chan []byte, orDefault(h.Queue, 64))}
+	m := &member{proto: c.Proto(), c: c, out: make(chan []byte, defaults.Or(h.Queue, 64))}
 	h.mu.Lock()
 	if h.members == nil {
 		h.members = make(map[*member]struct{})
@@ -89,7 +90,7 @@ func (h *Chat) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // read relays m's messages until it leaves or breaks a rule.
 func (h *Chat) read(m *member) {
-	rate := orDefault(h.Rate, 10)
+	rate := defaults.Or(h.Rate, 10)
 	tokens, last := float64(2*rate), time.Now()
 	for {
 		typ, msg, err := m.c.ReadMessage()
@@ -118,8 +119,8 @@ func (h *Chat) read(m *member) {
 
 // write sends m its queue, and pings it when idle.
 func (h *Chat) write(m *member) {
-	timeout := orDefault(h.WriteTimeout, 10*time.Second)
-	ping := time.NewTicker(orDefault(h.PingInterval, 30*time.Second))
+	timeout := defaults.Or(h.WriteTimeout, 10*time.Second)
+	ping := time.NewTicker(defaults.Or(h.PingInterval, 30*time.Second))
 	defer ping.Stop()
 	for {
 		select {
@@ -190,13 +191,4 @@ func (m *member) send(b []byte) bool {
 func (h *Chat) event(e ChatEvent) []byte {
 	b, _ := json.Marshal(e)
 	return b
-}
-
-// orDefault returns v, or def when v is zero.
-func orDefault[T comparable](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }

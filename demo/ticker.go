@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/triohttp/trio/internal/defaults"
 	"github.com/triohttp/trio/ws"
 )
 
@@ -52,7 +53,7 @@ func (t *Ticker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for i := range prices {
 		prices[i] = 50 + 100*rng.Float64()
 	}
-	tk := time.NewTicker(orDefault(t.Interval, 500*time.Millisecond))
+	tk := time.NewTicker(defaults.Or(t.Interval, 500*time.Millisecond))
 	defer tk.Stop()
 	for seq := 1; ; seq++ {
 		tick := Tick{Seq: seq, Time: time.Now().UTC().Format(time.TimeOnly), Proto: c.Proto()}
