@@ -14,6 +14,7 @@ import (
 	"github.com/caddyserver/certmagic"
 
 	"github.com/triohttp/trio/internal/pebble"
+	"github.com/triohttp/trio/internal/testtool"
 	"github.com/triohttp/trio/tlsconf"
 )
 
@@ -38,7 +39,7 @@ func TestACMESharedStorage(t *testing.T) {
 			pb := pebble.Start(t, pebble.Options{HTTPPort: s.httpPort()})
 			peerAddr, peerReady := startPeer(t, pb, dir, name)
 			a := newACME(t, pb, s, dir)
-			var log *syncBuffer
+			var log *testtool.Buffer
 			a.Logger, log = testLogger(t)
 			a.DisableTLSALPNChallenge = true
 			if tt.bothManage {

@@ -1,7 +1,6 @@
 package tlsconf_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -10,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +17,7 @@ import (
 
 	"github.com/triohttp/trio"
 	"github.com/triohttp/trio/internal/pebble"
+	"github.com/triohttp/trio/internal/testtool"
 	"github.com/triohttp/trio/tlsconf"
 )
 
@@ -104,32 +103,14 @@ func newACME(t *testing.T, pb *pebble.Server, s *site, dir string) *tlsconf.ACME
 }
 
 // testLogger returns a logger, and its output, shown if the test fails.
-func testLogger(t *testing.T) (*slog.Logger, *syncBuffer) {
-	buf := new(syncBuffer)
+func testLogger(t *testing.T) (*slog.Logger, *testtool.Buffer) {
+	buf := new(testtool.Buffer)
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("log:\n%s", buf)
 		}
 	})
 	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelInfo})), buf
-}
-
-// A syncBuffer is a bytes.Buffer safe for concurrent use.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // waitACME waits for a's Domains, failing the test on any error.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/triohttp/trio/internal/pebble"
+	"github.com/triohttp/trio/internal/testtool"
 	"github.com/triohttp/trio/tlsconf"
 )
 
@@ -34,7 +35,7 @@ func TestACMEChallenges(t *testing.T) {
 			name := tt.challenge + ".trio-test.example" // certmagic keeps challenges per name, process-wide
 			a.Domains = []string{name}
 			a.DisableTLSALPNChallenge = tt.cleartext
-			var log *syncBuffer
+			var log *testtool.Buffer
 			a.Logger, log = testLogger(t)
 			s.serve(t, a)
 			start := time.Now()

@@ -12,33 +12,14 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/quic-go/quic-go/http3"
 
+	"github.com/triohttp/trio/internal/testtool"
 	"github.com/triohttp/trio/tlsconf"
 )
-
-// syncBuffer is a bytes.Buffer safe for the server goroutine to write while
-// the test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func TestVersion(t *testing.T) {
 	var out, errOut bytes.Buffer
@@ -92,7 +73,7 @@ func started(t *testing.T, args ...string) (banner string, pool *x509.CertPool) 
 	data := t.TempDir()
 	t.Setenv("TRIO_DATA_DIR", data)
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errOut syncBuffer
+	var out, errOut testtool.Buffer
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, args, &out, &errOut) }()
 	t.Cleanup(func() {

@@ -12,11 +12,11 @@
 package pebble
 
 import (
-	"bytes"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
+	"github.com/triohttp/trio/internal/testtool"
 	"io"
 	"net"
 	"net/http"
@@ -24,7 +24,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -53,7 +52,7 @@ type Server struct {
 
 	mgmt   string // management base URL
 	client *http.Client
-	log    *syncBuffer
+	log    *testtool.Buffer
 }
 
 // Start runs Pebble and its DNS server until the test ends. Start takes
@@ -63,7 +62,7 @@ func Start(t testing.TB, opts Options) *Server {
 	pebbleBin, dnsBin := binary(t, "pebble"), binary(t, "pebble-challtestsrv")
 	dir := t.TempDir()
 	rootPEM, certPEM, keyPEM := apiCert(t)
-	s := &Server{APIRootFile: filepath.Join(dir, "api-root.pem"), log: new(syncBuffer)}
+	s := &Server{APIRootFile: filepath.Join(dir, "api-root.pem"), log: new(testtool.Buffer)}
 	writeFile(t, s.APIRootFile, rootPEM)
 	writeFile(t, filepath.Join(dir, "cert.pem"), certPEM)
 	writeFile(t, filepath.Join(dir, "key.pem"), keyPEM)
@@ -191,7 +190,7 @@ func run(t testing.TB, dir string, out io.Writer, env []string, bin string, args
 }
 
 // waitHTTP polls url until it answers, for at most 10 seconds.
-func waitHTTP(t testing.TB, c *http.Client, url string, log *syncBuffer) {
+func waitHTTP(t testing.TB, c *http.Client, url string, log *testtool.Buffer) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -246,22 +245,4 @@ func writeFile(t testing.TB, name string, data []byte) {
 	if err := os.WriteFile(name, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// A syncBuffer collects a subprocess's output.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
