@@ -17,7 +17,14 @@ import (
 func TestMain(m *testing.M) {
 	if !stdXConnect() && os.Getenv("WS_TEST_NO_REEXEC") == "" {
 		if exe, err := os.Executable(); err == nil {
-			env := append(os.Environ(), "GODEBUG="+strings.TrimPrefix(os.Getenv("GODEBUG")+",http2xconnect=1", ","))
+			// Replace GODEBUG rather than append a second one: the first of
+			// duplicates wins, and the child would re-run itself forever.
+			env := []string{"GODEBUG=" + strings.TrimPrefix(os.Getenv("GODEBUG")+",http2xconnect=1", ","), "WS_TEST_NO_REEXEC=1"}
+			for _, kv := range os.Environ() {
+				if !strings.HasPrefix(kv, "GODEBUG=") {
+					env = append(env, kv)
+				}
+			}
 			err = syscall.Exec(exe, os.Args, env)
 			fmt.Fprintf(os.Stderr, "ws: re-running with GODEBUG=http2xconnect=1: %v\n", err)
 		}
