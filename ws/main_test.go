@@ -3,11 +3,11 @@ package ws_test
 import (
 	"fmt"
 	"os"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
+
+	"github.com/triohttp/trio/internal/testtool"
 )
 
 // TestMain re-runs the test binary with GODEBUG=http2xconnect=1, which Go's
@@ -29,32 +29,7 @@ func TestMain(m *testing.M) {
 			fmt.Fprintf(os.Stderr, "ws: re-running with GODEBUG=http2xconnect=1: %v\n", err)
 		}
 	}
-	code := m.Run()
-	if code == 0 {
-		if leaked := leakedGoroutines(5 * time.Second); leaked != "" {
-			fmt.Fprintf(os.Stderr, "ws: goroutines leaked:\n%s\n", leaked)
-			code = 1
-		}
-	}
-	os.Exit(code)
-}
-
-// leakedGoroutines waits up to d for goroutines running this module's
-// code to end, and returns the stacks of those that remain.
-func leakedGoroutines(d time.Duration) string {
-	deadline := time.Now().Add(d)
-	for {
-		buf := make([]byte, 1<<20)
-		buf = buf[:runtime.Stack(buf, true)]
-		var bad []string
-		for g := range strings.SplitSeq(string(buf), "\n\n") {
-			if strings.Contains(g, "triohttp/trio") && !strings.Contains(g, "TestMain") && !strings.Contains(g, "leakedGoroutines") {
-				bad = append(bad, g)
-			}
-		}
-		if len(bad) == 0 || time.Now().After(deadline) {
-			return strings.Join(bad, "\n\n")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	os.Exit(testtool.Main(m, func(g string) bool {
+		return strings.Contains(g, "triohttp/trio") && !strings.Contains(g, "TestMain")
+	}))
 }
