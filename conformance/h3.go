@@ -25,21 +25,14 @@ func h3StreamCases() []testCase {
 	return []testCase{
 		{"h3/control-stream", "RFC 9114 §6.2.1", "the server opens a control stream whose first frame is a valid SETTINGS",
 			func(ctx context.Context, t *target) outcome {
-				h, err := t.dialH3(ctx, defaultSettings())
-				if err != nil {
-					return fail("%v", err)
-				}
-				defer h.close()
-				s, err := h.serverSettings(ctx)
-				if err != nil {
-					return fail("%v", err)
-				}
-				for _, id := range []uint64{0x02, 0x03, 0x04, 0x05} {
-					if _, ok := s[id]; ok {
-						return fail("SETTINGS carries HTTP/2 setting 0x%x", id)
+				return t.withSettings(ctx, func(_ *h3Conn, s map[uint64]uint64) outcome {
+					for _, id := range []uint64{0x02, 0x03, 0x04, 0x05} {
+						if _, ok := s[id]; ok {
+							return fail("SETTINGS carries HTTP/2 setting 0x%x", id)
+						}
 					}
-				}
-				return pass("SETTINGS %v", s)
+					return pass("SETTINGS %v", s)
+				})
 			}},
 		{"h3/qpack-streams", "RFC 9204 §4.2", "at most one QPACK encoder and one decoder stream, one control stream",
 			func(ctx context.Context, t *target) outcome {

@@ -315,3 +315,18 @@ func readHead(s *quic.Stream) h3Answer {
 		}
 	}
 }
+
+// withSettings dials t with the default client SETTINGS, reads the server's
+// SETTINGS and runs check on both; failing to get that far fails the case.
+func (t *target) withSettings(ctx context.Context, check func(h *h3Conn, s map[uint64]uint64) outcome) outcome {
+	h, err := t.dialH3(ctx, defaultSettings())
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer h.close()
+	s, err := h.serverSettings(ctx)
+	if err != nil {
+		return fail("%v", err)
+	}
+	return check(h, s)
+}
