@@ -8,16 +8,15 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/triohttp/trio/internal/testtool"
 )
 
 // TestChromium loads a page with a script and an image in headless
 // Chromium over TLS: every request must arrive over HTTP/2 and the script
 // must run.
 func TestChromium(t *testing.T) {
-	bin, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium not installed")
-	}
+	bin := testtool.Path(t, "chromium")
 	if testing.Short() {
 		t.Skip("short")
 	}

@@ -8,14 +8,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/triohttp/trio/internal/testtool"
 )
 
 // TestCurl checks curl's HTTP/2 client against the engine, over TLS
 // (--http2) and h2c (--http2-prior-knowledge).
 func TestCurl(t *testing.T) {
-	if _, err := exec.LookPath("curl"); err != nil {
-		t.Skip("curl not installed")
-	}
+	testtool.Path(t, "curl")
 	run(t, testCurl, mode{EngineTrio, true}, mode{EngineTrio, false})
 }
 

@@ -10,6 +10,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/triohttp/trio/internal/testtool"
 )
 
 // bufConn reads through the bufio.Reader that parsed the HTTP/1.1 request.
@@ -23,9 +25,7 @@ func (c *bufConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 // TestH2CUpgrade serves an HTTP/1.1 "Upgrade: h2c" request from curl as
 // stream 1, the way the root package's cleartext listener hands it over.
 func TestH2CUpgrade(t *testing.T) {
-	if _, err := exec.LookPath("curl"); err != nil {
-		t.Skip("curl not installed")
-	}
+	testtool.Path(t, "curl")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
