@@ -67,7 +67,6 @@ var knownDeviations = map[string]string{
 	"tls/h3/settings-truncated": "quic-go's http3 closes with H3_CLOSED_CRITICAL_STREAM for a SETTINGS frame cut inside a setting",
 	"tls/h3/goaway-increase":    "quic-go's http3 server ignores the client's GOAWAY frames",
 	"tls/h3/qpack-dynamic-ref":  "quic-go's http3 resets only the stream, not the connection, on QPACK_DECOMPRESSION_FAILED",
-	"cleartext/h2/http2/3.5/2":  "the cleartext port is HTTP/1.1 and h2c: an invalid preface is an HTTP/1.1 request and gets an HTTP/1.1 400",
 }
 
 // TestTrio is the gate: every suite against trio over TLS and cleartext,

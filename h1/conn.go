@@ -23,10 +23,12 @@ import (
 // answered 414 URI Too Long and closed.
 var ErrURITooLong = errors.New("h1: request-target too long")
 
-// lingerTimeout is how long a connection that answered 414 reads what the
-// client still sends before closing, so that the close does not reset the
-// connection before the client reads the answer (as net/http's
-// closeWriteAndWait, RFC 9112 §9.6).
+// ErrNotHTTP is the read error net/http sees on a connection whose first
+// request line named a version that is not HTTP, closed unanswered.
+var ErrNotHTTP = errors.New("h1: first request line is not HTTP")
+
+// lingerTimeout is how long a rejected connection reads what the client
+// still sends before closing.
 const lingerTimeout = 500 * time.Millisecond
 
 const response414 = "HTTP/1.1 414 URI Too Long\r\nContent-Type: text/plain; charset=utf-8\r\n" +
@@ -42,7 +44,7 @@ type conn struct {
 	faultAt  atomic.Int64 // first request with a framing fault, or -1
 	fault    atomic.Int32 // its fault
 	passive  atomic.Bool  // hijacked, or no longer HTTP/1.1: stop following
-	rejected bool         // answered 414 and closed
+	rejected error        // why the connection was closed: ErrURITooLong or ErrNotHTTP
 }
 
 // A tlsConn is a conn over TLS. net/http serves it as HTTP/1.1 and sets
@@ -87,31 +89,46 @@ func (c *conn) Read(p []byte) (int, error) {
 
 // check answers 414 and closes once the request with the over-long target
 // is the one net/http is reading: all before it have been answered, and no
-// response is being written.
+// response is being written. A connection whose first line is not HTTP at
+// all closes unanswered: on a port that also serves HTTP/2 with prior
+// knowledge it may be a client sending a bad preface, which RFC 9113 §3.4
+// says to treat as a connection error, and RFC 9112 §2.2's 400 is for what
+// appears to be an HTTP/1 request.
 func (c *conn) check() error {
-	if c.rejected {
+	switch {
+	case c.rejected != nil:
 		return c.readErr()
-	}
-	if c.f.longURI < 0 || c.f.longURI != c.served.Load() {
+	case c.f.foreign:
+		c.reject(ErrNotHTTP, "")
+	case c.f.longURI >= 0 && c.f.longURI == c.served.Load():
+		c.reject(ErrURITooLong, response414)
+	default:
 		return nil
 	}
-	c.rejected = true
+	return c.readErr()
+}
+
+// reject writes answer, if any, and closes the connection after reading
+// what the client still sends, so that the close does not reset the
+// connection before the client reads the answer (net/http's
+// closeWriteAndWait, RFC 9112 §9.6).
+func (c *conn) reject(why error, answer string) {
+	c.rejected = why
 	c.passive.Store(true)
 	c.Conn.SetWriteDeadline(time.Now().Add(lingerTimeout))
-	io.WriteString(c.Conn, response414)
+	io.WriteString(c.Conn, answer)
 	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
 		cw.CloseWrite()
 	}
 	c.Conn.SetReadDeadline(time.Now().Add(lingerTimeout))
 	io.Copy(io.Discard, c.Conn) // until EOF, or the deadline
 	c.Conn.Close()
-	return c.readErr()
 }
 
-// readErr is the error after a 414: a read error, which net/http closes
-// the connection on without answering.
+// readErr is the error after a rejection: a read error, which net/http
+// closes the connection on without answering.
 func (c *conn) readErr() error {
-	return &net.OpError{Op: "read", Net: "tcp", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: ErrURITooLong}
+	return &net.OpError{Op: "read", Net: "tcp", Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: c.rejected}
 }
 
 // faultFor is the fault net/http must act on when answering request i.

@@ -1,6 +1,9 @@
 package h1
 
-import "math"
+import (
+	"math"
+	"strings"
+)
 
 // A fault is what a request's framing obliges the server to do.
 type fault int32
@@ -61,10 +64,11 @@ const maxChunkLine = 4096
 type framer struct {
 	maxURI int64 // longest request-target allowed
 
-	// Results: fault and longURI are set once, and then stopped.
+	// Results: fault, longURI and foreign are set once, and then stopped.
 	fault    fault
 	faultReq int64 // the request the fault is about
 	longURI  int64 // the request whose target is longer than maxURI, or -1
+	foreign  bool  // the first request line names a version that is not HTTP
 	stopped  bool  // no longer following: a result is set, or HTTP/2 began
 
 	onEnd func(off int64) // if set, called with the offset just past each request
@@ -128,7 +132,7 @@ func (f *framer) step(b byte) {
 			f.pri = f.token() == "PRI"
 			f.st, f.n = stTarget, 0
 		case '\r', '\n':
-			f.giveUp()
+			f.notHTTP()
 		default:
 			f.add(b)
 		}
@@ -137,7 +141,7 @@ func (f *framer) step(b byte) {
 		case ' ':
 			f.st, f.tokN = stVersion, 0
 		case '\r', '\n':
-			f.giveUp() // HTTP/0.9, or a broken line: net/http answers 400
+			f.notHTTP() // HTTP/0.9, or a broken line
 		default:
 			if f.n++; f.n > f.maxURI {
 				f.longURI, f.stopped = f.req, true
@@ -302,6 +306,9 @@ func (f *framer) version() {
 	case f.pri && v == "HTTP/2.0":
 		f.stopped = true // prior-knowledge h2c: net/http hands the connection to HTTP/2
 		return
+	case f.tokN <= len(f.tok) && !strings.Contains(v, "HTTP/"):
+		f.notHTTP() // a line with "HTTP/" further on (extra spaces) is broken HTTP: 400
+		return
 	case len(v) != len("HTTP/1.1") || v[:7] != "HTTP/1." || v[7] < '0' || v[7] > '9':
 		f.giveUp() // net/http answers 400 or 505
 		return
@@ -359,6 +366,17 @@ func (f *framer) end() {
 // giveUp stops following a stream it cannot: the connection is closed after
 // the response to the current request, which net/http has likely rejected.
 func (f *framer) giveUp() { f.setFault(faultClose) }
+
+// notHTTP ends a request line with no version, or one that is not HTTP. On
+// a connection's first line that is neither HTTP/1 nor the HTTP/2 preface:
+// the connection is foreign. Later, net/http answers 400.
+func (f *framer) notHTTP() {
+	if f.req == 0 {
+		f.foreign, f.stopped = true, true
+		return
+	}
+	f.giveUp()
+}
 
 func (f *framer) setFault(k fault) {
 	f.fault, f.faultReq, f.stopped = k, max(f.req, 0), true

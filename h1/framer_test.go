@@ -63,7 +63,8 @@ func TestFramer(t *testing.T) {
 		{"chunk bare LF", "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\nx\r\n0\r\n\r\n", nil, faultClose, 0, -1, true},
 		{"chunk data not CRLF", "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nxy\r\n", nil, faultClose, 0, -1, true},
 		{"chunk OWS before ext", "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1 ;a\r\nx\r\n", nil, faultClose, 0, -1, true},
-		{"HTTP/0.9", "GET /\r\n", nil, faultClose, 0, -1, true},
+		{"HTTP/0.9", "GET /\r\n", nil, faultNone, 0, -1, true}, // foreign: see TestFramerForeign
+		{"HTTP/0.9 second", "GET / HTTP/1.1\r\n\r\nGET /\r\n", []int{18}, faultClose, 1, -1, true},
 		{"HTTP/3", "GET / HTTP/3.0\r\n\r\n", nil, faultClose, 0, -1, true},
 		{"no colon", "GET / HTTP/1.1\r\nHost\r\n\r\n", nil, faultClose, 0, -1, true},
 	}
@@ -88,6 +89,39 @@ func TestFramer(t *testing.T) {
 					t.Errorf("stopped = %v; want %v", f.stopped, tt.stopped)
 				}
 			})
+		}
+	}
+}
+
+// TestFramerForeign checks which first lines make a connection foreign:
+// neither an HTTP/1 request line nor the HTTP/2 preface.
+func TestFramerForeign(t *testing.T) {
+	tests := []struct {
+		in      string
+		foreign bool
+	}{
+		{"INVALID CONNECTION PREFACE\r\n\r\n", true}, // h2spec 3.5/2
+		{"GET / FOO/1.1\r\n\r\n", true},
+		{"GET /\r\n", true},
+		{"HELLO\r\n", true},
+		{"\r\nGET / SSH-2.0\n", true},
+		{"GET / HTTP/1.1\r\n\r\n", false},
+		{"GET / HTTP/3.0\r\n\r\n", false},  // HTTP, a version net/http refuses with 505
+		{"GET / HTTP/1.1x\r\n\r\n", false}, // HTTP, malformed: 400
+		{"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", false},
+		{"PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n", false}, // the HTTP/2 server rejects the rest
+		{"GET / HTTP/1.1\r\n\r\nGET / FOO\r\n\r\n", false},
+		{"GET  / HTTP/1.1\r\n\r\n", false},                 // two spaces: HTTP, malformed: 400
+		{"GET / a b c d e f g h i j k l m\r\n\r\n", false}, // too long to tell: 400
+
+	}
+	for _, tt := range tests {
+		f, _ := follow(tt.in, 64, 1)
+		if f.foreign != tt.foreign {
+			t.Errorf("%q: foreign = %v; want %v", tt.in, f.foreign, tt.foreign)
+		}
+		if f.foreign && !f.stopped {
+			t.Errorf("%q: foreign but not stopped", tt.in)
 		}
 	}
 }

@@ -54,6 +54,12 @@ func TestFraming(t *testing.T) {
 		{"target over 8 KiB", "GET /" + strings.Repeat("a", 9<<10) + " HTTP/1.1\r\nHost: a\r\n\r\n", []int{414}, true},
 		{"target of 2 MiB", "GET /" + strings.Repeat("a", 2<<20) + " HTTP/1.1\r\nHost: a\r\n\r\n", []int{414}, true},
 		{"long target pipelined", get + "GET /" + strings.Repeat("a", 2<<20) + " HTTP/1.1\r\nHost: a\r\n\r\n", []int{200, 414}, true},
+		{"first line not HTTP", "INVALID CONNECTION PREFACE\r\n\r\n", nil, true}, // h2spec 3.5/2: closed, unanswered
+		{"version not HTTP", "GET / FOO/1.1\r\nHost: a\r\n\r\n", nil, true},
+		{"version not HTTP after a request", get + "GET / FOO/1.1\r\nHost: a\r\n\r\n", []int{200, 400}, true},
+		{"HTTP/0.9 line", "GET /\r\n\r\n", nil, true},
+		{"HTTP/0.9 line after a request", get + "GET /\r\n\r\n", []int{200, 400}, true},
+		{"HTTP/3.0", "GET / HTTP/3.0\r\nHost: a\r\n\r\n", []int{505}, true},
 		{"headers of 2 MiB", "GET / HTTP/1.1\r\nHost: a\r\nX: " + strings.Repeat("b", 2<<20) + "\r\n\r\n", []int{431}, true},
 	}
 	for _, transport := range []string{"tls", "cleartext"} {
@@ -72,7 +78,7 @@ func TestFraming(t *testing.T) {
 						t.Errorf("response %d: status = %d; want %d", i, resp.StatusCode, want)
 					}
 				}
-				if got := closedAfter(c, br, tt.closed); got != tt.closed {
+				if got := closedAfter(t, c, br, tt.closed); got != tt.closed {
 					t.Errorf("closed = %v; want %v", got, tt.closed)
 				}
 			})
@@ -121,11 +127,15 @@ func dial(t *testing.T, ts *testserver.TS, transport string) net.Conn {
 }
 
 // closedAfter reports whether the server closes c: read to EOF if expected,
-// or else send another request and read its answer.
-func closedAfter(c net.Conn, br *bufio.Reader, expectClose bool) bool {
+// failing t if the server sends anything more, or else send another request
+// and read its answer.
+func closedAfter(t *testing.T, c net.Conn, br *bufio.Reader, expectClose bool) bool {
 	if expectClose {
 		c.SetReadDeadline(time.Now().Add(5 * time.Second))
-		_, err := io.Copy(io.Discard, br)
+		extra, err := io.ReadAll(br)
+		if len(extra) > 0 {
+			t.Errorf("after the responses the server sent %q; want nothing", extra)
+		}
 		return !errors.Is(err, os.ErrDeadlineExceeded)
 	}
 	if _, err := fmt.Fprintf(c, "GET /again HTTP/1.1\r\nHost: a\r\n\r\n"); err != nil {
