@@ -9,8 +9,6 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/quic-go/quic-go/http3"
-
 	"github.com/triohttp/trio/h1"
 	"github.com/triohttp/trio/h2"
 	"github.com/triohttp/trio/h3"
@@ -52,12 +50,12 @@ type Server struct {
 
 	initOnce sync.Once
 	initErr  error
-	built    atomic.Bool   // init ran and succeeded
-	tlsSrv   *http.Server  // HTTP/1.1 and HTTP/2 over TLS
-	textSrv  *http.Server  // cleartext HTTP/1.1 and h2c
-	quicSrv  *http3.Server // HTTP/3; nil when disabled
-	h2Srv    *h2.Server    // trio's HTTP/2 engine; nil when Go's is used
-	upgrades upgrades      // connections switched by Upgrade: h2c
+	built    atomic.Bool  // init ran and succeeded
+	tlsSrv   *http.Server // HTTP/1.1 and HTTP/2 over TLS
+	textSrv  *http.Server // cleartext HTTP/1.1 and h2c
+	quicSrv  *h3.Server   // HTTP/3; nil when disabled
+	h2Srv    *h2.Server   // trio's HTTP/2 engine; nil when Go's is used
+	upgrades upgrades     // connections switched by Upgrade: h2c
 
 	altSvc  atomic.Pointer[[]string] // Alt-Svc field value once a UDP socket is served
 	tlsPort atomic.Int32             // port of the TLS listener, for redirects

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"net"
 	"sync"
-
-	"github.com/triohttp/trio/h3"
 )
 
 // trackUDP remembers a UDP socket so Shutdown can close it once HTTP/3 has
@@ -83,7 +81,6 @@ func (s *Server) stop(f func(stopper) error) error {
 		run(s.h2Srv)
 	}
 	if s.quicSrv != nil {
-		h3.RunShutdownHooks(s.quicSrv) // WebSockets close with 1001, or drains would wait on them
 		run(s.quicSrv)
 	}
 	wg.Wait()

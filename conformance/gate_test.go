@@ -62,12 +62,7 @@ func runAgainst(t *testing.T, target string, opts *Options) *Report {
 // and trio has yet to fix, by transport ("tls", "cleartext") and case id.
 // Each names the reason; the gate fails if one starts passing, so the list
 // only shrinks.
-var knownDeviations = map[string]string{
-	"tls/h3/h2-setting":         "quic-go's http3 accepts HTTP/2 setting identifiers in SETTINGS",
-	"tls/h3/settings-truncated": "quic-go's http3 closes with H3_CLOSED_CRITICAL_STREAM for a SETTINGS frame cut inside a setting",
-	"tls/h3/goaway-increase":    "quic-go's http3 server ignores the client's GOAWAY frames",
-	"tls/h3/qpack-dynamic-ref":  "quic-go's http3 resets only the stream, not the connection, on QPACK_DECOMPRESSION_FAILED",
-}
+var knownDeviations = map[string]string{}
 
 // TestTrio is the gate: every suite against trio over TLS and cleartext,
 // every case passing (or skipped for a stated reason, such as HTTP/3 over

@@ -1,13 +1,9 @@
 package h3
 
 import (
-	"crypto/tls"
-	"log/slog"
-	"net/http"
 	"time"
 
 	"github.com/quic-go/quic-go"
-	"github.com/quic-go/quic-go/http3"
 
 	"github.com/triohttp/trio/internal/defaults"
 )
@@ -37,6 +33,12 @@ type Config struct {
 	// 1 MiB is used.
 	MaxHeaderBytes int
 
+	// Engine selects the HTTP/3 implementation. If empty, EngineTrio is
+	// used: this package's engine on quic-go's QUIC layer, which follows
+	// RFC 9114 in the control stream and QPACK errors quic-go's http3
+	// does not. EngineStd is quic-go's http3.Server.
+	Engine Engine
+
 	// AltSvcMaxAge is the ma= parameter of the Alt-Svc header: how long a
 	// client may remember that HTTP/3 is here. If zero, 24 hours.
 	AltSvcMaxAge time.Duration
@@ -64,18 +66,5 @@ func (c *Config) QUICConfig() *quic.Config {
 		// Streams are request streams; the control and QPACK streams are
 		// all a server needs from the client, plus a few for extensions.
 		MaxIncomingUniStreams: 16,
-	}
-}
-
-// NewServer returns an HTTP/3 server for h. tlsConf must come from
-// tlsconf.QUIC (TLS 1.3, ALPN h3).
-func (c *Config) NewServer(tlsConf *tls.Config, h http.Handler, logger *slog.Logger) *http3.Server {
-	return &http3.Server{
-		TLSConfig:      tlsConf,
-		QUICConfig:     c.QUICConfig(),
-		Handler:        h,
-		MaxHeaderBytes: c.maxHeaderBytes(),
-		IdleTimeout:    c.idleTimeout(),
-		Logger:         logger,
 	}
 }

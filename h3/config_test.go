@@ -21,7 +21,10 @@ func TestQUICConfigDefaults(t *testing.T) {
 	if q := on.QUICConfig(); !q.Allow0RTT || q.MaxIncomingStreams != 7 {
 		t.Errorf("QUICConfig() = %+v; want 0-RTT on and 7 streams", q)
 	}
-	srv := zero.NewServer(nil, nil, nil)
+	if srv := zero.NewServer(nil, nil, nil); srv.Engine() != EngineTrio {
+		t.Errorf("zero Config: engine %q; want %q", srv.Engine(), EngineTrio)
+	}
+	srv := (&Config{Engine: EngineStd}).NewServer(nil, nil, nil).Std()
 	if srv.QUICConfig == nil || srv.QUICConfig.Allow0RTT {
 		t.Error("NewServer left QUICConfig nil or 0-RTT on; quic-go turns 0-RTT on for a nil config")
 	}

@@ -12,8 +12,10 @@ import (
 )
 
 // ExtendedConnectProtocol returns the :protocol of an RFC 9220 extended
-// CONNECT request ("websocket" for WebSockets), which quic-go reports as
-// r.Proto, or "" for any other request.
+// CONNECT request ("websocket" for WebSockets), or "" for any other
+// request. Both engines report it as r.Proto (quic-go's convention);
+// trio's engine also sets a ":protocol" header, as trio's HTTP/2 engine
+// does.
 func ExtendedConnectProtocol(r *http.Request) string {
 	if r.Method != http.MethodConnect || r.ProtoMajor != 3 || r.Proto == "HTTP/3.0" {
 		return ""
@@ -52,19 +54,27 @@ func (s *WebSocketStream) Close() error {
 }
 
 // AcceptWebSocket answers the extended CONNECT r with 200 and the header
-// fields in hdr, and takes the stream over from the handler.
+// fields in hdr, and takes the stream over from the handler: it outlives
+// the handler until closed. It works with both engines.
 func AcceptWebSocket(w http.ResponseWriter, r *http.Request, hdr http.Header) (*WebSocketStream, error) {
 	if ExtendedConnectProtocol(r) == "" {
 		return nil, errors.New("h3: websocket: request is not an extended CONNECT")
 	}
-	hs, ok := streamer(w)
-	if !ok {
-		return nil, errors.New("h3: websocket: ResponseWriter does not implement http3.HTTPStreamer")
+	tw, hs := unwrap(w)
+	if tw == nil && hs == nil {
+		return nil, errors.New("h3: websocket: ResponseWriter is neither trio's nor implements http3.HTTPStreamer")
 	}
 	for k, vv := range hdr {
 		w.Header()[k] = vv
 	}
 	w.WriteHeader(http.StatusOK)
+	if tw != nil {
+		st, err := tw.takeStream()
+		if err != nil {
+			return nil, fmt.Errorf("h3: websocket: taking over the stream: %w", err)
+		}
+		return &WebSocketStream{str: st}, nil
+	}
 	str, err := hs.HTTPStream()
 	if err != nil {
 		return nil, fmt.Errorf("h3: websocket: taking over the stream: %w", err)
@@ -72,15 +82,19 @@ func AcceptWebSocket(w http.ResponseWriter, r *http.Request, hdr http.Header) (*
 	return &WebSocketStream{str: str}, nil
 }
 
-// streamer finds the http3.HTTPStreamer in w or what it wraps.
-func streamer(w http.ResponseWriter) (http3.HTTPStreamer, bool) {
+// unwrap finds trio's responseWriter or an http3.HTTPStreamer in w or
+// what it wraps.
+func unwrap(w http.ResponseWriter) (*responseWriter, http3.HTTPStreamer) {
 	for {
-		if hs, ok := w.(http3.HTTPStreamer); ok {
-			return hs, true
+		switch v := w.(type) {
+		case *responseWriter:
+			return v, nil
+		case http3.HTTPStreamer:
+			return nil, v
 		}
 		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
 		if !ok {
-			return nil, false
+			return nil, nil
 		}
 		w = u.Unwrap()
 	}

@@ -17,12 +17,12 @@ import (
 //
 // Accept tracks each connection in AcceptOptions.Registry, or else in the
 // registry of the server that received the request. For an *http.Server
-// (under http.ServerContextKey: HTTP/1.1 and HTTP/2) that registry is shut
-// down by the server's RegisterOnShutdown hook, installed on first use. An
-// *http3.Server has no such hook; h3.RegisterOnShutdown stands in for it,
-// and trio.Server runs it, so with trio both are automatic. Other owners of
-// an *http3.Server call h3.RunShutdownHooks (or ServerRegistry(srv).Shutdown)
-// next to its Shutdown.
+// (under http.ServerContextKey: HTTP/1.1 and HTTP/2) or an *h3.Server
+// (under h3.ServerContextKey, with either HTTP/3 engine) that registry is
+// shut down by the server's RegisterOnShutdown hook, installed on first
+// use, so with trio it is automatic. A bare quic-go *http3.Server has no
+// such hook: its owner calls ServerRegistry(srv).Shutdown next to its
+// Shutdown.
 //
 // The zero value is ready to use.
 type Registry struct {
@@ -86,14 +86,15 @@ func (g *Registry) Shutdown(ctx context.Context) error {
 	}
 }
 
-// servers maps an *http.Server or *http3.Server to its *Registry.
+// servers maps an *http.Server, *h3.Server or *http3.Server to its *Registry.
 var servers sync.Map
 
 // ServerRegistry returns the registry of connections Accept took from
-// srv, an *http.Server or *http3.Server (the value under
-// http.ServerContextKey or http3.ServerContextKey in request contexts).
-// It installs the server's shutdown hook (http.Server.RegisterOnShutdown,
-// h3.RegisterOnShutdown) that shuts the registry down.
+// srv, an *http.Server, *h3.Server or *http3.Server (the value under
+// http.ServerContextKey, h3.ServerContextKey or http3.ServerContextKey in
+// request contexts). It installs the server's shutdown hook
+// (http.Server.RegisterOnShutdown, h3.Server.RegisterOnShutdown) that
+// shuts the registry down.
 func ServerRegistry(srv any) *Registry {
 	if g, ok := servers.Load(srv); ok {
 		return g.(*Registry)
@@ -110,8 +111,8 @@ func ServerRegistry(srv any) *Registry {
 	switch hs := srv.(type) {
 	case *http.Server:
 		hs.RegisterOnShutdown(down)
-	case *http3.Server:
-		h3.RegisterOnShutdown(hs, down)
+	case *h3.Server:
+		hs.RegisterOnShutdown(down)
 	}
 	return reg
 }
@@ -123,6 +124,9 @@ func registryFor(r *http.Request, opts *AcceptOptions) *Registry {
 	}
 	ctx := r.Context()
 	if hs, ok := ctx.Value(http.ServerContextKey).(*http.Server); ok {
+		return ServerRegistry(hs)
+	}
+	if hs, ok := ctx.Value(h3.ServerContextKey).(*h3.Server); ok {
 		return ServerRegistry(hs)
 	}
 	if hs, ok := ctx.Value(http3.ServerContextKey).(*http3.Server); ok {

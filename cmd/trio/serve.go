@@ -14,6 +14,7 @@ import (
 	"github.com/triohttp/trio"
 	"github.com/triohttp/trio/demo"
 	"github.com/triohttp/trio/h2"
+	"github.com/triohttp/trio/h3"
 	"github.com/triohttp/trio/static"
 	"github.com/triohttp/trio/tlsconf"
 )
@@ -29,6 +30,7 @@ type serveFlags struct {
 	hsts            bool
 	noH2, noH3      bool
 	h2Engine        string
+	h3Engine        string
 	redirect        bool
 	browse, spa     bool
 	cleanURLs       bool
@@ -58,6 +60,7 @@ func parseServe(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.BoolVar(&f.noH2, "no-h2", false, "turn HTTP/2 off (TLS and h2c)")
 	fs.StringVar(&f.h2Engine, "h2-engine", "", "HTTP/2 `engine`: trio (its own, the default) or std (Go's built-in)")
 	fs.BoolVar(&f.noH3, "no-h3", false, "turn HTTP/3 off (no UDP socket, no Alt-Svc)")
+	fs.StringVar(&f.h3Engine, "h3-engine", "", "HTTP/3 `engine`: trio (its own, the default) or std (quic-go's http3)")
 	fs.BoolVar(&f.redirect, "redirect", false, "make the cleartext listener redirect to https (308)")
 	fs.BoolVar(&f.browse, "browse", true, "list directories without an index.html")
 	fs.BoolVar(&f.spa, "spa", false, "serve /index.html for unknown extension-less paths (single-page apps)")
@@ -78,6 +81,11 @@ func parseServe(args []string, stderr io.Writer) (*serveFlags, error) {
 	case "", h2.EngineTrio, h2.EngineStd:
 	default:
 		return nil, fmt.Errorf("--h2-engine must be %q or %q, not %q", h2.EngineTrio, h2.EngineStd, f.h2Engine)
+	}
+	switch h3.Engine(f.h3Engine) {
+	case "", h3.EngineTrio, h3.EngineStd:
+	default:
+		return nil, fmt.Errorf("--h3-engine must be %q or %q, not %q", h3.EngineTrio, h3.EngineStd, f.h3Engine)
 	}
 	if (f.cert == "") != (f.key == "") {
 		return nil, errors.New("--cert and --key go together")
@@ -116,6 +124,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	srv := &trio.Server{Addr: f.listen, HTTPAddr: f.http, RedirectHTTP: f.redirect || f.acme(), Logger: logger}
 	srv.H2.Disable, srv.H3.Disable = f.noH2, f.noH3
 	srv.H2.Engine = h2.Engine(f.h2Engine)
+	srv.H3.Engine = h3.Engine(f.h3Engine)
 	srv.Handler = siteHandler(f)
 	if f.hsts {
 		srv.Handler = tlsconf.HSTS(srv.Handler, 365*24*time.Hour)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/triohttp/trio"
 	"github.com/triohttp/trio/h2"
+	"github.com/triohttp/trio/h3"
 	"github.com/triohttp/trio/internal/testcert"
 )
 
@@ -34,19 +35,28 @@ const (
 )
 
 // Modes lists every mode, in the order Run runs them: the four protocols,
-// HTTP/2 on the default engine, then h2 and h2c again on the other engine,
-// so every handler test covers both (see h2.Config.Engine).
-var Modes = []Mode{H1, H2, H2C, H3, H2.on(otherEngine()), H2C.on(otherEngine())}
+// HTTP/2 and HTTP/3 on their default engines, then h2, h2c and h3 again
+// on the other engine, so every handler test covers both (see
+// h2.Config.Engine and h3.Config.Engine).
+var Modes = []Mode{H1, H2, H2C, H3,
+	H2.on(string(otherH2Engine())), H2C.on(string(otherH2Engine())), H3.on(string(otherH3Engine()))}
 
-func otherEngine() h2.Engine {
+func otherH2Engine() h2.Engine {
 	if (*h2.Config)(nil).SelectedEngine() == h2.EngineTrio {
 		return h2.EngineStd
 	}
 	return h2.EngineTrio
 }
 
-// on returns m served by HTTP/2 engine e, as "h2-trio" or "h2c-std".
-func (m Mode) on(e h2.Engine) Mode { return Mode(string(m) + "-" + string(e)) }
+func otherH3Engine() h3.Engine {
+	if (*h3.Config)(nil).SelectedEngine() == h3.EngineTrio {
+		return h3.EngineStd
+	}
+	return h3.EngineTrio
+}
+
+// on returns m served by engine e, as "h2-trio", "h2c-std" or "h3-std".
+func (m Mode) on(e string) Mode { return Mode(string(m) + "-" + e) }
 
 // Base is the protocol of m without its engine: H1, H2, H2C or H3.
 func (m Mode) Base() Mode {
@@ -54,10 +64,24 @@ func (m Mode) Base() Mode {
 	return Mode(b)
 }
 
-// Engine is the HTTP/2 engine m asks for, "" for the default.
+// Engine is the HTTP/2 engine m asks for, "" for the default or for a
+// mode that is not HTTP/2.
 func (m Mode) Engine() h2.Engine {
 	_, e, _ := strings.Cut(string(m), "-")
+	if m.Base() == H3 {
+		return ""
+	}
 	return h2.Engine(e)
+}
+
+// H3Engine is the HTTP/3 engine m asks for, "" for the default or for a
+// mode that is not HTTP/3.
+func (m Mode) H3Engine() h3.Engine {
+	_, e, _ := strings.Cut(string(m), "-")
+	if m.Base() != H3 {
+		return ""
+	}
+	return h3.Engine(e)
 }
 
 // TLS reports whether m runs over TLS (every mode but h2c).
@@ -107,6 +131,7 @@ func New(t testing.TB, m Mode, h http.Handler, opts ...func(*trio.Server)) *TS {
 		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	srv.H2.Engine = m.Engine()
+	srv.H3.Engine = m.H3Engine()
 	for _, o := range opts {
 		o(srv)
 	}

@@ -1,0 +1,200 @@
+package h3
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/quic-go/quic-go"
+)
+
+// A conn is one QUIC connection served by trio's engine.
+type conn struct {
+	srv *Server
+	qc  *quic.Conn
+	ctx context.Context // base of request contexts: the connection's, with server values
+
+	gotCtrl, gotEnc, gotDec atomic.Bool   // critical streams seen
+	gotSettings             chan struct{} // closed once peer is set
+	peer                    peerSettings
+
+	ctrlMu sync.Mutex
+	ctrl   *quic.SendStream
+
+	tlsOnce sync.Once
+	tls     *tls.ConnectionState
+	remote  string
+
+	handlers sync.WaitGroup // request goroutines
+
+	mu        sync.Mutex    // guards below
+	active    int           // request streams in use: handlers running, WebSockets open
+	nextID    quic.StreamID // first request stream not accepted yet
+	goingAway bool          // GOAWAY sent
+	idle      *time.Timer   // closes the connection after IdleTimeout without requests
+}
+
+func newConn(s *Server, qc *quic.Conn) *conn {
+	ctx := context.WithValue(qc.Context(), ServerContextKey, s)
+	ctx = context.WithValue(ctx, http.LocalAddrContextKey, qc.LocalAddr())
+	return &conn{srv: s, qc: qc, ctx: ctx, gotSettings: make(chan struct{}), remote: qc.RemoteAddr().String()}
+}
+
+// serve serves the connection until it closes, and returns once every
+// handler on it has returned.
+func (c *conn) serve() {
+	defer c.handlers.Wait()
+	ctrl, err := c.qc.OpenUniStream()
+	if err == nil {
+		c.ctrl = ctrl
+		_, err = ctrl.Write(appendSettingsFrame([]byte{streamControl}, c.srv.cfg.maxHeaderBytes()))
+	}
+	if err != nil {
+		c.qc.CloseWithError(ErrInternal.app(), "opening the control stream")
+		return
+	}
+	go c.acceptUni()
+	if d := c.srv.cfg.idleTimeout(); d > 0 {
+		c.mu.Lock()
+		c.idle = time.AfterFunc(d, func() { c.qc.CloseWithError(ErrNoError.app(), "idle timeout") })
+		c.mu.Unlock()
+	}
+	ctx := c.srv.graceCtx
+	for {
+		str, err := c.qc.AcceptStream(ctx)
+		switch {
+		case err == nil:
+			c.start(str)
+		case c.qc.Context().Err() != nil:
+			c.stopIdle()
+			return
+		case c.srv.closeCtx.Err() != nil:
+			c.qc.CloseWithError(ErrNoError.app(), "server closed")
+			c.stopIdle()
+			return
+		default: // graceful shutdown: keep accepting, to refuse
+			c.goAway()
+			ctx = c.srv.closeCtx
+		}
+	}
+}
+
+// start serves request stream str, or refuses it after GOAWAY.
+func (c *conn) start(str *quic.Stream) {
+	c.mu.Lock()
+	if c.goingAway {
+		c.mu.Unlock()
+		str.CancelRead(ErrRequestRejected.stream())
+		str.CancelWrite(ErrRequestRejected.stream())
+		return
+	}
+	c.nextID = str.StreamID() + 4
+	c.active++
+	if c.idle != nil {
+		c.idle.Stop()
+	}
+	c.mu.Unlock()
+	c.handlers.Add(1)
+	go func() {
+		defer c.handlers.Done()
+		c.serveStream(str)
+	}()
+}
+
+// streamDone is called once per request stream when it is no longer in
+// use. The last one restarts the idle timer, or after GOAWAY closes the
+// connection.
+func (c *conn) streamDone() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.active--; c.active > 0 {
+		return
+	}
+	if c.goingAway {
+		go c.closeAfterLinger()
+	} else if c.idle != nil {
+		c.idle.Reset(c.srv.cfg.idleTimeout())
+	}
+}
+
+func (c *conn) stopIdle() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.idle != nil {
+		c.idle.Stop()
+	}
+}
+
+// goAway sends GOAWAY with the first request stream not accepted: the
+// client may retry those elsewhere. Requests in flight go on; when the
+// last is done the connection closes.
+func (c *conn) goAway() {
+	c.mu.Lock()
+	if c.goingAway {
+		c.mu.Unlock()
+		return
+	}
+	c.goingAway = true
+	id, idle := c.nextID, c.active == 0
+	c.mu.Unlock()
+	c.ctrlMu.Lock()
+	c.ctrl.Write(appendVarintFrame(nil, frameGoaway, uint64(id)))
+	c.ctrlMu.Unlock()
+	if idle {
+		go c.closeAfterLinger()
+	}
+}
+
+// closeAfterLinger closes a drained connection with H3_NO_ERROR once the
+// client has had time to receive the last responses (quic-go cannot tell
+// when they are acknowledged), unless the client closes it first, as
+// clients do after GOAWAY once their requests are done.
+func (c *conn) closeAfterLinger() {
+	linger := 100*time.Millisecond + 4*c.qc.ConnectionStats().SmoothedRTT
+	t := time.NewTimer(linger)
+	defer t.Stop()
+	select {
+	case <-c.qc.Context().Done():
+		return
+	case <-t.C:
+	case <-c.srv.closeCtx.Done():
+	}
+	c.qc.CloseWithError(ErrNoError.app(), "")
+}
+
+// fail closes the connection if err is a connection error.
+func (c *conn) fail(err error) {
+	if ce, ok := errors.AsType[*connError](err); ok {
+		c.qc.CloseWithError(ce.Code.app(), ce.Msg)
+	}
+}
+
+// tlsState is the connection's TLS state, read once the handshake is done.
+func (c *conn) tlsState() *tls.ConnectionState {
+	select {
+	case <-c.qc.HandshakeComplete():
+	default:
+		cs := c.qc.ConnectionState().TLS
+		return &cs
+	}
+	c.tlsOnce.Do(func() {
+		cs := c.qc.ConnectionState().TLS
+		c.tls = &cs
+	})
+	return c.tls
+}
+
+// handshakeDone reports whether the handshake completed: before that, a
+// request may have come in 0-RTT data.
+func (c *conn) handshakeDone() bool {
+	select {
+	case <-c.qc.HandshakeComplete():
+		return true
+	default:
+		return false
+	}
+}

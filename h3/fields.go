@@ -1,0 +1,46 @@
+package h3
+
+import (
+	"errors"
+	"io"
+	"net/textproto"
+	"strings"
+
+	"github.com/quic-go/qpack"
+)
+
+// errTooLarge is a field section above the limit: answered 431, the
+// request stream stopped with H3_EXCESSIVE_LOAD.
+var errTooLarge = errors.New("h3: field section too large")
+
+// decodeFields decodes a QPACK field section. A section the decoder
+// rejects, such as one referencing the dynamic table trio does not allow,
+// is a connection error QPACK_DECOMPRESSION_FAILED (RFC 9204 section
+// 2.2.3); one above limit bytes (RFC 9114 section 4.2.2) is errTooLarge.
+func decodeFields(block []byte, limit int) ([]qpack.HeaderField, error) {
+	next := decoder.Decode(block)
+	fields := make([]qpack.HeaderField, 0, 16)
+	size := 0
+	for {
+		f, err := next()
+		if err == io.EOF {
+			return fields, nil
+		}
+		if err != nil {
+			return nil, connErr(ErrQPACKDecompression, "%v", err)
+		}
+		if size += len(f.Name) + len(f.Value) + 32; size > limit {
+			return nil, errTooLarge
+		}
+		fields = append(fields, f)
+	}
+}
+
+// decoder keeps no state: trio's dynamic table capacity is 0.
+var decoder = qpack.NewDecoder()
+
+// canonicalKey is the http.Header key of a lowercase field name.
+func canonicalKey(name string) string { return textproto.CanonicalMIMEHeaderKey(name) }
+
+// lowerKey is the wire form of a header key.
+func lowerKey(key string) string { return strings.ToLower(key) }

@@ -1,0 +1,276 @@
+package h3
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+
+	"github.com/quic-go/quic-go"
+	"github.com/quic-go/quic-go/http3"
+)
+
+// A Server serves HTTP/3 on UDP sockets with the engine its Config
+// selects. Make one with [Config.NewServer].
+type Server struct {
+	cfg     *Config
+	tls     *tls.Config
+	handler http.Handler
+	log     *slog.Logger
+	std     *http3.Server // EngineStd; nil with EngineTrio
+
+	graceCtx, closeCtx       context.Context // done at Shutdown or Close; at Close
+	graceCancel, closeCancel context.CancelFunc
+
+	mu         sync.Mutex // guards below
+	listeners  map[io.Closer]struct{}
+	conns      map[*conn]struct{}
+	onShutdown []func()
+	stopped    bool          // Shutdown or Close called
+	drained    chan struct{} // closed when stopped and conns is empty
+}
+
+// ServerContextKey is the context key under which request contexts hold
+// the *Server that received them, with both engines.
+var ServerContextKey = &contextKey{"h3-server"}
+
+type contextKey struct{ name string }
+
+func (k *contextKey) String() string { return "h3 context value " + k.name }
+
+// NewServer returns an HTTP/3 server for h on the engine c selects.
+// tlsConf must come from tlsconf.QUIC (TLS 1.3, ALPN h3).
+func (c *Config) NewServer(tlsConf *tls.Config, h http.Handler, logger *slog.Logger) *Server {
+	cfg := *c
+	s := &Server{cfg: &cfg, tls: tlsConf, handler: h, log: logger}
+	if s.handler == nil {
+		s.handler = http.NotFoundHandler()
+	}
+	s.graceCtx, s.graceCancel = context.WithCancel(context.Background())
+	s.closeCtx, s.closeCancel = context.WithCancel(context.Background())
+	if cfg.SelectedEngine() == EngineStd {
+		s.std = &http3.Server{
+			TLSConfig:      tlsConf,
+			QUICConfig:     cfg.QUICConfig(),
+			Handler:        h,
+			MaxHeaderBytes: cfg.maxHeaderBytes(),
+			IdleTimeout:    max(cfg.idleTimeout(), 0),
+			Logger:         logger,
+			ConnContext: func(ctx context.Context, _ *quic.Conn) context.Context {
+				return context.WithValue(ctx, ServerContextKey, s)
+			},
+		}
+	}
+	return s
+}
+
+func (s *Server) logger() *slog.Logger {
+	if s.log == nil {
+		return slog.Default()
+	}
+	return s.log
+}
+
+// Engine is the engine s serves with.
+func (s *Server) Engine() Engine {
+	if s.std != nil {
+		return EngineStd
+	}
+	return EngineTrio
+}
+
+// Std is quic-go's server behind s with EngineStd, or nil.
+func (s *Server) Std() *http3.Server { return s.std }
+
+// Serve serves HTTP/3 on udp until Shutdown or Close, and then returns
+// http.ErrServerClosed. The caller closes udp after Shutdown returns.
+func (s *Server) Serve(udp net.PacketConn) error {
+	if s.std != nil {
+		return s.std.Serve(udp)
+	}
+	ln, err := s.listen(udp)
+	if err != nil {
+		return err
+	}
+	defer s.untrackListener(ln)
+	for {
+		qc, err := ln.Accept(s.graceCtx)
+		if err != nil {
+			if s.graceCtx.Err() != nil || errors.Is(err, quic.ErrServerClosed) {
+				return http.ErrServerClosed
+			}
+			return err
+		}
+		c := newConn(s, qc)
+		if !s.track(c) {
+			qc.CloseWithError(ErrNoError.app(), "server closed")
+			return http.ErrServerClosed
+		}
+		go func() {
+			defer s.untrack(c)
+			c.serve()
+		}()
+	}
+}
+
+// A quicListener is a *quic.Listener or, with 0-RTT, a *quic.EarlyListener.
+type quicListener interface {
+	Accept(context.Context) (*quic.Conn, error)
+	Close() error
+}
+
+// listen starts QUIC on udp: connections come after their handshake,
+// unless 0-RTT is allowed.
+func (s *Server) listen(udp net.PacketConn) (quicListener, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return nil, http.ErrServerClosed
+	}
+	var ln quicListener
+	var err error
+	if s.cfg.Allow0RTT {
+		ln, err = quic.ListenEarly(udp, s.tls, s.cfg.QUICConfig())
+	} else {
+		ln, err = quic.Listen(udp, s.tls, s.cfg.QUICConfig())
+	}
+	if err != nil {
+		return nil, err
+	}
+	if s.listeners == nil {
+		s.listeners = make(map[io.Closer]struct{})
+	}
+	s.listeners[ln] = struct{}{}
+	return ln, nil
+}
+
+func (s *Server) untrackListener(ln quicListener) {
+	s.mu.Lock()
+	delete(s.listeners, ln)
+	s.mu.Unlock()
+	ln.Close()
+}
+
+// track adds c, or reports false if s has stopped.
+func (s *Server) track(c *conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return false
+	}
+	if s.conns == nil {
+		s.conns = make(map[*conn]struct{})
+	}
+	s.conns[c] = struct{}{}
+	return true
+}
+
+func (s *Server) untrack(c *conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.conns, c)
+	if s.stopped && len(s.conns) == 0 && s.drained != nil {
+		close(s.drained)
+		s.drained = nil
+	}
+}
+
+// RegisterOnShutdown registers f to run, in its own goroutine, when
+// Shutdown or Close is first called: code holding long-lived streams
+// (WebSockets) closes them there, as with net/http's
+// Server.RegisterOnShutdown.
+func (s *Server) RegisterOnShutdown(f func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onShutdown = append(s.onShutdown, f)
+}
+
+// stop marks s stopped, closes its listeners and runs the shutdown hooks
+// once. It returns the channel closed when no connection is left, or nil.
+func (s *Server) stop() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.stopped {
+		s.stopped = true
+		for _, f := range s.onShutdown {
+			go f()
+		}
+		s.onShutdown = nil
+		for ln := range s.listeners {
+			ln.Close()
+		}
+	}
+	s.graceCancel()
+	if len(s.conns) == 0 {
+		return nil
+	}
+	if s.drained == nil {
+		s.drained = make(chan struct{})
+	}
+	return s.drained
+}
+
+// Shutdown stops accepting connections, sends every connection a GOAWAY
+// naming the first request stream it did not accept, waits for the
+// requests in flight, and closes each connection with H3_NO_ERROR once
+// its last stream is done. It returns when all are closed, or closes
+// them at once and returns ctx.Err() if ctx is done first.
+func (s *Server) Shutdown(ctx context.Context) error {
+	if s.std != nil {
+		s.runHooks()
+		return s.std.Shutdown(ctx)
+	}
+	done := s.stop()
+	if done == nil {
+		s.closeCancel()
+		return nil
+	}
+	select {
+	case <-done:
+		s.closeCancel()
+		return nil
+	case <-ctx.Done():
+		s.closeCancel()
+		s.closeConns()
+		return ctx.Err()
+	}
+}
+
+// Close closes every listener and connection at once, with H3_NO_ERROR.
+func (s *Server) Close() error {
+	if s.std != nil {
+		s.runHooks()
+		return s.std.Close()
+	}
+	s.stop()
+	s.closeCancel()
+	s.closeConns()
+	return nil
+}
+
+func (s *Server) closeConns() {
+	s.mu.Lock()
+	conns := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.qc.CloseWithError(ErrNoError.app(), "server closed")
+	}
+}
+
+// runHooks runs the shutdown hooks once, for EngineStd.
+func (s *Server) runHooks() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stopped = true
+	for _, f := range s.onShutdown {
+		go f()
+	}
+	s.onShutdown = nil
+}
