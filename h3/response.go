@@ -17,6 +17,9 @@ import (
 // one write.
 const bufSize = 16 << 10
 
+// sniffLen is how much of a body http.DetectContentType looks at.
+const sniffLen = 512
+
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, bufSize); return &b }}
 
 func getBuf() *[]byte { return bufPool.Get().(*[]byte) }
@@ -113,14 +116,15 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 		return 0, http.ErrContentLength
 	}
 	w.written += int64(len(p))
-	if w.head {
-		return len(p), nil
-	}
 	if w.err != nil {
 		return 0, w.err
 	}
 	if w.buf == nil {
 		w.buf = getBuf()
+	}
+	if w.head { // no body; the first bytes only decide the Content-Type
+		*w.buf = append(*w.buf, p[:min(len(p), sniffLen-len(*w.buf))]...)
+		return len(p), nil
 	}
 	if len(*w.buf)+len(p) <= cap(*w.buf) {
 		*w.buf = append(*w.buf, p...)
@@ -190,6 +194,9 @@ func (w *responseWriter) send(extra []byte, last bool) error {
 		w.prepareHeader(pending, extra, last)
 		b = w.appendHeaders(b, w.status, w.header, true)
 	}
+	if w.head {
+		pending, extra = nil, nil
+	}
 	if n := len(pending) + len(extra); n > 0 {
 		b = appendFrameHeader(b, frameData, n)
 		b = append(b, pending...)
@@ -239,7 +246,7 @@ func (w *responseWriter) prepareHeader(pending, extra []byte, last bool) {
 			pending = extra
 		}
 		if len(pending) > 0 {
-			h["Content-Type"] = []string{http.DetectContentType(pending)}
+			h["Content-Type"] = []string{http.DetectContentType(pending[:min(len(pending), sniffLen)])}
 		}
 	}
 }
