@@ -52,6 +52,16 @@ type conn struct {
 type tlsConn struct {
 	*conn
 	tc *tls.Conn
+	bc *batchConn // under tc
+}
+
+// Write writes p; the records of a write longer than one record reach the
+// TCP connection in batches (see batchConn).
+func (c tlsConn) Write(p []byte) (int, error) {
+	if len(p) <= maxRecord {
+		return c.tc.Write(p)
+	}
+	return c.bc.writeBatched(c.tc, p)
 }
 
 // ConnectionState is that of the TLS connection.

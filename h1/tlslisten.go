@@ -98,7 +98,8 @@ func (l *tlsListener) handshake(c net.Conn) {
 		c.Close()
 		return
 	}
-	tc := tls.Server(c, l.cfg)
+	bc := &batchConn{Conn: c}
+	tc := tls.Server(bc, l.cfg)
 	if d := handshakeTimeout(l.srv); d > 0 {
 		c.SetDeadline(time.Now().Add(d))
 	}
@@ -112,7 +113,7 @@ func (l *tlsListener) handshake(c net.Conn) {
 	var nc net.Conn = tc
 	switch tc.ConnectionState().NegotiatedProtocol {
 	case "", "http/1.1", "http/1.0": // what net/http serves as HTTP/1.x
-		nc = tlsConn{conn: newConn(tc, l.maxURI), tc: tc}
+		nc = tlsConn{conn: newConn(tc, l.maxURI), tc: tc, bc: bc}
 	}
 	select {
 	case l.conns <- nc:
