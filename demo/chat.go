@@ -18,6 +18,8 @@ import (
 // goes to every member, whichever HTTP version each connected with. It
 // drops members that stall (their queue fills, or a write or ping times
 // out), vanish (reads fail) or flood (more than Rate messages a second).
+// A member that stops reading is dropped when a ping goes unanswered for
+// WriteTimeout; one that reads stays, however long the room is quiet.
 // The zero value is ready to use.
 type Chat struct {
 	// Queue is how many messages may wait for a slow member. 0 means 64.
@@ -117,7 +119,11 @@ func (h *Chat) read(m *member) {
 	}
 }
 
-// write sends m its queue, and pings it when idle.
+// write sends m its queue, and pings it when idle. It sets the write
+// deadline for each of its writes and clears it after: a deadline left set
+// would drop a member that reads but had nothing to read for timeout (over
+// HTTP/2 the stream is reset when it passes; over HTTP/1.1 and HTTP/3 the
+// next write fails, be it a ping, a pong or a close frame).
 func (h *Chat) write(m *member) {
 	timeout := defaults.Or(h.WriteTimeout, 10*time.Second)
 	ping := time.NewTicker(defaults.Or(h.PingInterval, 30*time.Second))
@@ -129,18 +135,26 @@ func (h *Chat) write(m *member) {
 				return
 			}
 			m.c.SetWriteDeadline(time.Now().Add(timeout))
-			if err := m.c.WriteMessage(ws.MessageText, msg); err != nil {
+			err := m.c.WriteMessage(ws.MessageText, msg)
+			m.c.SetWriteDeadline(time.Time{})
+			if err != nil {
 				h.leave(m, 0, "")
 				return
 			}
 		case <-ping.C:
-			ctx, cancel := context.WithTimeout(context.Background(), timeout)
+			deadline := time.Now().Add(timeout)
+			m.c.SetWriteDeadline(deadline) // the ping frame too may block
+			ctx, cancel := context.WithDeadline(context.Background(), deadline)
 			err := m.c.Ping(ctx)
 			cancel()
 			if err != nil {
+				// A new deadline bounds the close frame: the member may
+				// have stopped reading, and nothing clears it after.
+				m.c.SetWriteDeadline(time.Now().Add(timeout))
 				h.leave(m, ws.StatusPolicyViolation, "no pong")
 				return
 			}
+			m.c.SetWriteDeadline(time.Time{})
 		case <-m.c.Done():
 			return
 		}

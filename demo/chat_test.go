@@ -102,10 +102,7 @@ func TestChatDropsBadMembers(t *testing.T) {
 			}
 			next(t, a, "welcome")
 			next(t, b, "welcome")
-			go readAll(a) // keep answering pings
-			bev := events(b)
-			base := runtime.NumGoroutine()
-			_ = base
+			aev, bev := events(a), events(b) // they keep answering pings
 
 			stalled, _, err := wsDial(t, ts, "/", p) // never reads: no pongs
 			if err != nil {
@@ -142,17 +139,14 @@ func TestChatDropsBadMembers(t *testing.T) {
 				t.Errorf("flooder ended with %v; want close 1008", err)
 			}
 			waitFor(t, "bad members dropped", func() bool { return chat.Len() == 2 })
-			_ = vanished
 			_ = stalled
 
+			// The two left are a and b: both still hear the room.
 			if err := b.WriteMessage(ws.MessageText, []byte("still here")); err != nil {
 				t.Fatal(err)
 			}
-			for e := range bev {
-				if e.Type == "msg" && e.Text == "still here" {
-					break
-				}
-			}
+			waitMsg(t, aev, "still here")
+			waitMsg(t, bev, "still here")
 			a.Close(ws.StatusNormalClosure, "")
 			b.Close(ws.StatusNormalClosure, "")
 			waitFor(t, "room empty", func() bool { return chat.Len() == 0 })
@@ -160,6 +154,62 @@ func TestChatDropsBadMembers(t *testing.T) {
 	}
 	// Every handler, writer and reader goroutine of the room has ended.
 	waitFor(t, "chat goroutines gone", func() bool { return countGoroutines("demo.(*Chat)") == 0 })
+}
+
+// TestChatKeepsIdleMembers: members that read stay in a room that has
+// been quiet for longer than the write timeout, over every protocol.
+func TestChatKeepsIdleMembers(t *testing.T) {
+	chat := &demo.Chat{PingInterval: 100 * time.Millisecond, WriteTimeout: time.Second}
+	ts := testserver.New(t, testserver.H2, chat)
+	var cs []*ws.Conn
+	var evs []<-chan demo.ChatEvent
+	for _, p := range chatProtos {
+		c, _, err := wsDial(t, ts, "/", p)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		next(t, c, "welcome")
+		cs = append(cs, c)
+		evs = append(evs, events(c))
+	}
+	say := func(text string) {
+		t.Helper()
+		if err := cs[0].WriteMessage(ws.MessageText, []byte(text)); err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range evs {
+			waitMsg(t, ev, text)
+		}
+	}
+	say("before") // every member's writer has written since joining
+	time.Sleep(chat.WriteTimeout + 5*chat.PingInterval)
+	if n := chat.Len(); n != len(chatProtos) {
+		t.Errorf("after a quiet %v, Len = %d; want %d", chat.WriteTimeout+5*chat.PingInterval, n, len(chatProtos))
+	}
+	say("after")
+	for _, c := range cs {
+		c.Close(ws.StatusNormalClosure, "")
+	}
+	waitFor(t, "room empty", func() bool { return chat.Len() == 0 })
+}
+
+// waitMsg reads ev until a message with text; it fails if ev ends first.
+func waitMsg(t testing.TB, ev <-chan demo.ChatEvent, text string) {
+	t.Helper()
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case e, ok := <-ev:
+			if !ok {
+				t.Fatalf("connection ended before message %q", text)
+			}
+			if e.Type == "msg" && e.Text == text {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("timed out waiting for message %q", text)
+		}
+	}
 }
 
 // events reads c in the background (answering pings) and sends what the
@@ -179,14 +229,6 @@ func events(c *ws.Conn) <-chan demo.ChatEvent {
 		}
 	}()
 	return ch
-}
-
-func readAll(c *ws.Conn) {
-	for {
-		if _, _, err := c.ReadMessage(); err != nil {
-			return
-		}
-	}
 }
 
 func countGoroutines(substr string) int {

@@ -171,7 +171,11 @@ func (c *Conn) SetReadDeadline(t time.Time) error { return c.setDeadline(t, fals
 
 // SetWriteDeadline sets when a blocked write fails; the zero time clears
 // it. A write past its deadline, such as one to a peer that stopped
-// reading, fails the connection.
+// reading, fails the connection. The deadline covers every later frame,
+// also those the Conn writes itself (Ping's ping, pongs, close frames),
+// until it is moved: once it has passed the next write fails at once, and
+// over HTTP/2 the stream is reset even if nothing is being written. To
+// bound one write, set it before and clear it after.
 func (c *Conn) SetWriteDeadline(t time.Time) error { return c.setDeadline(t, true) }
 
 func (c *Conn) setDeadline(t time.Time, write bool) error {
