@@ -2,12 +2,16 @@
 # bench/run.sh: trio against nginx and Caddy on the same files, one server at
 # a time, on loopback over TLS with one self-signed certificate.
 #
-#   bash bench/run.sh            # full run: BENCH_DURATION (10) seconds per cell
-#   bash bench/run.sh --quick    # 2 s per cell, no warm-up: checks the script
+#   bash bench/run.sh            # full run: BENCH_ROUNDS (3) rounds of BENCH_DURATION (4) s per cell
+#   bash bench/run.sh --quick    # one round of 2 s per cell, no warm-up: checks the script
 #   bash bench/run.sh --save     # also write bench/results/YYYY-MM-DD-HHMM.txt (UTC)
 #   bash bench/run.sh --ws-only  # only the WebSocket section (about a minute)
 #
-# Environment: BENCH_DURATION (seconds per cell), BENCH_WARMUP (seconds),
+# Rounds: every server runs every cell once per round, in a different order
+# each round, and the table holds each cell's median round, so that a burst
+# of other work on the machine skews one round of one server, not a ratio.
+#
+# Environment: BENCH_ROUNDS, BENCH_DURATION (seconds per cell and round), BENCH_WARMUP (seconds),
 # BENCH_PORT (9443), BENCH_SERVERS ("trio trio-std nginx caddy"), BENCH_PROTOS
 # ("h1 h2 h3"): a subset skips the rest; BENCH_REV (a commit to build trio
 # from instead of the working tree), BENCH_WS_N (10000 idle WebSockets per
@@ -27,8 +31,9 @@
 # file size, the same formula for every loader. p99 is per-request latency.
 set -euo pipefail
 
-DUR=${BENCH_DURATION:-10}
+DUR=${BENCH_DURATION:-4}
 WARM=${BENCH_WARMUP:-1}
+ROUNDS=${BENCH_ROUNDS:-3}
 PORT=${BENCH_PORT:-9443}
 HOST=localhost # servers listen on 127.0.0.1; clients send SNI localhost, which the cert names
 SERVERS=${BENCH_SERVERS:-trio trio-std nginx caddy}
@@ -37,10 +42,10 @@ SAVE=0
 WS_ONLY=0
 for a in "$@"; do
   case $a in
-    --quick) DUR=${BENCH_DURATION:-2} WARM=0 ;;
+    --quick) DUR=${BENCH_DURATION:-2} WARM=0 ROUNDS=${BENCH_ROUNDS:-1} ;;
     --save) SAVE=1 ;;
     --ws-only) WS_ONLY=1 ;;
-    -h | --help) sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument $a" >&2; exit 2 ;;
   esac
 done
@@ -263,14 +268,15 @@ h3_works() {
 
 # --- the run -------------------------------------------------------------------
 
-RESULTS=$WORK/results.tsv # server proto file rps mbs p99ms errors
+RAW=$WORK/raw.tsv         # server proto file rps mbs p99ms errors, a row per round
+RESULTS=$WORK/results.tsv # the same, each cell's median round, then the req/s range
 
 bench_server() {
   local name=$1 protos=$2
   start_server "$name"
   for proto in $protos; do
     if [[ $proto == h3 ]] && ! h3_works; then
-      for f in "${FILES[@]}"; do printf '%s\th3\t%s\tn/a\tn/a\tn/a\tn/a\n' "$name" "$f" >>"$RESULTS"; done
+      for f in "${FILES[@]}"; do printf '%s\th3\t%s\tn/a\tn/a\tn/a\tn/a\n' "$name" "$f" >>"$RAW"; done
       log "$name: no HTTP/3: $(grep -m1 "error  " "$WORK/h3probe.log")"
       continue
     fi
@@ -279,11 +285,33 @@ bench_server() {
       r=$("load_$proto" "https://$HOST:$PORT/$f") || r=""
       read -r rps p99 errs <<<"${r:-0 0 -1}"
       printf '%s\t%s\t%s\t%s\t%.1f\t%s\t%s\n' "$name" "$proto" "$f" "$rps" \
-        "$(awk -v r="$rps" -v s="${SIZE[$f]}" 'BEGIN { print r * s / 1e6 }')" "$p99" "$errs" >>"$RESULTS"
+        "$(awk -v r="$rps" -v s="${SIZE[$f]}" 'BEGIN { print r * s / 1e6 }')" "$p99" "$errs" >>"$RAW"
       log "$name $proto $f: $rps req/s, p99 ${p99} ms, $errs errors"
     done
   done
   stop_server
+}
+
+# medians: RESULTS from RAW, a row per cell in first-seen order: the
+# round with the median req/s (the lower middle one for an even count), its
+# MB/s and p99, the errors of all rounds, and the req/s range.
+medians() {
+  awk -F'\t' -v OFS='\t' '
+    { k = $1 OFS $2 OFS $3 }
+    !(k in n) { order[++cells] = k }
+    { n[k]++; rps[k, n[k]] = $4; row[k, n[k]] = $5 OFS $6; err[k] += $7; na[k] = ($4 == "n/a") }
+    END {
+      for (c = 1; c <= cells; c++) {
+        k = order[c]
+        if (na[k]) { print k, "n/a", "n/a", "n/a", "n/a", "n/a"; continue }
+        m = n[k]
+        for (i = 1; i <= m; i++) idx[i] = i
+        for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++)
+          if (rps[k, idx[j]] + 0 < rps[k, idx[i]] + 0) { t = idx[i]; idx[i] = idx[j]; idx[j] = t }
+        mid = idx[int((m + 1) / 2)]
+        print k, rps[k, mid], row[k, mid], err[k], rps[k, idx[1]] "-" rps[k, idx[m]]
+      }
+    }' "$RAW" >"$RESULTS"
 }
 
 # ratio A B PROTO FILE: A's req/s over B's, or n/a.
@@ -303,11 +331,11 @@ target() {
 
 report() {
   echo "trio bench $(date -u +%FT%TZ) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')); $PINNING"
-  echo "  trio $TRIO_REV; ${DUR}s per cell after ${WARM}s warm-up; $(go version | cut -d' ' -f3); $(nginx -v 2>&1 | cut -d' ' -f3); caddy $(caddy version | cut -d' ' -f1)"
+  echo "  trio $TRIO_REV; $ROUNDS rounds of ${DUR}s per cell after ${WARM}s warm-up, the median round shown; $(go version | cut -d' ' -f3); $(nginx -v 2>&1 | cut -d' ' -f3); caddy $(caddy version | cut -d' ' -f1)"
   echo "  load average before the run: $LOADAVG, after: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews figures)"
   echo "  h1: wrk -t1, 64 conns (4 for 10m); h2: h2load -t1, 8 conns x 16 streams (2 x 2 for 10m); h3: trio load, same as h2"
   echo
-  { printf 'server\tproto\tfile\treq/s\tMB/s\tp99_ms\terrors\n'; cat "$RESULTS"; } | column -t -s $'\t'
+  { printf 'server\tproto\tfile\treq/s\tMB/s\tp99_ms\terrors\treq/s_range\n'; cat "$RESULTS"; } | column -t -s $'\t'
   echo
   echo "ratios (req/s; for one file the MB/s ratio is the same)"
   {
@@ -432,14 +460,19 @@ main() {
   fi
   need_tools
   make_fixtures
-  : >"$RESULTS"
-  local s
-  for s in $SERVERS; do
-    case $s in
-      trio-std) bench_server "$s" "$(only h2)" ;;
-      *) bench_server "$s" "$PROTOS" ;;
-    esac
+  : >"$RAW"
+  local r s servers=($SERVERS)
+  for ((r = 0; r < ROUNDS; r++)); do
+    log "round $((r + 1)) of $ROUNDS"
+    for ((i = 0; i < ${#servers[@]}; i++)); do # rotated: each round starts with another server
+      s=${servers[(i + r) % ${#servers[@]}]}
+      case $s in
+        trio-std) bench_server "$s" "$(only h2)" ;;
+        *) bench_server "$s" "$PROTOS" ;;
+      esac
+    done
   done
+  medians
   report
   ws_bench
 }
