@@ -116,7 +116,7 @@ func (c *conn) streamDone() {
 	}
 	if c.goingAway {
 		go c.closeAfterLinger()
-	} else if c.idle != nil {
+	} else if c.idle != nil && c.qc.Context().Err() == nil {
 		c.idle.Reset(c.srv.cfg.idleTimeout())
 	}
 }
