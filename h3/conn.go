@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -16,7 +17,7 @@ import (
 type conn struct {
 	srv *Server
 	qc  *quic.Conn
-	ctx context.Context // base of request contexts: the connection's, with server values
+	local net.Addr // for http.LocalAddrContextKey
 
 	gotCtrl, gotEnc, gotDec atomic.Bool   // critical streams seen
 	gotSettings             chan struct{} // closed once peer is set
@@ -39,9 +40,25 @@ type conn struct {
 }
 
 func newConn(s *Server, qc *quic.Conn) *conn {
-	ctx := context.WithValue(qc.Context(), ServerContextKey, s)
-	ctx = context.WithValue(ctx, http.LocalAddrContextKey, qc.LocalAddr())
-	return &conn{srv: s, qc: qc, ctx: ctx, gotSettings: make(chan struct{}), remote: qc.RemoteAddr().String()}
+	return &conn{srv: s, qc: qc, local: qc.LocalAddr(), gotSettings: make(chan struct{}), remote: qc.RemoteAddr().String()}
+}
+
+// A streamCtx is the parent of a request's context: the stream's, which
+// quic-go cancels when the connection closes or the client stops reading
+// (STOP_SENDING), with the values net/http's request contexts carry.
+type streamCtx struct {
+	context.Context
+	c *conn
+}
+
+func (ctx *streamCtx) Value(key any) any {
+	switch key {
+	case ServerContextKey:
+		return ctx.c.srv
+	case http.LocalAddrContextKey:
+		return ctx.c.local
+	}
+	return ctx.Context.Value(key)
 }
 
 // serve serves the connection until it closes, and returns once every

@@ -74,6 +74,13 @@ func (fr *frameReader) header() (typ, length uint64, err error) {
 func (fr *frameReader) ignore(n uint64) { fr.skip = n }
 
 func (fr *frameReader) discard() error {
+	if fr.skip == 0 {
+		return nil
+	}
+	return fr.discardSlow()
+}
+
+func (fr *frameReader) discardSlow() error {
 	var buf [512]byte
 	for fr.skip > 0 {
 		n, err := fr.r.Read(buf[:min(uint64(len(buf)), fr.skip)])

@@ -123,9 +123,10 @@ func newRequest(fields []qpack.HeaderField) (*http.Request, error) {
 		return nil, err
 	}
 	header := make(http.Header, len(rest))
+	vals := make([]string, len(rest)) // one backing array for single values
 	var cookies []string
 	declLen := int64(-1)
-	for _, f := range rest {
+	for i, f := range rest {
 		if err := checkField(f); err != nil {
 			return nil, err
 		}
@@ -141,7 +142,12 @@ func newRequest(fields []qpack.HeaderField) (*http.Request, error) {
 			declLen = int64(n)
 		}
 		key := canonicalKey(f.Name)
-		header[key] = append(header[key], f.Value)
+		if vv, ok := header[key]; ok {
+			header[key] = append(vv, f.Value)
+		} else {
+			vals[i] = f.Value
+			header[key] = vals[i : i+1 : i+1]
+		}
 	}
 	if len(cookies) > 0 {
 		header["Cookie"] = []string{strings.Join(cookies, "; ")}

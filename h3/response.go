@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/quic-go/qpack"
@@ -43,8 +44,9 @@ type responseWriter struct {
 	declLen     int64 // Content-Length the handler set, or -1
 	written     int64 // body bytes the handler wrote
 	buf         *[]byte
-	trailers    []string // declared with the Trailer header
-	err         error    // sticky write error
+	trailers    []string  // declared with the Trailer header
+	err         error     // sticky write error
+	block       [512]byte // scratch for encoding a field section
 }
 
 func (w *responseWriter) init(rs *requestStream, head bool) {
@@ -295,7 +297,7 @@ var connectionFields = map[string]bool{
 // (not trailers, not connection-specific, none invalid); a final one
 // also gets a Date.
 func (w *responseWriter) appendHeaders(b []byte, status int, h http.Header, final bool) []byte {
-	var block []byte
+	block := w.block[:0]
 	enc := qpack.NewEncoder((*appender)(&block))
 	enc.WriteField(qpack.HeaderField{Name: ":status", Value: strconv.Itoa(status)})
 	for k, vv := range h {
@@ -310,7 +312,7 @@ func (w *responseWriter) appendHeaders(b []byte, status int, h http.Header, fina
 		}
 	}
 	if _, ok := h["Date"]; final && !ok {
-		enc.WriteField(qpack.HeaderField{Name: "date", Value: time.Now().UTC().Format(http.TimeFormat)})
+		enc.WriteField(qpack.HeaderField{Name: "date", Value: httpDate()})
 	}
 	b = appendFrameHeader(b, frameHeaders, len(block))
 	return append(b, block...)
@@ -352,4 +354,23 @@ type appender []byte
 func (a *appender) Write(p []byte) (int, error) {
 	*a = append(*a, p...)
 	return len(p), nil
+}
+
+// date caches the Date field value, which changes once a second.
+var date atomic.Pointer[dateValue]
+
+type dateValue struct {
+	sec int64
+	s   string
+}
+
+// httpDate is time.Now in http.TimeFormat.
+func httpDate() string {
+	now := time.Now()
+	if d := date.Load(); d != nil && d.sec == now.Unix() {
+		return d.s
+	}
+	d := &dateValue{now.Unix(), now.UTC().Format(http.TimeFormat)}
+	date.Store(d)
+	return d.s
 }

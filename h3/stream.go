@@ -50,13 +50,11 @@ func (c *conn) serveStream(str *quic.Stream) {
 		rs.w.finish()
 		return
 	}
-	ctx, cancel := context.WithCancel(c.ctx)
-	stop := context.AfterFunc(str.Context(), cancel) // the client stopped reading (STOP_SENDING)
+	ctx, cancel := context.WithCancel(&streamCtx{str.Context(), c})
 	req = req.WithContext(ctx)
 	rs.body.init(rs, req)
 	req.Body = &rs.body
 	panicked := rs.runHandler(req)
-	stop()
 	cancel()
 	switch {
 	case rs.w.hijacked:
