@@ -15,8 +15,8 @@ import (
 
 // A conn is one QUIC connection served by trio's engine.
 type conn struct {
-	srv *Server
-	qc  *quic.Conn
+	srv   *Server
+	qc    *quic.Conn
 	local net.Addr // for http.LocalAddrContextKey
 
 	gotCtrl, gotEnc, gotDec atomic.Bool   // critical streams seen
