@@ -16,6 +16,10 @@ func (s *Server) Serve(tcp net.Listener, udp net.PacketConn) error {
 		closeAll(tcp, udp)
 		return err
 	}
+	if s.isClosed() {
+		closeAll(tcp, udp)
+		return http.ErrServerClosed
+	}
 	errc := make(chan error, 2)
 	n := 0
 	if udp != nil && s.quicSrv != nil {
@@ -50,6 +54,10 @@ func (s *Server) ServeCleartext(l net.Listener) error {
 	if err := s.init(); err != nil {
 		l.Close()
 		return err
+	}
+	if s.isClosed() {
+		l.Close()
+		return http.ErrServerClosed
 	}
 	return s.textSrv.Serve(s.H1.Listener(l)) // RFC 9112 framing checks; see h1.Config.Listener
 }
@@ -106,4 +114,14 @@ func closeAll(tcp net.Listener, udp net.PacketConn) {
 	if udp != nil {
 		udp.Close()
 	}
+}
+
+// isClosed reports whether Shutdown or Close was called. A Serve that
+// builds the server after a Close found nothing built to stop must not
+// start serving: init marks the server built before this check, and stop
+// marks it closed before looking, so one of the two sees the other.
+func (s *Server) isClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
 }
