@@ -3,9 +3,7 @@ package ws
 import (
 	"bufio"
 	"context"
-	"errors"
 	"io"
-	"net"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -37,8 +35,13 @@ func (t MessageType) String() string {
 // AcceptOptions.ReadLimit or DialOptions.ReadLimit is zero: 16 MiB.
 const DefaultReadLimit = 16 << 20
 
-// closeTimeout bounds how long Close waits for the peer's close frame.
+// closeTimeout bounds Close: writing the close frame and waiting for the
+// peer's together.
 const closeTimeout = 5 * time.Second
+
+// releaseTimeout bounds how long an abort waits for a write in progress to
+// return once the transport was told to fail it.
+const releaseTimeout = time.Second
 
 // maxControl is the largest control frame payload (RFC 6455 section 5.5).
 const maxControl = 125
@@ -100,9 +103,12 @@ type Conn struct {
 	msgMu     sync.Mutex // one data message at a time
 	deflate   *deflater  // under msgMu
 	threshold int
-	wmu       sync.Mutex // one frame at a time
-	werr      error      // under wmu
-	closeSent bool       // under wmu
+	wmu       sync.Mutex    // one frame at a time
+	wbusy     chan struct{} // held while a frame is handed to the transport
+	werr      error         // under wmu
+	closeSent bool          // under wmu
+	closeOut  atomic.Bool   // this side's close frame went out whole
+	released  atomic.Bool   // the transport was told to fail (release)
 
 	// Closing.
 	closeRecv  chan struct{} // closed once reading has ended
@@ -124,6 +130,7 @@ func newConn(t transport, br *bufio.Reader, client bool, proto string) *Conn {
 	}
 	c := &Conn{
 		t: t, br: br, client: client, proto: proto,
+		wbusy:     make(chan struct{}, 1),
 		closeRecv: make(chan struct{}),
 		closed:    make(chan struct{}),
 	}
@@ -197,81 +204,10 @@ func (c *Conn) setDeadline(t time.Time, write bool) error {
 	}
 	if !t.IsZero() {
 		*tm = time.AfterFunc(time.Until(t), func() {
-			c.closeTransport(&CloseError{Code: StatusAbnormalClosure, Err: os.ErrDeadlineExceeded})
+			c.abort(&CloseError{Code: StatusAbnormalClosure, Err: os.ErrDeadlineExceeded})
 		})
 	}
 	return nil
-}
-
-// Close starts the close handshake with code and reason (cut to 123
-// bytes), waits up to 5 seconds for the peer's close frame, reading and
-// discarding messages unless another goroutine reads, and closes the
-// connection. Code 0 sends a close frame without a code.
-func (c *Conn) Close(code StatusCode, reason string) error {
-	if code != 0 && !code.validWire() {
-		return errorf("close code %d may not be sent", code)
-	}
-	err := c.writeClose(code, reason)
-	if err != nil && !errors.Is(err, errCloseSent) {
-		c.closeTransport(&CloseError{Code: StatusAbnormalClosure, Err: err})
-		return err
-	}
-	if c.rmu.TryLock() {
-		if c.rerr == nil {
-			c.setReadTimeout(closeTimeout)
-			for c.rerr == nil {
-				if _, err := c.discardMessage(); err != nil {
-					break
-				}
-			}
-		}
-		c.rmu.Unlock()
-	} else {
-		t := time.NewTimer(closeTimeout)
-		select {
-		case <-c.closeRecv:
-		case <-t.C:
-		}
-		t.Stop()
-	}
-	c.closeTransport(&CloseError{Code: code, Reason: reason})
-	return nil
-}
-
-// CloseNow closes the connection without a close handshake.
-func (c *Conn) CloseNow() error {
-	c.closeTransport(&CloseError{Code: StatusAbnormalClosure, Err: net.ErrClosed})
-	return nil
-}
-
-func (c *Conn) setReadTimeout(d time.Duration) {
-	if dl, ok := c.t.(deadliner); ok {
-		dl.SetReadDeadline(time.Now().Add(d))
-		return
-	}
-	c.setDeadline(time.Now().Add(d), false)
-}
-
-// closeTransport closes the connection once, recording why.
-func (c *Conn) closeTransport(why *CloseError) {
-	c.closeOnce.Do(func() {
-		c.closeErr.Store(why)
-		c.t.Close()
-		for _, x := range c.extra {
-			x.Close()
-		}
-		c.timerMu.Lock()
-		for _, t := range []*time.Timer{c.rTimer, c.wTimer} {
-			if t != nil {
-				t.Stop()
-			}
-		}
-		c.timerMu.Unlock()
-		close(c.closed)
-		if c.onShutdown != nil {
-			c.onShutdown()
-		}
-	})
 }
 
 // Ping sends a ping and waits for its pong, for ctx or for the connection

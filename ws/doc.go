@@ -33,10 +33,12 @@
 // frames; 1007 for text or close reasons that are not UTF-8 (checked as
 // the text arrives, so it fails fast); 1009 for messages over the read
 // limit. Control frames may arrive between fragments; pings are answered.
-// Close runs the closing handshake. Read and write deadlines apply to the
-// transport. Writes block until TCP, HTTP/2 or QUIC flow control accepts
-// the frame, so a slow reader slows its writer (backpressure); a write
-// deadline drops a peer that stopped reading.
+// Close runs the closing handshake, and returns within about 6 seconds
+// even if the peer stopped reading: past 5 it aborts the connection. Read
+// and write deadlines apply to the transport. Writes block until TCP,
+// HTTP/2 or QUIC flow control accepts the frame, so a slow reader slows
+// its writer (backpressure); a write deadline drops a peer that stopped
+// reading, and so do Close and CloseNow, which fail blocked writes.
 //
 // # Browsers and HTTP versions
 //
@@ -53,8 +55,8 @@
 // # Shutdown
 //
 // Connections are tracked in a [Registry] so that a server's shutdown
-// closes them with 1001 (going away); see Registry for how the registry is
-// found.
+// closes them with 1001 (going away), each within Close's bound; see
+// Registry for how the registry is found.
 //
 // # Why gobwas/ws
 //

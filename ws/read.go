@@ -270,7 +270,8 @@ func (c *Conn) fail(code StatusCode, err error) error {
 }
 
 // lost records a transport read error: the connection ended without a
-// close frame (1006), or the deadline passed.
+// close frame (1006), or the deadline passed. Either way the transport is
+// aborted: a peer that sends nothing more may not read either.
 func (c *Conn) lost(err error) error {
 	if c.rerr != nil {
 		return c.rerr
@@ -281,7 +282,7 @@ func (c *Conn) lost(err error) error {
 		c.rerr = &CloseError{Code: StatusAbnormalClosure, Err: err}
 	}
 	c.endRead()
-	c.closeTransport(c.rerr.(*CloseError))
+	c.abort(c.rerr.(*CloseError))
 	return c.rerr
 }
 

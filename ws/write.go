@@ -111,23 +111,6 @@ func (c *Conn) writeClose(code StatusCode, reason string) error {
 	return c.writeFrame(true, gws.OpClose, false, closePayload(code, reason))
 }
 
-// sendClose sends a close frame but waits at most a second for a stalled
-// writer or transport: failing a connection must not hang.
-func (c *Conn) sendClose(code StatusCode, reason string) {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		c.writeClose(code, reason)
-	}()
-	t := time.NewTimer(time.Second)
-	defer t.Stop()
-	select {
-	case <-done:
-	case <-t.C:
-		c.closeTransport(&CloseError{Code: code, Reason: reason, Err: errorf("close frame not sent in time")})
-	}
-}
-
 // writeFrame writes one frame and flushes it.
 func (c *Conn) writeFrame(fin bool, op gws.OpCode, rsv1 bool, p []byte) error {
 	c.wmu.Lock()
@@ -148,18 +131,25 @@ func (c *Conn) writeFrame(fin bool, op gws.OpCode, rsv1 bool, p []byte) error {
 	if c.client {
 		putRandom(h.Mask[:])
 	}
+	c.wbusy <- struct{}{} // an abort waits for it to close the transport
 	err := c.writeRaw(h, p)
 	if err == nil {
 		if f, ok := c.t.(interface{ Flush() error }); ok {
 			err = f.Flush()
 		}
 	}
+	if err == nil && op == gws.OpClose {
+		c.closeOut.Store(true)
+	}
+	<-c.wbusy
 	if err != nil {
 		c.werr = err
 		// The peer may have closed with a close frame still unread: give
 		// the reader a second to find it before the transport goes.
 		if _, ok := c.t.(deadliner); ok && op != gws.OpClose {
-			c.setReadTimeout(time.Second)
+			if !c.released.Load() {
+				c.setReadDeadlineAt(time.Now().Add(time.Second))
+			}
 		} else {
 			c.closeTransport(&CloseError{Code: StatusAbnormalClosure, Err: err})
 		}
