@@ -11,7 +11,8 @@ import (
 // the peer is woken for each small TCP burst. A batchConn sits under the
 // tls.Conn and, while a large write is being encrypted, gathers the records
 // and writes up to batchMax bytes at a time: 16 times fewer system calls,
-// and segments as large as the loopback or NIC allows.
+// and segments as large as the loopback or NIC allows. HTTP/2 connections
+// get the same: h2's engine finds WriteBatched through tls.Conn.NetConn.
 
 // batchMax is how many bytes of records a batchConn gathers before writing.
 const batchMax = 256 << 10
@@ -61,11 +62,11 @@ func (b *batchConn) flushLocked() {
 	*b.buf = (*b.buf)[:0]
 }
 
-// writeBatched writes p to tc, the tls.Conn over b, gathering the records
+// WriteBatched writes p to tc, the tls.Conn over b, gathering the records
 // tc writes, and writes them before returning. If writing gathered records
 // fails, the connection is broken: the error is returned with fewer bytes
 // counted than len(p) (none, if tc saw no error itself).
-func (b *batchConn) writeBatched(tc io.Writer, p []byte) (int, error) {
+func (b *batchConn) WriteBatched(tc io.Writer, p []byte) (int, error) {
 	b.mu.Lock()
 	b.buf, b.err = batchPool.Get().(*[]byte), nil
 	b.mu.Unlock()

@@ -61,7 +61,7 @@ func (c tlsConn) Write(p []byte) (int, error) {
 	if len(p) <= maxRecord {
 		return c.tc.Write(p)
 	}
-	return c.bc.writeBatched(c.tc, p)
+	return c.bc.WriteBatched(c.tc, p)
 }
 
 // ConnectionState is that of the TLS connection.

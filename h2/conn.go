@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"io"
 	"log"
 	"net"
 	"net/http"
@@ -74,6 +75,7 @@ type conn struct {
 	srv        *Server // nil when not tracked
 	cfg        *Config
 	nc         net.Conn
+	batcher    batcher // nc's TCP connection, if it can gather TLS records
 	h          http.Handler
 	hs         *http.Server
 	tlsState   *tls.ConnectionState
@@ -146,6 +148,7 @@ func newConn(ctx context.Context, cfg *Config, nc net.Conn, h http.Handler, opts
 	if tc, ok := nc.(*tls.Conn); ok {
 		cs := tc.ConnectionState()
 		c.tlsState = &cs
+		c.batcher, _ = tc.NetConn().(batcher)
 	}
 	c.ctx, c.cancel = context.WithCancel(baseContext(ctx, c.hs, nc, h))
 	c.wcond.L = &c.mu
@@ -201,6 +204,26 @@ func (c *conn) waitSendLocked() {
 	c.sWaiters--
 }
 
+// A batcher is the TCP connection under a TLS connection that can gather
+// the records of one write into few system calls, as package h1's listener
+// provides: crypto/tls makes one per 16 KiB record.
+type batcher interface {
+	WriteBatched(tc io.Writer, p []byte) (int, error)
+}
+
+// maxRecord is the largest TLS record payload: writes no larger are one
+// record, with nothing to gather.
+const maxRecord = 16 << 10
+
+// write writes p to the connection, its TLS records gathered when more
+// than one.
+func (c *conn) write(p []byte) (int, error) {
+	if c.batcher != nil && len(p) > maxRecord {
+		return c.batcher.WriteBatched(c.nc, p)
+	}
+	return c.nc.Write(p)
+}
+
 // writeLoop hands out to the connection in batches: whatever accumulated
 // while the previous write was in progress goes in the next one.
 func (c *conn) writeLoop() {
@@ -246,7 +269,7 @@ func (c *conn) writeLoop() {
 				deadlineSet = now
 			}
 		}
-		if _, err := c.nc.Write(buf); err != nil {
+		if _, err := c.write(buf); err != nil {
 			c.mu.Lock()
 			c.failLocked(err)
 			c.out = nil
