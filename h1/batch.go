@@ -65,22 +65,22 @@ func (b *batchConn) flushLocked() {
 // WriteBatched writes p to tc, the tls.Conn over b, gathering the records
 // tc writes, and writes them before returning. If writing gathered records
 // fails, the connection is broken: the error is returned with fewer bytes
-// counted than len(p) (none, if tc saw no error itself).
-func (b *batchConn) WriteBatched(tc io.Writer, p []byte) (int, error) {
+// counted than len(p) (none, if tc saw no error itself). If tc.Write panics
+// (a fault reading p from a file mapping that shrank) b is left as it was
+// before, and the panic goes on.
+func (b *batchConn) WriteBatched(tc io.Writer, p []byte) (n int, err error) {
 	b.mu.Lock()
 	b.buf, b.err = batchPool.Get().(*[]byte), nil
 	b.mu.Unlock()
-
-	n, err := tc.Write(p)
-
-	b.mu.Lock()
-	b.flushLocked()
-	ferr := b.err
-	batchPool.Put(b.buf)
-	b.buf, b.err = nil, nil
-	b.mu.Unlock()
-	if err == nil && ferr != nil {
-		return 0, ferr
-	}
-	return n, err
+	defer func() {
+		b.mu.Lock()
+		b.flushLocked()
+		if err == nil && b.err != nil {
+			n, err = 0, b.err
+		}
+		batchPool.Put(b.buf)
+		b.buf, b.err = nil, nil
+		b.mu.Unlock()
+	}()
+	return tc.Write(p)
 }

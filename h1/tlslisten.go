@@ -98,6 +98,7 @@ func (l *tlsListener) handshake(c net.Conn) {
 		c.Close()
 		return
 	}
+	tuneTCP(c)
 	bc := &batchConn{Conn: c}
 	tc := tls.Server(bc, l.cfg)
 	if d := handshakeTimeout(l.srv); d > 0 {
