@@ -15,9 +15,11 @@ var copyBufPool = sync.Pool{New: func() any { b := make([]byte, copyBufSize); re
 
 // sendRange writes n bytes of fd from off. Over cleartext HTTP/1.1 the
 // ResponseWriter is an io.ReaderFrom and io.CopyN's *io.LimitedReader of an
-// *os.File reaches sendfile. If fewer than n bytes can be sent (the file
-// shrank, a read failed, the client left) the response is aborted with
-// http.ErrAbortHandler rather than left short of its Content-Length.
+// *os.File reaches sendfile; over HTTP/1.1 with TLS a range of 1 MiB or
+// more is encrypted straight from a mapping of the file. If fewer than n
+// bytes can be sent (the file shrank, a read failed, the client left) the
+// response is aborted with http.ErrAbortHandler rather than left short of
+// its Content-Length.
 func sendRange(w http.ResponseWriter, r *http.Request, fd *os.File, off, n int64) {
 	if off != 0 {
 		if _, err := fd.Seek(off, io.SeekStart); err != nil {
@@ -27,12 +29,23 @@ func sendRange(w http.ResponseWriter, r *http.Request, fd *os.File, off, n int64
 	var written int64
 	if _, ok := w.(io.ReaderFrom); ok && r.TLS == nil {
 		written, _ = io.CopyN(w, fd, n)
+	} else if mapped, ok := sendMappedH1(w, r, fd, off, n); ok {
+		written = mapped
 	} else {
 		written = copyBuffered(w, fd, n)
 	}
 	if written != n {
 		panic(http.ErrAbortHandler)
 	}
+}
+
+// sendMappedH1 sends large ranges over HTTP/1.x (TLS: cleartext has
+// sendfile) from a mapping of the file; see sendMapped for why only there.
+func sendMappedH1(w http.ResponseWriter, r *http.Request, fd *os.File, off, n int64) (int64, bool) {
+	if r.ProtoMajor != 1 || n < mapMin {
+		return 0, false
+	}
+	return sendMapped(w, fd, off, n)
 }
 
 // copyBuffered copies n bytes from src to w through a pooled buffer and

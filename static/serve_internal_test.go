@@ -1,12 +1,14 @@
 package static
 
 import (
+	"bytes"
 	"io"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -128,11 +130,19 @@ type hideReaderFrom struct{ http.ResponseWriter }
 
 // TestShortFileAborts checks that a body cut short by the file is never
 // reported complete, over every protocol and over cleartext HTTP/1.1
-// (sendfile) with and without io.ReaderFrom.
+// (sendfile) with and without io.ReaderFrom. The second size is past
+// mapMin, so HTTP/1.1 over TLS sends it from a mapping whose end is past
+// the file's and faults there.
 func TestShortFileAborts(t *testing.T) {
+	for _, size := range []int64{100 << 10, 2 << 20} {
+		t.Run(strconv.FormatInt(size, 10), func(t *testing.T) { testShortFileAborts(t, size) })
+	}
+}
+
+func testShortFileAborts(t *testing.T, size int64) {
 	root := t.TempDir()
 	p := filepath.Join(root, "f")
-	os.WriteFile(p, make([]byte, 100<<10), 0o644)
+	os.WriteFile(p, make([]byte, size), 0o644)
 	handler := func(hide bool) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			fd, err := os.Open(p)
@@ -141,11 +151,11 @@ func TestShortFileAborts(t *testing.T) {
 				return
 			}
 			defer fd.Close()
-			w.Header().Set("Content-Length", "204800") // the file "shrank" to half
+			w.Header().Set("Content-Length", strconv.FormatInt(2*size, 10)) // the file "shrank" to half
 			if hide {
 				w = hideReaderFrom{w}
 			}
-			sendRange(w, r, fd, 0, 200<<10)
+			sendRange(w, r, fd, 0, 2*size)
 		})
 	}
 	check := func(t *testing.T, c *http.Client, url string) {
@@ -168,6 +178,50 @@ func TestShortFileAborts(t *testing.T) {
 	testserver.Run(t, func(t *testing.T, m testserver.Mode) {
 		ts := testserver.New(t, m, handler(false))
 		check(t, ts.Client, ts.URL+"/f")
+	})
+}
+
+// TestLargeRanges serves a file past mapMin whole and in ranges that start
+// and end off page boundaries, over every protocol (HTTP/1.1 over TLS sends
+// it from a mapping), and checks every byte.
+func TestLargeRanges(t *testing.T) {
+	root := t.TempDir()
+	body := make([]byte, 3<<20+123)
+	for i := range body {
+		body[i] = byte(i*7 + i>>12)
+	}
+	if err := os.WriteFile(filepath.Join(root, "big.bin"), body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h := &Handler{Root: root}
+	testserver.Run(t, func(t *testing.T, m testserver.Mode) {
+		ts := testserver.New(t, m, h)
+		for _, tc := range []struct {
+			rng        string
+			start, end int // of body, end exclusive
+		}{
+			{"", 0, len(body)},
+			{"bytes=4097-", 4097, len(body)},
+			{"bytes=1000-2099999", 1000, 2100000},
+			{"bytes=-1048577", len(body) - 1048577, len(body)},
+		} {
+			req, _ := http.NewRequest("GET", ts.URL+"/big.bin", nil)
+			if tc.rng != "" {
+				req.Header.Set("Range", tc.rng)
+			}
+			res, err := ts.Client.Do(req)
+			if err != nil {
+				t.Fatalf("Range %q: %v", tc.rng, err)
+			}
+			got, err := io.ReadAll(res.Body)
+			res.Body.Close()
+			if err != nil {
+				t.Fatalf("Range %q: reading body: %v", tc.rng, err)
+			}
+			if want := body[tc.start:tc.end]; !bytes.Equal(got, want) {
+				t.Errorf("Range %q: got %d bytes, equal=false; want %d bytes from %d", tc.rng, len(got), len(want), tc.start)
+			}
+		}
 	})
 }
 
