@@ -31,7 +31,10 @@
 //
 // # Speed
 //
-// An identity response over cleartext HTTP/1.1 is copied with io.CopyN from
-// an [*os.File], which net/http turns into sendfile. Other protocols copy
-// through a pooled 256 KiB buffer.
+// Files up to [Handler.MaxMemoryFile] (256 KiB) are served from the memory
+// cache. Larger identity responses over cleartext HTTP/1.1 are copied with
+// io.CopyN from an [*os.File], which net/http turns into sendfile. Over
+// HTTP/1.1 with TLS, ranges of 1 MiB or more are encrypted straight from a
+// read-only mapping of the file (Linux); everything else is copied through
+// a pooled 256 KiB buffer.
 package static

@@ -41,6 +41,7 @@ func handlers(root string) map[string]http.Handler {
 		"hidden": &static.Handler{Root: root, ShowHidden: true},
 		"follow": &static.Handler{Root: root, FollowSymlinks: true},
 		"docs":   &static.Handler{Root: root + "/docs"}, // no 404.html
+		"disk":   &static.Handler{Root: root, MaxMemoryFile: -1},
 	}
 }
 
@@ -173,9 +174,9 @@ var serveTests = []serveTest{
 	{name: "range too many", path: "/hello.txt", header: map[string]string{"Range": "bytes=" + strings.Repeat("0-0,", 101) + "0-0"}, status: 200},
 	{name: "range head ignored", method: "HEAD", path: "/hello.txt", header: map[string]string{"Range": "bytes=0-4"}, status: 200,
 		want: map[string]string{"Content-Length": "13"}},
-	{name: "range disk", path: "/large.bin", header: map[string]string{"Range": "bytes=100000-100009"}, status: 206,
+	{name: "range disk", handler: "disk", path: "/large.bin", header: map[string]string{"Range": "bytes=100000-100009"}, status: 206,
 		body: str(string(largeBin[100000:100010]))},
-	{name: "range disk suffix", path: "/large.bin", header: map[string]string{"Range": "bytes=-3"}, status: 206,
+	{name: "range disk suffix", handler: "disk", path: "/large.bin", header: map[string]string{"Range": "bytes=-3"}, status: 206,
 		body: str(string(largeBin[len(largeBin)-3:]))},
 	{name: "if-range etag", path: "/hello.txt", etagFrom: "/hello.txt", header: map[string]string{"Range": "bytes=0-4", "If-Range": "$ETAG"}, status: 206},
 	{name: "if-range etag miss", path: "/hello.txt", header: map[string]string{"Range": "bytes=0-4", "If-Range": `"nope"`}, status: 200, body: str(helloTXT)},
