@@ -21,31 +21,28 @@ var copyBufPool = sync.Pool{New: func() any { b := make([]byte, copyBufSize); re
 // response is aborted with http.ErrAbortHandler rather than left short of
 // its Content-Length.
 func sendRange(w http.ResponseWriter, r *http.Request, fd *os.File, off, n int64) {
-	if off != 0 {
-		if _, err := fd.Seek(off, io.SeekStart); err != nil {
-			panic(http.ErrAbortHandler)
-		}
-	}
+	_, rf := w.(io.ReaderFrom)
+	sendfile := rf && r.TLS == nil
 	var written int64
-	if _, ok := w.(io.ReaderFrom); ok && r.TLS == nil {
-		written, _ = io.CopyN(w, fd, n)
-	} else if mapped, ok := sendMappedH1(w, r, fd, off, n); ok {
-		written = mapped
-	} else {
-		written = copyBuffered(w, fd, n)
+	mapped := false
+	if !sendfile && r.ProtoMajor == 1 && n >= mapMin { // see sendMapped for why h1 only
+		written, mapped = sendMapped(w, fd, off, n)
+	}
+	if !mapped {
+		if off != 0 {
+			if _, err := fd.Seek(off, io.SeekStart); err != nil {
+				panic(http.ErrAbortHandler)
+			}
+		}
+		if sendfile {
+			written, _ = io.CopyN(w, fd, n)
+		} else {
+			written = copyBuffered(w, fd, n)
+		}
 	}
 	if written != n {
 		panic(http.ErrAbortHandler)
 	}
-}
-
-// sendMappedH1 sends large ranges over HTTP/1.x (TLS: cleartext has
-// sendfile) from a mapping of the file; see sendMapped for why only there.
-func sendMappedH1(w http.ResponseWriter, r *http.Request, fd *os.File, off, n int64) (int64, bool) {
-	if r.ProtoMajor != 1 || n < mapMin {
-		return 0, false
-	}
-	return sendMapped(w, fd, off, n)
 }
 
 // copyBuffered copies n bytes from src to w through a pooled buffer and
