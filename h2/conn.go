@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/net/http2"
@@ -72,19 +73,22 @@ var gracefulPing = [8]byte{'t', 'r', 'i', 'o', 'b', 'y', 'e', 0}
 // processes frames; writeLoop writes; each stream runs its handler in its
 // own goroutine. Everything below mu is guarded by it.
 type conn struct {
-	srv        *Server // nil when not tracked
-	cfg        *Config
-	nc         net.Conn
-	batcher    batcher // nc's TCP connection, if it can gather TLS records
-	h          http.Handler
-	hs         *http.Server
-	tlsState   *tls.ConnectionState
-	remoteAddr string
-	ctx        context.Context // cancelled when the connection ends
-	cancel     context.CancelFunc
-	maxStreams uint32
-	writerDone chan struct{}
-	handlers   sync.WaitGroup
+	srv         *Server // nil when not tracked
+	cfg         *Config
+	nc          net.Conn
+	batcher     batcher // nc's TCP connection, if it can gather TLS records
+	h           http.Handler
+	hs          *http.Server
+	tlsState    *tls.ConnectionState
+	remoteAddr  string
+	ctx         context.Context // cancelled when the connection ends
+	cancel      context.CancelFunc
+	maxStreams  uint32
+	writerDone  chan struct{}
+	handlers    sync.WaitGroup // handlers running
+	workers     sync.WaitGroup // goroutines that run them (worker.go)
+	jobs        chan job       // to an idle worker; unbuffered
+	idleWorkers atomic.Int32   // workers waiting on jobs
 
 	// Reader-only state.
 	br          *bufio.Reader
@@ -129,6 +133,7 @@ func newConn(ctx context.Context, cfg *Config, nc net.Conn, h http.Handler, opts
 		cfg:        cfg,
 		nc:         nc,
 		h:          h,
+		jobs:       make(chan job),
 		remoteAddr: nc.RemoteAddr().String(),
 		maxStreams: cfg.maxConcurrentStreams(),
 		writerDone: make(chan struct{}),

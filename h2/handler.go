@@ -27,8 +27,7 @@ func (c *conn) startLocked(st *stream, h http.Handler) {
 	}
 	c.running++
 	st.started = true
-	c.handlers.Add(1)
-	go c.runHandler(st, h)
+	c.goLocked(st, h)
 }
 
 // runHandler serves one request and finishes its response.
@@ -76,8 +75,7 @@ func (c *conn) handlerDone(st *stream) {
 		}
 		c.running++
 		next.started = true
-		c.handlers.Add(1)
-		go c.runHandler(next, next.rw.h)
+		c.goLocked(next, next.rw.h)
 	}
 	c.updateIdleLocked()
 }

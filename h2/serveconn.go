@@ -83,6 +83,7 @@ func serveConn(ctx context.Context, cfg *Config, srv *Server, nc net.Conn, h htt
 	c.nc.Close()
 	c.handlers.Wait()
 	c.cancel()
+	c.workers.Wait()
 	if srv != nil {
 		srv.untrack(c)
 	}
