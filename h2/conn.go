@@ -11,9 +11,9 @@ import (
 	"net/http"
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/triohttp/trio/internal/workers"
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
 )
@@ -73,22 +73,20 @@ var gracefulPing = [8]byte{'t', 'r', 'i', 'o', 'b', 'y', 'e', 0}
 // processes frames; writeLoop writes; each stream runs its handler in its
 // own goroutine. Everything below mu is guarded by it.
 type conn struct {
-	srv         *Server // nil when not tracked
-	cfg         *Config
-	nc          net.Conn
-	batcher     batcher // nc's TCP connection, if it can gather TLS records
-	h           http.Handler
-	hs          *http.Server
-	tlsState    *tls.ConnectionState
-	remoteAddr  string
-	ctx         context.Context // cancelled when the connection ends
-	cancel      context.CancelFunc
-	maxStreams  uint32
-	writerDone  chan struct{}
-	handlers    sync.WaitGroup // handlers running
-	workers     sync.WaitGroup // goroutines that run them (worker.go)
-	jobs        chan job       // to an idle worker; unbuffered
-	idleWorkers atomic.Int32   // workers waiting on jobs
+	srv        *Server // nil when not tracked
+	cfg        *Config
+	nc         net.Conn
+	batcher    batcher // nc's TCP connection, if it can gather TLS records
+	h          http.Handler
+	hs         *http.Server
+	tlsState   *tls.ConnectionState
+	remoteAddr string
+	ctx        context.Context // cancelled when the connection ends
+	cancel     context.CancelFunc
+	maxStreams uint32
+	writerDone chan struct{}
+	handlers   sync.WaitGroup     // handlers running
+	workers    *workers.Pool[job] // goroutines that run handlers, kept for the next stream
 
 	// Reader-only state.
 	br          *bufio.Reader
@@ -133,7 +131,6 @@ func newConn(ctx context.Context, cfg *Config, nc net.Conn, h http.Handler, opts
 		cfg:        cfg,
 		nc:         nc,
 		h:          h,
-		jobs:       make(chan job),
 		remoteAddr: nc.RemoteAddr().String(),
 		maxStreams: cfg.maxConcurrentStreams(),
 		writerDone: make(chan struct{}),
@@ -156,6 +153,7 @@ func newConn(ctx context.Context, cfg *Config, nc net.Conn, h http.Handler, opts
 		c.batcher, _ = tc.NetConn().(batcher)
 	}
 	c.ctx, c.cancel = context.WithCancel(baseContext(ctx, c.hs, nc, h))
+	c.workers = workers.New(func(j job) { c.runHandler(j.st, j.h) }, workerIdle, c.ctx.Done())
 	c.wcond.L = &c.mu
 	c.scond.L = &c.mu
 	c.br = bufio.NewReaderSize(nc, 16<<10)

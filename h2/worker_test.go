@@ -30,7 +30,7 @@ func waitIdleWorker(t *testing.T, srv *Server) {
 		srv.mu.Lock()
 		n := int32(0)
 		for c := range srv.conns {
-			n += c.idleWorkers.Load()
+			n += int32(c.workers.IdleCount())
 		}
 		srv.mu.Unlock()
 		if n == 1 {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/quic-go/quic-go"
+	"github.com/triohttp/trio/internal/workers"
 )
 
 // A conn is one QUIC connection served by trio's engine.
@@ -30,7 +31,8 @@ type conn struct {
 	tls     *tls.ConnectionState
 	remote  string
 
-	handlers sync.WaitGroup // request goroutines
+	handlers sync.WaitGroup              // request handlers running
+	workers  *workers.Pool[*quic.Stream] // goroutines that run them, kept for the next stream
 
 	mu        sync.Mutex    // guards below
 	active    int           // request streams in use: handlers running, WebSockets open
@@ -39,8 +41,17 @@ type conn struct {
 	idle      *time.Timer   // closes the connection after IdleTimeout without requests
 }
 
+// workerIdle is how long a request goroutine waits for another stream of
+// its connection before it leaves (see package internal/workers).
+const workerIdle = time.Second
+
 func newConn(s *Server, qc *quic.Conn) *conn {
-	return &conn{srv: s, qc: qc, local: qc.LocalAddr(), gotSettings: make(chan struct{}), remote: qc.RemoteAddr().String()}
+	c := &conn{srv: s, qc: qc, local: qc.LocalAddr(), gotSettings: make(chan struct{}), remote: qc.RemoteAddr().String()}
+	c.workers = workers.New(func(str *quic.Stream) {
+		defer c.handlers.Done()
+		c.serveStream(str)
+	}, workerIdle, qc.Context().Done())
+	return c
 }
 
 // A streamCtx is the parent of a request's context: the stream's, which
@@ -64,6 +75,7 @@ func (ctx *streamCtx) Value(key any) any {
 // serve serves the connection until it closes, and returns once every
 // handler on it has returned.
 func (c *conn) serve() {
+	defer c.workers.Wait() // after the handlers: idle ones leave as the connection closes
 	defer c.handlers.Wait()
 	ctrl, err := c.qc.OpenUniStream()
 	if err == nil {
@@ -116,10 +128,7 @@ func (c *conn) start(str *quic.Stream) {
 	}
 	c.mu.Unlock()
 	c.handlers.Add(1)
-	go func() {
-		defer c.handlers.Done()
-		c.serveStream(str)
-	}()
+	c.workers.Go(str)
 }
 
 // streamDone is called once per request stream when it is no longer in
