@@ -17,7 +17,7 @@ import (
 // A Pool runs tasks on goroutines it keeps for a while between them.
 type Pool[T any] struct {
 	run   func(T)
-	keep time.Duration
+	keep  time.Duration
 	done  <-chan struct{}
 	tasks chan T // unbuffered
 	wg    sync.WaitGroup
