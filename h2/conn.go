@@ -153,7 +153,7 @@ func newConn(ctx context.Context, cfg *Config, nc net.Conn, h http.Handler, opts
 		c.batcher, _ = tc.NetConn().(batcher)
 	}
 	c.ctx, c.cancel = context.WithCancel(baseContext(ctx, c.hs, nc, h))
-	c.workers = workers.New(func(j job) { c.runHandler(j.st, j.h) }, workerIdle, c.ctx.Done())
+	c.workers = workers.New(func(j job) { c.runHandler(j.st, j.h) }, workers.Keep, c.ctx.Done())
 	c.wcond.L = &c.mu
 	c.scond.L = &c.mu
 	c.br = bufio.NewReaderSize(nc, 16<<10)

@@ -1,13 +1,6 @@
 package h2
 
-import (
-	"net/http"
-	"time"
-)
-
-// workerIdle is how long a handler goroutine waits for another stream of
-// its connection before it leaves (see package internal/workers).
-const workerIdle = time.Second
+import "net/http"
 
 // job is a stream whose handler is to run.
 type job struct {

@@ -28,9 +28,9 @@ func waitIdleWorker(t *testing.T, srv *Server) {
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		srv.mu.Lock()
-		n := int32(0)
+		n := 0
 		for c := range srv.conns {
-			n += int32(c.workers.IdleCount())
+			n += c.workers.IdleCount()
 		}
 		srv.mu.Unlock()
 		if n == 1 {

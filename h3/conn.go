@@ -41,16 +41,12 @@ type conn struct {
 	idle      *time.Timer   // closes the connection after IdleTimeout without requests
 }
 
-// workerIdle is how long a request goroutine waits for another stream of
-// its connection before it leaves (see package internal/workers).
-const workerIdle = time.Second
-
 func newConn(s *Server, qc *quic.Conn) *conn {
 	c := &conn{srv: s, qc: qc, local: qc.LocalAddr(), gotSettings: make(chan struct{}), remote: qc.RemoteAddr().String()}
 	c.workers = workers.New(func(str *quic.Stream) {
 		defer c.handlers.Done()
 		c.serveStream(str)
-	}, workerIdle, qc.Context().Done())
+	}, workers.Keep, qc.Context().Done())
 	return c
 }
 

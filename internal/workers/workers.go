@@ -14,6 +14,10 @@ import (
 	"time"
 )
 
+// Keep is how long h2 and h3 keep a handler goroutine waiting for another
+// stream of its connection.
+const Keep = time.Second
+
 // A Pool runs tasks on goroutines it keeps for a while between them.
 type Pool[T any] struct {
 	run   func(T)
