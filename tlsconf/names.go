@@ -100,3 +100,15 @@ func validHostname(name string) bool {
 	}
 	return true
 }
+
+// IsLocalName reports whether the local CA issues for name without being
+// told: an IP address, localhost, a single label, or a name under .localhost,
+// .local, .test, .internal or .home.arpa. Other names are public, and
+// should get their certificates from ACME.
+func IsLocalName(name string) bool {
+	name = normalizeName(strings.TrimPrefix(name, "*."))
+	if _, err := netip.ParseAddr(name); err == nil {
+		return true
+	}
+	return isLocalName(name)
+}

@@ -1,0 +1,65 @@
+// Package config reads trio's configuration file, a TOML document that
+// describes one server and the sites it hosts, and turns it into the
+// handler and certificate router a trio.Server serves.
+//
+// It is imported by cmd/trio (trio serve --config, trio validate) and by
+// the runner that serves and reloads a file; Go programs that build a
+// trio.Server by hand do not need it.
+//
+// # The file
+//
+//	listen = "127.0.0.1:8443"   # TCP and UDP: HTTPS (h1, h2) and HTTP/3
+//	http   = "127.0.0.1:8080"   # cleartext h1 and h2c; "" turns it off
+//	admin  = "127.0.0.1:9180"   # /metrics and /healthz; none when absent
+//
+//	[log]
+//	access = "stdout"           # or a file path; format = "json" or "combined"
+//
+//	[[site]]
+//	hosts = ["a.localhost"]
+//	root  = "site-a"
+//
+//	[[site]]
+//	hosts = ["b.localhost", "*.b.localhost"]
+//	root  = "site-b"
+//	spa   = true
+//
+//	[[site.header]]
+//	path = "/assets/*"
+//	set  = { Cache-Control = "public, max-age=31536000, immutable" }
+//
+//	[[site.basic_auth]]
+//	path  = "/admin/*"
+//	users = { alice = "$2a$10$..." }   # bcrypt hashes
+//
+//	[[site.redirect]]
+//	from   = "/old/*"
+//	to     = "/new/*"
+//	status = 301
+//
+//	[site.errors]
+//	404 = "404.html"
+//
+// [Config] and [Site] list every key with its default. Relative paths
+// resolve against the file's folder.
+//
+// # Errors
+//
+// [Load] decodes strictly (an unknown key is an error) and then checks
+// everything it can without listening: that files and folders exist,
+// certificates load, no host is claimed by two sites, addresses and
+// statuses parse, bcrypt hashes are well formed and patterns compile. It
+// returns every problem it finds as [Errors], each naming the file, line
+// and column, the key, what was expected, and a hint: for a mistyped key,
+// the nearest valid one.
+//
+// # Virtual hosts
+//
+// [Config.Build] makes the handler that picks a site by the request's
+// Host (HTTP/1.1) or :authority (HTTP/2, HTTP/3), and the [tlsconf.Router]
+// that picks a certificate by SNI. A request over TLS whose authority the
+// connection's certificate does not cover is answered 421 Misdirected
+// Request (RFC 9110 §15.5.20), so that a browser which coalesced
+// connections retries on a new one. Unknown hosts go to default_site, or
+// get 404.
+package config
