@@ -48,6 +48,10 @@ type Server struct {
 	// Logger receives errors and notices. nil means slog.Default().
 	Logger *slog.Logger
 
+	// Observer is told of connections, streams and TLS handshakes (see
+	// Observer). nil means none.
+	Observer Observer
+
 	initOnce sync.Once
 	initErr  error
 	built    atomic.Bool  // init ran and succeeded

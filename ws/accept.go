@@ -158,6 +158,10 @@ func accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Conn,
 	if compress {
 		c.enableCompression(dp.serverNoCtx, dp.clientNoCtx, opts.CompressionThreshold)
 	}
+	if o := observerFrom(r.Context()); o != nil {
+		c.observer = o
+		o.WebSocketOpened(c)
+	}
 	if reg != nil && !reg.add(c) {
 		c.Close(StatusGoingAway, "server shutting down")
 		return nil, errorf("server is shutting down")

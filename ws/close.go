@@ -299,6 +299,13 @@ func (c *Conn) shut(why *CloseError) {
 		if c.onShutdown != nil {
 			c.onShutdown()
 		}
+		if c.observer != nil {
+			code := why.Code
+			if code == 0 {
+				code = StatusNoStatusReceived
+			}
+			c.observer.WebSocketClosed(c, code)
+		}
 	})
 }
 

@@ -108,6 +108,7 @@ type Conn struct {
 	werr      error         // under wmu
 	closeSent bool          // under wmu
 	closeOut  atomic.Bool   // this side's close frame went out whole
+	sent      atomic.Int64  // payload bytes of the frames written
 	released  atomic.Bool   // the transport was told to fail (release)
 
 	// Closing.
@@ -121,7 +122,8 @@ type Conn struct {
 	timerMu    sync.Mutex
 	rTimer     *time.Timer // deadlines of transports without their own
 	wTimer     *time.Timer
-	onShutdown func() // removes the Conn from its registry
+	onShutdown func()   // removes the Conn from its registry
+	observer   Observer // told when the Conn closes; nil for none
 }
 
 func newConn(t transport, br *bufio.Reader, client bool, proto string) *Conn {
@@ -145,6 +147,10 @@ func (c *Conn) Subprotocol() string { return c.subp }
 // Proto is the HTTP version the connection runs over: "HTTP/1.1",
 // "HTTP/2.0" or "HTTP/3.0".
 func (c *Conn) Proto() string { return c.proto }
+
+// BytesSent is how many payload bytes the frames this side wrote carried,
+// control frames included; after compression if it was negotiated.
+func (c *Conn) BytesSent() int64 { return c.sent.Load() }
 
 // Compressed reports whether permessage-deflate was negotiated.
 func (c *Conn) Compressed() bool { return c.inflate != nil }

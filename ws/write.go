@@ -134,6 +134,7 @@ func (c *Conn) writeFrame(fin bool, op gws.OpCode, rsv1 bool, p []byte) error {
 	c.wbusy <- struct{}{} // an abort waits for it to close the transport
 	err := c.writeRaw(h, p)
 	if err == nil {
+		c.sent.Add(int64(len(p)))
 		if f, ok := c.t.(interface{ Flush() error }); ok {
 			err = f.Flush()
 		}
