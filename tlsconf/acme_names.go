@@ -92,3 +92,16 @@ func (st *acmeState) onEvent(log *slog.Logger) func(context.Context, string, map
 		return nil
 	}
 }
+
+// ok returns the names whose certificate is in the cache.
+func (n *nameStates) ok() []string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var names []string
+	for name, err := range n.state {
+		if err == nil {
+			names = append(names, name)
+		}
+	}
+	return names
+}

@@ -87,7 +87,8 @@ func TestRouterServesEverySource(t *testing.T) {
 		t.Fatal(err)
 	}
 	local := &tlsconf.LocalCA{Dir: dir, Logger: slog.New(slog.DiscardHandler)}
-	s.serve(t, &tlsconf.Router{ACME: a, Files: []*tlsconf.FileSource{files}, Local: local})
+	router := &tlsconf.Router{ACME: a, Files: []*tlsconf.FileSource{files}, Local: local}
+	s.serve(t, router)
 	waitACME(t, a)
 
 	fileRoots := x509.NewCertPool()
@@ -104,12 +105,23 @@ func TestRouterServesEverySource(t *testing.T) {
 		{fileName, fileRoots},
 		{"localhost", localRoots},
 	}
+	served := map[string]time.Time{}
 	for _, tt := range tests {
 		for _, proto := range protos {
 			c, url := newClient(t, s, proto, tt.name, tt.roots)
-			if _, err := get(c, url, proto); err != nil {
+			leaf, err := get(c, url, proto)
+			if err != nil {
 				t.Errorf("%s over %s: %v", tt.name, proto, err)
+				continue
 			}
+			served[tt.name] = leaf.NotAfter
+		}
+	}
+	// Expiries reports what each source served, ACME's from certmagic's cache.
+	exp := router.Expiries()
+	for name, want := range served {
+		if got := exp[name]; !got.Equal(want) {
+			t.Errorf("Expiries()[%q] = %v; want %v, the served leaf's NotAfter", name, got, want)
 		}
 	}
 }
