@@ -67,12 +67,25 @@ func urlHost(a net.Addr) string {
 // on UDP, plus HTTPAddr when set. A host of "localhost" binds 127.0.0.1 and
 // ::1 (browsers try ::1 first). Port 0 picks one free port for all of them.
 func (s *Server) Listen() (*Listeners, error) {
+	return s.ListenAt(s.addr(), s.HTTPAddr)
+}
+
+// ListenAt binds addr as Listen binds Addr (TCP, and UDP unless HTTP/3 is
+// off) and httpAddr as Listen binds HTTPAddr; either may be "" for none. A
+// running Server serves the result with ServeListeners next to the
+// listeners it has, and then Retires the old ones: so an address changes
+// with every new connection accepted and every open one kept.
+func (s *Server) ListenAt(addr, httpAddr string) (*Listeners, error) {
 	ls := new(Listeners)
-	if err := s.listenSecure(ls); err != nil {
-		return nil, err
+	if addr != "" {
+		tcp, udp, err := listenHosts(addr, !s.H3.Disable, s)
+		if err != nil {
+			return nil, fmt.Errorf("trio: %w", err)
+		}
+		ls.TLS, ls.QUIC = tcp, udp
 	}
-	if s.HTTPAddr != "" {
-		tcp, _, err := listenHosts(s.HTTPAddr, false, s)
+	if httpAddr != "" {
+		tcp, _, err := listenHosts(httpAddr, false, s)
 		if err != nil {
 			ls.Close()
 			return nil, fmt.Errorf("trio: cleartext listener: %w", err)
@@ -80,15 +93,6 @@ func (s *Server) Listen() (*Listeners, error) {
 		ls.Cleartext = tcp
 	}
 	return ls, nil
-}
-
-func (s *Server) listenSecure(ls *Listeners) error {
-	tcp, udp, err := listenHosts(s.addr(), !s.H3.Disable, s)
-	if err != nil {
-		return fmt.Errorf("trio: %w", err)
-	}
-	ls.TLS, ls.QUIC = tcp, udp
-	return nil
 }
 
 // listenHosts binds addr's port on every host addr names, on TCP and, if

@@ -7,10 +7,11 @@ import (
 )
 
 // Serve serves HTTPS on tcp (HTTP/1.1 and HTTP/2 over TLS) and HTTP/3 on udp,
-// until Shutdown or Close. udp may be nil, and is ignored when HTTP/3 is off.
-// Serve may be called several times, for several address pairs. It returns
-// http.ErrServerClosed after Shutdown or Close, or the first other error of
-// either listener (the other goes on serving until Shutdown).
+// until Shutdown, Close or Retire. udp may be nil, and is ignored when
+// HTTP/3 is off. Serve may be called several times, for several address
+// pairs. It returns http.ErrServerClosed after Shutdown or Close,
+// ErrListenerRetired once Retire stopped both listeners, or the first other
+// error of either listener (the other goes on serving until Shutdown).
 func (s *Server) Serve(tcp net.Listener, udp net.PacketConn) error {
 	if err := s.init(); err != nil {
 		closeAll(tcp, udp)
@@ -28,28 +29,49 @@ func (s *Server) Serve(tcp net.Listener, udp net.PacketConn) error {
 		}
 		s.advertise(udp.LocalAddr())
 		n++
-		go func() { errc <- s.quicSrv.Serve(udp) }()
+		go func() { errc <- s.serveQUIC(udp) }()
 	}
 	if tcp != nil {
 		if ta, ok := tcp.Addr().(*net.TCPAddr); ok {
 			s.tlsPort.CompareAndSwap(0, int32(ta.Port))
 		}
+		s.hand.addTLS(tcp)
 		n++
-		go func() { errc <- s.tlsSrv.Serve(s.H1.TLSListener(tcp, s.tlsSrv)) }() // handshakes as ServeTLS would; see h1.Config.Listener
+		go func() {
+			defer s.hand.removeTLS(tcp)
+			err := s.tlsSrv.Serve(s.H1.TLSListener(tcp, s.tlsSrv)) // handshakes as ServeTLS would; see h1.Config.Listener
+			errc <- s.retiredErr(tcp, err)
+		}()
 	}
 	if n == 0 {
 		return errors.New("trio: Serve needs a TCP listener or a UDP socket")
 	}
+	return firstErr(errc, n)
+}
+
+// firstErr returns the first of n errors from errc that is not a stop
+// asked for, or, once all n arrived, ErrListenerRetired if all were that and
+// http.ErrServerClosed otherwise.
+func firstErr(errc <-chan error, n int) error {
+	retired := 0
 	for range n {
-		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		err := <-errc
+		if !stopped(err) {
 			return err
 		}
+		if errors.Is(err, ErrListenerRetired) {
+			retired++
+		}
+	}
+	if retired == n {
+		return ErrListenerRetired
 	}
 	return http.ErrServerClosed
 }
 
 // ServeCleartext serves HTTP/1.1 and h2c (prior knowledge and Upgrade) on
-// l, or redirects to https when RedirectHTTP is set, until Shutdown or Close.
+// l, or redirects to https when RedirectHTTP is set, until Shutdown, Close
+// or Retire.
 func (s *Server) ServeCleartext(l net.Listener) error {
 	if err := s.init(); err != nil {
 		l.Close()
@@ -59,12 +81,14 @@ func (s *Server) ServeCleartext(l net.Listener) error {
 		l.Close()
 		return http.ErrServerClosed
 	}
-	return s.textSrv.Serve(s.H1.Listener(l)) // RFC 9112 framing checks; see h1.Config.Listener
+	err := s.textSrv.Serve(s.H1.Listener(l)) // RFC 9112 framing checks; see h1.Config.Listener
+	return s.retiredErr(l, err)
 }
 
 // ServeListeners serves every listener in ls and returns when all have
-// stopped, with http.ErrServerClosed after Shutdown or Close, or with the
-// first other error.
+// stopped, with http.ErrServerClosed after Shutdown or Close,
+// ErrListenerRetired once Retire stopped them all, or with the first other
+// error, after which it closes the Server rather than limp on.
 func (s *Server) ServeListeners(ls *Listeners) error {
 	errc := make(chan error, len(ls.TLS)+len(ls.Cleartext))
 	for i, tcp := range ls.TLS {
@@ -78,14 +102,22 @@ func (s *Server) ServeListeners(ls *Listeners) error {
 		go func() { errc <- s.ServeCleartext(l) }()
 	}
 	var first error
+	retired := 0
 	for range cap(errc) {
-		if err := <-errc; first == nil && !errors.Is(err, http.ErrServerClosed) {
+		err := <-errc
+		switch {
+		case errors.Is(err, ErrListenerRetired):
+			retired++
+		case first == nil && !stopped(err):
 			first = err
 			s.Close() // one listener died: stop the rest rather than limp on
 		}
 	}
-	if first != nil {
+	switch {
+	case first != nil:
 		return first
+	case retired == cap(errc):
+		return ErrListenerRetired
 	}
 	return http.ErrServerClosed
 }

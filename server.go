@@ -64,6 +64,8 @@ type Server struct {
 	altSvc  atomic.Pointer[[]string] // Alt-Svc field value once a UDP socket is served
 	tlsPort atomic.Int32             // port of the TLS listener, for redirects
 
+	hand handover // listeners served and retired; see Retire
+
 	mu     sync.Mutex
 	closed bool
 	udp    []net.PacketConn // closed after HTTP/3 shutdown

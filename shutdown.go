@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"slices"
 	"sync"
 )
 
@@ -17,6 +18,13 @@ func (s *Server) trackUDP(c net.PacketConn) bool {
 	}
 	s.udp = append(s.udp, c)
 	return true
+}
+
+// untrackUDP forgets a UDP socket that is closed before Shutdown.
+func (s *Server) untrackUDP(c net.PacketConn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.udp = slices.DeleteFunc(s.udp, func(x net.PacketConn) bool { return x == c })
 }
 
 func (s *Server) closeUDP() error {
