@@ -91,6 +91,9 @@ func (v *checker) config(c *Config) {
 	for i := range c.Sites {
 		v.site(fmt.Sprintf("site[%d]", i), &c.Sites[i])
 	}
+	if !v.has("redirect") && c.usesACMEAnywhere() {
+		c.Redirect = true
+	}
 	if c.DefaultSite != "" {
 		if _, ok := v.names[c.DefaultSite]; !ok {
 			v.errorf("default_site", v.oneOf(c.DefaultSite, keys(v.names)), "no site is named %q", c.DefaultSite)

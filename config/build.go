@@ -1,0 +1,110 @@
+package config
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/triohttp/trio/tlsconf"
+)
+
+// Built is what a Server needs from a Config, apart from its listeners.
+type Built struct {
+	// Handler routes each request to its site by Host or :authority:
+	// 421 for an authority the connection's certificate does not cover,
+	// the default site or 404 for unknown hosts.
+	Handler http.Handler
+
+	// TLS serves each site's certificates by SNI.
+	TLS *tlsconf.Router
+
+	// Start begins ACME and certificate-file watching once the listeners
+	// exist (ACME answers its challenges on them), on the ports they are
+	// bound to; 0 means none (no http-01 challenge without a cleartext
+	// listener). It must be called before TLS serves a handshake, once.
+	// stop releases what Start began: call it when this Built is
+	// replaced by a reload, or at exit after Shutdown.
+	Start func(ctx context.Context, tlsPort, httpPort int) (stop func())
+}
+
+// Build makes the vhost handler and the certificate router of c, which
+// Load returned. It starts nothing: no ACME, no file watches. Its error
+// is a file that changed since Load (a certificate, an error page).
+func (c *Config) Build(logger *slog.Logger) (*Built, error) {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	router, err := c.router(logger)
+	if err != nil {
+		return nil, err
+	}
+	v := &vhost{exact: map[string]*siteEntry{}, wild: map[string]*siteEntry{}}
+	v.cert = func(name string) (*tls.Certificate, error) {
+		return router.GetCertificate(&tls.ClientHelloInfo{ServerName: name})
+	}
+	for i := range c.Sites {
+		s := &c.Sites[i]
+		h, err := siteHandler(s)
+		if err != nil {
+			return nil, fmt.Errorf("config: site %q: %w", s.Name, err)
+		}
+		e := &siteEntry{name: s.Name, handler: h}
+		for _, host := range s.Hosts {
+			host = normalizeHost(host)
+			if parent, ok := strings.CutPrefix(host, "*."); ok {
+				v.wild[parent] = e
+			} else {
+				v.exact[host] = e
+			}
+		}
+		if s.Name == c.DefaultSite {
+			v.def = e
+		}
+	}
+	var h http.Handler = v
+	if c.HSTS {
+		h = tlsconf.HSTS(h, 365*24*time.Hour)
+	}
+	b := &Built{Handler: h, TLS: router}
+	b.Start = func(ctx context.Context, tlsPort, httpPort int) func() {
+		return start(ctx, router, tlsPort, httpPort, logger)
+	}
+	return b, nil
+}
+
+// start loads r's sources, starts ACME on the listeners' ports and
+// watches the certificate files, until the returned stop is called.
+func start(ctx context.Context, r *tlsconf.Router, tlsPort, httpPort int, logger *slog.Logger) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	if a := r.ACME; a != nil {
+		a.TLSPort, a.HTTPPort = tlsPort, httpPort
+		a.DisableHTTPChallenge = httpPort == 0
+		a.DisableTLSALPNChallenge = tlsPort == 0
+	}
+	if err := r.Load(); err != nil {
+		logger.Error("config: loading certificates", "error", err)
+	}
+	if a := r.ACME; a != nil {
+		wg.Go(func() {
+			if err := a.Wait(ctx); err != nil && ctx.Err() == nil {
+				logger.Error(err.Error()) // the names that failed; the others are served
+			}
+		})
+	}
+	for _, f := range r.Files {
+		wg.Go(func() { f.Watch(ctx, 0) })
+	}
+	return func() {
+		cancel()
+		wg.Wait()
+		if r.ACME != nil {
+			r.ACME.Close()
+		}
+	}
+}
