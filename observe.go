@@ -1,5 +1,15 @@
 package trio
 
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+)
+
 // An Observer is told what the server's connections do: each one opened
 // and closed, each HTTP/2 and HTTP/3 stream opened and closed, and each TLS
 // handshake with its result. Server.Observer takes one; observe.Metrics is
@@ -35,3 +45,132 @@ func ProtocolOf(protoMajor int) Protocol {
 	}
 	return H1
 }
+
+// observe wires s.Observer into the servers build made: ConnState hooks
+// for HTTP/1.x, the engines' observers for HTTP/2 and HTTP/3, and TLS
+// handshake hooks for TCP and QUIC. With no Observer it does nothing, and
+// the servers carry no hook at all.
+func (s *Server) observe() {
+	o := s.Observer
+	if o == nil {
+		return
+	}
+	conns := &h1Conns{o: o}
+	for _, hs := range []*http.Server{s.tlsSrv, s.textSrv} {
+		hs.ConnState = conns.hook(hs.ConnState)
+	}
+	if s.h2Srv != nil {
+		s.h2Srv.Observer = protoObserver{o, H2}
+	}
+	if s.quicSrv != nil {
+		s.quicSrv.Observer = protoObserver{o, H3}
+	}
+}
+
+// tcpHandshakeHook is H1.TLSHandshakeHook with s.Observer told too.
+func (s *Server) tcpHandshakeHook() func(error) {
+	o, prev := s.Observer, s.H1.TLSHandshakeHook
+	if o == nil {
+		return prev
+	}
+	return func(err error) {
+		if prev != nil {
+			prev(err)
+		}
+		o.TLSHandshake("tcp", err)
+	}
+}
+
+// A protoObserver passes an h2 or h3 engine's events to an Observer.
+type protoObserver struct {
+	o Observer
+	p Protocol
+}
+
+func (p protoObserver) ConnOpened()   { p.o.ConnOpened(p.p) }
+func (p protoObserver) ConnClosed()   { p.o.ConnClosed(p.p) }
+func (p protoObserver) StreamOpened() { p.o.StreamOpened(p.p) }
+func (p protoObserver) StreamClosed() { p.o.StreamClosed(p.p) }
+
+// h1Conns counts HTTP/1.x connections from http.Server.ConnState: from
+// their first request, since until then a cleartext one may still turn
+// out to be prior-knowledge h2c, until they close or are hijacked (a
+// WebSocket, an h2c upgrade: counted as such from then on). HTTP/2
+// connections are the engine's to count: trio's engine reports none here,
+// Go's reports them as *tls.Conn, which is skipped.
+type h1Conns struct {
+	o    Observer
+	open sync.Map // net.Conn -> struct{}: counted as open
+}
+
+func (t *h1Conns) hook(prev func(net.Conn, http.ConnState)) func(net.Conn, http.ConnState) {
+	return func(c net.Conn, st http.ConnState) {
+		if prev != nil {
+			prev(c, st)
+		}
+		switch st {
+		case http.StateActive:
+			if _, h2 := c.(*tls.Conn); h2 {
+				return
+			}
+			if _, loaded := t.open.LoadOrStore(c, struct{}{}); !loaded {
+				t.o.ConnOpened(H1)
+			}
+		case http.StateClosed, http.StateHijacked:
+			if _, ok := t.open.LoadAndDelete(c); ok {
+				t.o.ConnClosed(H1)
+			}
+		}
+	}
+}
+
+// observeQUICHandshakes returns base with QUIC handshakes reported to o:
+// the handshake succeeded once the TLS stack verified the connection
+// (VerifyConnection, called on every server handshake), and failed if the
+// QUIC connection's context ends before that. quic-go starts the TLS
+// handshake with that context, so ClientHelloInfo.Context is it.
+func observeQUICHandshakes(base *tls.Config, o Observer) *tls.Config {
+	cfg := base.Clone()
+	inner := base.GetConfigForClient
+	cfg.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+		c := base
+		if inner != nil {
+			ic, err := inner(hello)
+			if err != nil {
+				o.TLSHandshake("quic", err)
+				return nil, err
+			}
+			if ic != nil {
+				c = ic
+			}
+		}
+		c = c.Clone()
+		var state atomic.Int32 // 0 pending, 1 reported
+		verify := c.VerifyConnection
+		c.VerifyConnection = func(cs tls.ConnectionState) error {
+			if verify != nil {
+				if err := verify(cs); err != nil {
+					return err
+				}
+			}
+			if state.CompareAndSwap(0, 1) {
+				o.TLSHandshake("quic", nil)
+			}
+			return nil
+		}
+		ctx := hello.Context()
+		context.AfterFunc(ctx, func() {
+			if state.CompareAndSwap(0, 1) {
+				err := context.Cause(ctx)
+				if err == nil || err == context.Canceled {
+					err = errQUICHandshake
+				}
+				o.TLSHandshake("quic", err)
+			}
+		})
+		return c, nil
+	}
+	return cfg
+}
+
+var errQUICHandshake = errors.New("trio: QUIC connection closed before its TLS handshake completed")

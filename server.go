@@ -49,7 +49,8 @@ type Server struct {
 	Logger *slog.Logger
 
 	// Observer is told of connections, streams and TLS handshakes (see
-	// Observer). nil means none.
+	// Observer). nil means none. It is read once, when the Server starts;
+	// it then also receives what H1.TLSHandshakeHook did.
 	Observer Observer
 
 	initOnce sync.Once
@@ -157,8 +158,14 @@ func (s *Server) build() error {
 		s.useTrioH2()
 	}
 	if !s.H3.Disable {
-		s.quicSrv = s.H3.NewServer(tlsconf.QUIC(src), h, s.Logger)
+		quicTLS := tlsconf.QUIC(src)
+		if s.Observer != nil {
+			quicTLS = observeQUICHandshakes(quicTLS, s.Observer)
+		}
+		s.quicSrv = s.H3.NewServer(quicTLS, h, s.Logger)
 	}
+	s.H1.TLSHandshakeHook = s.tcpHandshakeHook()
+	s.observe()
 	return nil
 }
 

@@ -39,6 +39,12 @@ type Config struct {
 
 	// DisableKeepAlives closes every connection after one response.
 	DisableKeepAlives bool
+
+	// TLSHandshakeHook, if set, is called after each handshake a
+	// TLSListener does, with its error (nil when it succeeded), as
+	// http.Server.ConnState is told of connections. trio.Server sets it
+	// to tell its Observer.
+	TLSHandshakeHook func(err error)
 }
 
 func (c *Config) maxURIBytes() int64 {
@@ -88,5 +94,9 @@ func (c *Config) Listener(l net.Listener) net.Listener {
 // srv.TLSConfig, as srv.ServeTLS would, and is to be passed to srv.Serve.
 // Connections that negotiate HTTP/2 reach net/http untouched.
 func (c *Config) TLSListener(l net.Listener, srv *http.Server) net.Listener {
-	return newTLSListener(l, srv, c.maxURIBytes())
+	ln := newTLSListener(l, srv, c.maxURIBytes())
+	if c != nil {
+		ln.hook = c.TLSHandshakeHook
+	}
+	return ln
 }

@@ -27,6 +27,7 @@ type tlsListener struct {
 	net.Listener
 	srv    *http.Server
 	maxURI int64
+	hook   func(error) // Config.TLSHandshakeHook
 
 	start sync.Once
 	cfg   *tls.Config
@@ -106,6 +107,9 @@ func (l *tlsListener) handshake(c net.Conn) {
 	}
 	err := tc.HandshakeContext(context.Background())
 	l.track(c, false)
+	if l.hook != nil {
+		l.hook(err)
+	}
 	if err != nil {
 		l.handshakeFailed(c, err)
 		return

@@ -57,6 +57,9 @@ func (c *conn) processHeaders(f *http2.HeadersFrame) error {
 		return &StreamError{StreamID: id, Code: http2.ErrCodeProtocol, Cause: err}
 	}
 	c.streams[id] = st
+	if o := c.observer(); o != nil {
+		o.StreamOpened()
+	}
 	c.updateIdleLocked()
 	st.ctx, st.cancel = context.WithCancel(c.ctx)
 	st.req = req.WithContext(st.ctx)

@@ -62,6 +62,10 @@ func serveConn(ctx context.Context, cfg *Config, srv *Server, nc net.Conn, h htt
 	c.updateIdleLocked()
 	c.mu.Unlock()
 	shutdown := srv != nil && !srv.track(c)
+	if o := c.observer(); o != nil {
+		o.ConnOpened()
+		defer o.ConnClosed()
+	}
 	stop := context.AfterFunc(ctx, c.startShutdown)
 	if shutdown {
 		c.startShutdown()
@@ -82,6 +86,14 @@ func serveConn(ctx context.Context, cfg *Config, srv *Server, nc net.Conn, h htt
 	io.Copy(io.Discard, c.br)
 	c.nc.Close()
 	c.handlers.Wait()
+	if o := c.observer(); o != nil {
+		c.mu.Lock()
+		for range c.streams { // failed with the connection, never removed
+			o.StreamClosed()
+		}
+		clear(c.streams)
+		c.mu.Unlock()
+	}
 	c.cancel()
 	c.workers.Wait()
 	if srv != nil {
@@ -131,6 +143,9 @@ func (c *conn) upgradeLocked(opts *ServeConnOpts) error {
 	st := c.newStreamLocked(1)
 	st.remoteClosed = true
 	c.streams[1] = st
+	if o := c.observer(); o != nil {
+		o.StreamOpened()
+	}
 	st.ctx, st.cancel = context.WithCancel(c.ctx)
 	st.req = r.WithContext(st.ctx)
 	c.applyServerTimeoutsLocked(st)

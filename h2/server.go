@@ -14,6 +14,10 @@ type Server struct {
 	// Config holds the settings. If nil, the zero Config is used.
 	Config *Config
 
+	// Observer is told of connections and streams opening and closing.
+	// nil means none.
+	Observer Observer
+
 	mu       sync.Mutex
 	conns    map[*conn]struct{}
 	shutdown bool

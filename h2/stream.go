@@ -101,6 +101,9 @@ func (c *conn) closeStreamLocked(st *stream) {
 	}
 	if c.streams[st.id] == st {
 		delete(c.streams, st.id)
+		if o := c.observer(); o != nil {
+			o.StreamClosed()
+		}
 		if n := len(st.in) - st.inOff; n > 0 {
 			c.consumedLocked(nil, int64(n))
 		}

@@ -119,6 +119,9 @@ func (c *conn) start(str *quic.Stream) {
 	}
 	c.nextID = str.StreamID() + 4
 	c.active++
+	if o := c.srv.Observer; o != nil {
+		o.StreamOpened()
+	}
 	if c.idle != nil {
 		c.idle.Stop()
 	}
@@ -133,6 +136,9 @@ func (c *conn) start(str *quic.Stream) {
 func (c *conn) streamDone() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if o := c.srv.Observer; o != nil {
+		o.StreamClosed()
+	}
 	if c.active--; c.active > 0 {
 		return
 	}

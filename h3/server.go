@@ -17,6 +17,10 @@ import (
 // A Server serves HTTP/3 on UDP sockets with the engine its Config
 // selects. Make one with [Config.NewServer].
 type Server struct {
+	// Observer is told of connections and streams opening and closing;
+	// set it before Serve. nil means none.
+	Observer Observer
+
 	cfg     *Config
 	tls     *tls.Config
 	handler http.Handler
@@ -112,6 +116,10 @@ func (s *Server) Serve(udp net.PacketConn) error {
 		}
 		go func() {
 			defer s.untrack(c)
+			if o := s.Observer; o != nil {
+				o.ConnOpened()
+				defer o.ConnClosed()
+			}
 			c.serve()
 		}()
 	}

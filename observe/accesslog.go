@@ -25,10 +25,12 @@ type AccessLog struct {
 	mu      sync.Mutex
 	room    sync.Cond // signalled when the writer took the queue
 	queue   []entry   // lines waiting for the writer
+	limit   int       // most lines queued; maxPending but in tests
 	closed  bool
 	wake    chan struct{} // cap 1: the queue is half full, or a switch waits
 	switchc chan *sink    // Reopen hands the writer its new sink
 	done    chan error    // the writer's final error, at Close
+	stopped chan struct{} // closed when the writer has returned
 }
 
 // A sink is where lines go: a destination and its format.
@@ -100,9 +102,11 @@ func OpenAccessLog(dest, format string) (*AccessLog, error) {
 	}
 	l := &AccessLog{
 		queue:   make([]entry, 0, 256),
+		limit:   maxPending,
 		wake:    make(chan struct{}, 1),
 		switchc: make(chan *sink),
 		done:    make(chan error, 1),
+		stopped: make(chan struct{}),
 	}
 	l.room.L = &l.mu
 	go l.run(s)
@@ -119,15 +123,13 @@ func (l *AccessLog) Reopen(dest, format string) error {
 		return err
 	}
 	s.ack = make(chan error, 1)
-	l.mu.Lock()
-	closed := l.closed
-	l.mu.Unlock()
-	if closed {
+	select {
+	case l.switchc <- s:
+		return <-s.ack
+	case <-l.stopped:
 		s.close()
 		return errors.New("observe: access log is closed")
 	}
-	l.switchc <- s
-	return <-s.ack
 }
 
 // Close writes every queued line, flushes and closes the destination, and
@@ -151,7 +153,7 @@ func (l *AccessLog) Close() error {
 // add queues e, waiting while the queue is full.
 func (l *AccessLog) add(e *entry) {
 	l.mu.Lock()
-	for len(l.queue) >= maxPending && !l.closed {
+	for len(l.queue) >= l.limit && !l.closed {
 		l.room.Wait()
 	}
 	if l.closed {
@@ -161,7 +163,7 @@ func (l *AccessLog) add(e *entry) {
 	l.queue = append(l.queue, *e)
 	n := len(l.queue)
 	l.mu.Unlock()
-	if n == maxPending/2 {
+	if n == (l.limit+1)/2 {
 		select {
 		case l.wake <- struct{}{}:
 		default:
@@ -181,6 +183,7 @@ func (l *AccessLog) take(spare []entry) (batch []entry, closed bool) {
 
 // run is the writer goroutine: it encodes queued lines into s's buffer.
 func (l *AccessLog) run(s *sink) {
+	defer close(l.stopped)
 	t := time.NewTicker(flushInterval)
 	defer t.Stop()
 	var spare []entry

@@ -2,6 +2,7 @@ package observe
 
 import (
 	"crypto/tls"
+	"math"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -65,7 +66,7 @@ func (e *entry) appendJSON(b []byte) []byte {
 	b = append(b, `,"bytes":`...)
 	b = strconv.AppendInt(b, e.bytes, 10)
 	b = append(b, `,"duration":`...)
-	b = strconv.AppendFloat(b, e.dur.Seconds(), 'g', -1, 64)
+	b = appendJSONFloat(b, e.dur.Seconds())
 	if v := tlsVersion(e.tls); v != "" {
 		b = append(b, `,"tls":`...)
 		b = appendJSONString(b, v)
@@ -91,6 +92,22 @@ func (e *entry) appendJSON(b []byte) []byte {
 	return append(b, "}\n"...)
 }
 
+// appendJSONFloat appends f as encoding/json (and so slog) encodes it.
+func appendJSONFloat(b []byte, f float64) []byte {
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' { // e-09 to e-9, as encoding/json
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
+}
+
 func siteOrNone(s string) string {
 	if s == "" {
 		return "none"
@@ -100,15 +117,16 @@ func siteOrNone(s string) string {
 
 const hexDigits = "0123456789abcdef"
 
-// appendJSONString appends s quoted as encoding/json (and so slog) quotes
-// it, with HTML characters escaped and invalid UTF-8 replaced by U+FFFD.
+// appendJSONString appends s quoted as slog.JSONHandler quotes it: control
+// characters, quotes, backslashes, U+2028 and U+2029 escaped, invalid UTF-8
+// replaced by U+FFFD, HTML characters left alone.
 func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if c >= 0x20 && c != '"' && c != '\\' {
 				i++
 				continue
 			}

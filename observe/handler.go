@@ -94,23 +94,25 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.e.uri = r.URL.RequestURI()
 	}
 	rec, rw := newRecorder(w)
-	defer s.handlerReturned(rec, rw) // also when the handler panics
+	panicked := true
+	defer func() { s.handlerReturned(rec, rw, panicked) }() // the panic goes on to the engine
 	h.next.ServeHTTP(rw, r.WithContext(s))
+	panicked = false
 }
 
 // handlerReturned takes the status and bytes from rec, releases it, and
-// emits the line unless a WebSocket is still open.
-func (s *reqState) handlerReturned(rec *recorder, rw http.ResponseWriter) {
+// emits the line unless a WebSocket is still open. A handler that
+// panicked before its response started is logged with 500, which is what
+// net/http's HTTP/1.1 answers; the other engines reset the stream.
+func (s *reqState) handlerReturned(rec *recorder, rw http.ResponseWriter, panicked bool) {
 	status, bytes := rec.status, rec.bytes
+	rec.release(rw)
 	if status == 0 {
 		status = http.StatusOK
-		if p := recover(); p != nil { // the response never started
-			rec.release(rw)
-			s.finish(http.StatusInternalServerError, bytes)
-			panic(p)
+		if panicked {
+			status = http.StatusInternalServerError
 		}
 	}
-	rec.release(rw)
 	s.finish(status, bytes)
 }
 

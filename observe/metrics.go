@@ -227,7 +227,7 @@ func (m *Metrics) seriesFor(k seriesKey) *series {
 
 // observe counts one finished request.
 func (m *Metrics) observe(e *entry) {
-	s := m.seriesFor(seriesKey{site: e.site, proto: uint8(protoIndex(trio.ProtocolOf(protoMajorOf(e.proto)))), class: statusClass(e.status)})
+	s := m.seriesFor(seriesKey{site: e.site, proto: protoIndexOf(e.proto), class: statusClass(e.status)})
 	s.requests.Inc()
 	if e.bytes > 0 {
 		s.bytes.Add(float64(e.bytes))
@@ -237,12 +237,13 @@ func (m *Metrics) observe(e *entry) {
 	}
 }
 
-func protoMajorOf(proto string) int {
+// protoIndexOf is protoIndex for a request's Proto.
+func protoIndexOf(proto string) uint8 {
 	switch proto {
 	case "HTTP/2.0":
-		return 2
+		return 1
 	case "HTTP/3.0":
-		return 3
+		return 2
 	}
-	return 1
+	return 0
 }
