@@ -1,0 +1,240 @@
+package config_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/triohttp/trio/config"
+	"github.com/triohttp/trio/internal/loadtest"
+	"github.com/triohttp/trio/internal/testtool"
+	"github.com/triohttp/trio/tlsconf"
+)
+
+// reloadFiles are the configurations of a reload test: before, a broken
+// one, and after (site a moved to other content, site c added). Each
+// serves the demo site, with its WebSocket echo, on 127.0.0.1.
+const (
+	reloadBefore = `listen = "127.0.0.1:0"
+http   = "127.0.0.1:0"
+admin  = "127.0.0.1:0"
+
+[log]
+access = "access.log"
+
+[[site]]
+hosts = ["a.localhost"]
+root  = "site-a"
+
+[[site]]
+hosts = ["127.0.0.1"]
+`
+	reloadBroken = reloadBefore + `
+[[site]]
+hosts = ["c.localhost"]
+rot   = "site-c"
+`
+	reloadAfter = `listen = "127.0.0.1:0"
+http   = "127.0.0.1:0"
+admin  = "127.0.0.1:0"
+
+[log]
+access = "access.log"
+
+[[site]]
+hosts = ["a.localhost"]
+root  = "site-a2"
+
+[[site]]
+hosts = ["127.0.0.1"]
+
+[[site]]
+hosts = ["c.localhost"]
+root  = "site-c"
+`
+)
+
+// reloadDir writes the sites of the reload test and reloadBefore as
+// trio.toml into a new directory, and sets the local CA's directory.
+func reloadDir(t *testing.T) (file, data string) {
+	t.Helper()
+	dir := t.TempDir()
+	data = t.TempDir()
+	t.Setenv("TRIO_DATA_DIR", data)
+	for name, body := range map[string]string{"site-a": "A before", "site-a2": "A after", "site-c": "C new"} {
+		os.Mkdir(filepath.Join(dir, name), 0o755)
+		if err := os.WriteFile(filepath.Join(dir, name, "index.html"), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	file = filepath.Join(dir, "trio.toml")
+	if err := os.WriteFile(file, []byte(reloadBefore), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return file, data
+}
+
+// waitSent waits until l has completed n more requests, at most 20s.
+func waitSent(t *testing.T, l *loadtest.Load, n int) {
+	t.Helper()
+	want := l.Sent() + n
+	deadline := time.Now().Add(20 * time.Second)
+	for l.Sent() < want {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d requests after 20s; want %d", l.Sent(), want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// A reload under load drops nothing: requests on h1, h2 and h3 all
+// succeed, a WebSocket on each keeps echoing, a broken file is refused
+// (logged with its position, counted) while the old one serves, and
+// requests that start after a good reload see the new content and the new
+// site.
+func TestReloadUnderLoad(t *testing.T) {
+	file, data := reloadDir(t)
+	var logs testtool.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	c, err := config.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := config.Start(context.Background(), c, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool, err := (&tlsconf.LocalCA{Dir: data}).RootPool()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := r.Listeners().TLS[0].Addr().String()
+	target := loadtest.Target{Addr: addr, Pool: pool, Host: "a.localhost", Path: "/", WSHost: "127.0.0.1", WSPath: "/ws/echo", MaxRequests: 3000}
+	load, err := loadtest.Start(target)
+	if err != nil {
+		r.Shutdown(context.Background())
+		t.Fatal(err)
+	}
+	waitSent(t, load, 60)
+
+	// A broken file: refused, logged with file:line:col, counted.
+	os.WriteFile(file, []byte(reloadBroken), 0o644)
+	err = r.Reload()
+	if err == nil || !strings.Contains(err.Error(), "trio.toml:17:1") {
+		t.Errorf("Reload of a broken file = %v; want an error at trio.toml:17:1", err)
+	}
+	if !regexp.MustCompile(`level=ERROR .*trio\.toml:17:1: site\[2\]\.rot: unknown key`).MatchString(logs.String()) {
+		t.Errorf("log lacks the refused reload's error with its position:\n%s", logs.String())
+	}
+	waitSent(t, load, 60)
+
+	// A good one: new content for a, a new site c.
+	os.WriteFile(file, []byte(reloadAfter), 0o644)
+	reloaded := time.Now()
+	if err := r.Reload(); err != nil {
+		t.Fatalf("Reload = %v", err)
+	}
+	after := time.Now()
+	waitSent(t, load, 90)
+	if !load.WaitEchoes(5, 20*time.Second) {
+		t.Errorf("the WebSockets did not go on echoing after the reload: %v", load.Echoes())
+	}
+	fresh := loadtest.Get(loadtest.Target{Addr: addr, Pool: pool, Host: "c.localhost", Path: "/", MaxRequests: 1})
+
+	results, wsErrs, echoes := load.Stop()
+	checkLoad(t, results, wsErrs, echoes, reloaded, after, "A before", "A after")
+	for _, res := range fresh {
+		if res.Err != nil || res.Status != 200 || res.Body != "C new" {
+			t.Errorf("new site c over %s: %d %q %v; want 200 \"C new\"", res.Proto, res.Status, res.Body, res.Err)
+		}
+	}
+	if got := reloads(t, r); got != "failed=1 ok=1" {
+		t.Errorf("reload metrics: %s; want failed=1 ok=1", got)
+	}
+
+	if err := r.Shutdown(context.Background()); err != nil {
+		t.Errorf("Shutdown = %v", err)
+	}
+	// Every request has its access-log line, none lost at shutdown.
+	lines := accessLines(t, filepath.Join(filepath.Dir(file), "access.log"), `"uri":"/"`)
+	if want := len(results) + len(fresh); lines != want {
+		t.Errorf("access log has %d request lines; want %d, one per request sent", lines, want)
+	}
+}
+
+// checkLoad fails the test for any request that failed or came over the
+// wrong protocol, for a WebSocket that did not echo throughout, and for a
+// request that saw the wrong content: before (done before the reload
+// began) or after (started after it returned).
+func checkLoad(t *testing.T, results []loadtest.Result, wsErrs []error, echoes map[string]int, reloaded, after time.Time, before, afterBody string) {
+	t.Helper()
+	perProto := map[string]int{}
+	var newer int
+	for _, res := range results {
+		perProto[res.Proto]++
+		switch {
+		case res.Err != nil || res.Status != 200 || !res.ProtoOK:
+			t.Errorf("%s request at %v: status %d, error %v, right protocol %v", res.Proto, res.Start, res.Status, res.Err, res.ProtoOK)
+		case res.End.Before(reloaded) && res.Body != before:
+			t.Errorf("%s request done before the reload got %q; want %q", res.Proto, res.Body, before)
+		case res.Start.After(after) && res.Body != afterBody:
+			t.Errorf("%s request after the reload got %q; want %q", res.Proto, res.Body, afterBody)
+		case res.Start.After(after):
+			newer++
+		}
+	}
+	t.Logf("requests by protocol %v, %d after the reload; WebSocket echoes %v", perProto, newer, echoes)
+	for _, p := range []string{"h1", "h2", "h3"} {
+		if perProto[p] == 0 {
+			t.Errorf("no %s request was sent", p)
+		}
+	}
+	if newer == 0 {
+		t.Error("no request started after the reload")
+	}
+	for _, err := range wsErrs {
+		t.Errorf("WebSocket broke: %v", err)
+	}
+	for _, p := range []string{"http/1.1", "h2", "h3"} {
+		if echoes[p] == 0 {
+			t.Errorf("WebSocket over %s echoed nothing", p)
+		}
+	}
+}
+
+// reloads reads the reload counter from r's metrics: "failed=N ok=M".
+func reloads(t *testing.T, r *config.Runner) string {
+	t.Helper()
+	mfs, err := r.Metrics().Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]float64{}
+	for _, mf := range mfs {
+		if mf.GetName() != "trio_config_reloads_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				got[l.GetValue()] = m.GetCounter().GetValue()
+			}
+		}
+	}
+	return fmt.Sprintf("failed=%v ok=%v", got["failed"], got["ok"])
+}
+
+// accessLines counts the lines of the access log at path containing sub.
+func accessLines(t *testing.T, path, sub string) int {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Count(string(b), sub)
+}
