@@ -33,14 +33,13 @@ func check(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	timeout := fs.Duration("timeout", 10*time.Second, "limit for each case")
 	h3addr := fs.String("h3-addr", "", "UDP `host:port` of the HTTP/3 endpoint (default: from Alt-Svc)")
 	wsPath := fs.String("ws", "", "`PATH` of a WebSocket echo endpoint for the ws suite (default: the URL's path)")
-	if err := fs.Parse(reorderFlags(args)); errors.Is(err, flag.ErrHelp) {
+	if err := parseFlags(fs, reorderFlags(args), stderr); errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	} else if err != nil {
-		return exitUsage
+		return usageError(stderr, "check", err)
 	}
 	if fs.NArg() != 1 {
-		fs.Usage()
-		return exitUsage
+		return usageError(stderr, "check", fmt.Errorf("want one URL, got %d arguments", fs.NArg()))
 	}
 	opts := &conformance.Options{Insecure: *insecure, Timeout: *timeout, H3Addr: *h3addr, WSPath: *wsPath}
 	if *suites != "" {

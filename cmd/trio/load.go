@@ -52,7 +52,7 @@ func parseLoad(args []string, stderr io.Writer) (*load.Options, bool, error) {
 	fs.BoolVar(&o.Insecure, "insecure", false, "do not verify the server's certificate")
 	fs.StringVar(&o.CAFile, "cacert", "", "trust the CA certificates in this PEM `file`")
 	fs.BoolVar(&asJSON, "json", false, "print the result as one JSON object")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stderr); err != nil {
 		return nil, false, err
 	}
 	if fs.NArg() != 1 {
@@ -71,7 +71,7 @@ func loadCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	if err != nil {
-		return fail(stderr, exitUsage, "load: %v", err)
+		return usageError(stderr, "load", err)
 	}
 	res, err := load.Run(ctx, *o)
 	if err != nil {

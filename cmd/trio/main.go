@@ -5,11 +5,15 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
 	"sort"
+	"strings"
 	"syscall"
 )
 
@@ -57,18 +61,130 @@ func usage(w io.Writer) {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	name := "serve" // trio alone is trio serve
 	if len(args) > 0 {
-		if _, ok := commands[args[0]]; ok {
-			name, args = args[0], args[1:]
-		} else if h := args[0]; h == "help" || h == "-h" || h == "-help" || h == "--help" {
+		a := args[0]
+		if _, ok := commands[a]; ok {
+			name, args = a, args[1:]
+		} else if a == "help" || a == "-h" || a == "-help" || a == "--help" {
 			usage(stdout)
 			return exitOK
+		} else if commandLike.MatchString(a) && !isDir(a) {
+			return unknownCommand(stderr, a)
 		}
 	}
 	return commands[name].run(ctx, args, stdout, stderr)
 }
 
-// fail prints one line naming the problem and returns code.
+// commandLike matches an argument that reads as a command word rather
+// than a path: trio takes a lone word for a directory only if one exists.
+var commandLike = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+
+func isDir(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir()
+}
+
+// unknownCommand says that word is no command, suggesting the nearest.
+func unknownCommand(stderr io.Writer, word string) int {
+	best, dist := "", 3 // suggest only within two edits
+	for name := range commands {
+		if d := editDistance(word, name); d < dist || (d == dist && name < best) {
+			best, dist = name, d
+		}
+	}
+	if best != "" {
+		fail(stderr, exitUsage, "unknown command %q; did you mean %s?", word, best)
+	} else {
+		fail(stderr, exitUsage, "unknown command %q, and no directory of that name", word)
+	}
+	fmt.Fprintln(stderr, "Run 'trio help' for the commands.")
+	return exitUsage
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// fail prints one line naming the problem and returns code. The line has
+// one "trio: " prefix, also when an error in it brings its own.
 func fail(stderr io.Writer, code int, format string, a ...any) int {
-	fmt.Fprintf(stderr, "trio: "+format+"\n", a...)
+	msg := fmt.Sprintf(format, a...)
+	msg = strings.ReplaceAll(strings.TrimPrefix(msg, "trio: "), ": trio: ", ": ")
+	fmt.Fprintf(stderr, "trio: %s\n", msg)
 	return code
+}
+
+// parseFlags parses args into fs without printing: -h prints fs.Usage and
+// returns flag.ErrHelp; any other error is the caller's to report once,
+// with usageError, instead of flag's error and the whole usage.
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
+	show := fs.Usage
+	fs.Usage = func() {}
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(flagsFirst(fs, args))
+	fs.SetOutput(stderr)
+	fs.Usage = show
+	if errors.Is(err, flag.ErrHelp) {
+		show()
+	}
+	return err
+}
+
+// flagsFirst moves the flags among args in front of the other arguments,
+// so that "trio serve DIR --listen :443" works as "trio serve --listen :443
+// DIR" does. A flag's value follows it unless it is a bool flag or written
+// -flag=value; everything after "--" stays where it is.
+func flagsFirst(fs *flag.FlagSet, args []string) []string {
+	var flags, rest []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return append(append(flags, a), append(rest, args[i+1:]...)...)
+		case len(a) > 1 && a[0] == '-':
+			flags = append(flags, a)
+			name := strings.TrimLeft(a, "-")
+			if strings.Contains(name, "=") {
+				continue
+			}
+			fl := fs.Lookup(name)
+			if fl == nil {
+				continue // Parse reports it
+			}
+			if b, ok := fl.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+				continue
+			}
+			if i+1 < len(args) {
+				i++
+				flags = append(flags, args[i])
+			}
+		default:
+			rest = append(rest, a)
+		}
+	}
+	return append(flags, rest...)
+}
+
+// usageError prints err once for command name, then a one-line hint
+// instead of the usage, and returns exitUsage.
+func usageError(stderr io.Writer, name string, err error) int {
+	fail(stderr, exitUsage, "%s: %v", name, err)
+	fmt.Fprintf(stderr, "Run 'trio %s -h' for usage.\n", name)
+	return exitUsage
 }

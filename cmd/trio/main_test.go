@@ -37,10 +37,13 @@ func TestUsageErrors(t *testing.T) {
 	os.WriteFile(file, []byte("x"), 0o644)
 	tests := []struct {
 		args []string
-		want string // in the one line on stderr
+		want string // in the first line on stderr
 	}{
 		{[]string{"serve", "--bogus"}, "flag provided but not defined: -bogus"},
 		{[]string{"--listen"}, "flag needs an argument: -listen"},
+		{[]string{"serve", "--listen", "nonsense"}, `--listen "nonsense": want host:port`},
+		{[]string{"serve", "--listen", "127.0.0.1:http2"}, `--listen "127.0.0.1:http2"`},
+		{[]string{"serve", "--http", "localhost"}, `--http "localhost": want host:port`},
 		{[]string{"serve", dir, dir}, "at most one directory"},
 		{[]string{"serve", filepath.Join(dir, "missing")}, "no such file or directory"},
 		{[]string{"serve", file}, "is not a directory"},
@@ -49,6 +52,18 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"trust", "x"}, "trust takes no arguments"},
 		{[]string{"serve", "--h2-engine", "fast"}, `--h2-engine must be "trio" or "std", not "fast"`},
 		{[]string{"serve", "--h3-engine", "fast"}, `--h3-engine must be "trio" or "std", not "fast"`},
+		{[]string{"load", "--bogus"}, "load: flag provided but not defined: -bogus"},
+		{[]string{"check", "--bogus"}, "check: flag provided but not defined: -bogus"},
+		{[]string{"check"}, "check: want one URL, got 0 arguments"},
+		{[]string{"sevre"}, `unknown command "sevre"; did you mean serve?`},
+		{[]string{"relaod"}, `unknown command "relaod"; did you mean reload?`},
+		{[]string{"xyzzy"}, `unknown command "xyzzy", and no directory of that name`},
+		{[]string{"serve", "--config", "trio.toml", "--listen", ":1"}, "--listen: set listen in trio.toml instead"},
+		{[]string{"serve", "--config", "/etc/trio/trio.toml", "--no-h3"}, "--no-h3: set h3 = false in trio.toml instead"},
+		{[]string{"serve", "--config", "trio.toml", "--spa"}, "--spa: set spa in a [[site]] in trio.toml instead"},
+		{[]string{"serve", "--config", "trio.toml", dir}, "set root in a [[site]] of trio.toml instead"},
+		{[]string{"reload"}, "give one of --admin, --pid-file or --config"},
+		{[]string{"reload", "--admin", "a:1", "--pid-file", "p"}, "give one of --admin, --pid-file or --config"},
 	}
 	for _, tt := range tests {
 		var out, errOut bytes.Buffer
@@ -56,9 +71,17 @@ func TestUsageErrors(t *testing.T) {
 		if code != exitUsage {
 			t.Errorf("trio %v: exit = %d; want %d", tt.args, code, exitUsage)
 		}
-		last := lastLine(errOut.String())
-		if !strings.HasPrefix(last, "trio: ") || !strings.Contains(last, tt.want) {
-			t.Errorf("trio %v: last stderr line = %q; want \"trio: ...%s...\"", tt.args, last, tt.want)
+		// One line naming the problem, with one "trio: " prefix, and at
+		// most a one-line hint: never the whole usage.
+		lines := strings.Split(strings.TrimSpace(errOut.String()), "\n")
+		if first := lines[0]; !strings.HasPrefix(first, "trio: ") || !strings.Contains(first, tt.want) {
+			t.Errorf("trio %v: first stderr line = %q; want \"trio: ...%s...\"", tt.args, first, tt.want)
+		}
+		if len(lines) > 2 || strings.Contains(errOut.String(), "Usage:") || strings.Contains(errOut.String(), "trio: trio:") {
+			t.Errorf("trio %v: stderr = %q; want one error line and at most a hint", tt.args, errOut.String())
+		}
+		if len(lines) == 2 && !strings.HasPrefix(lines[1], "Run 'trio ") {
+			t.Errorf("trio %v: second stderr line = %q; want a hint \"Run 'trio ...\"", tt.args, lines[1])
 		}
 	}
 }
@@ -66,6 +89,48 @@ func TestUsageErrors(t *testing.T) {
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return lines[len(lines)-1]
+}
+
+// -h prints the usage, once, and exits 0.
+func TestHelpFlag(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"serve", "-h"}, &out, &errOut); code != exitOK {
+		t.Errorf("serve -h: exit = %d; want 0", code)
+	}
+	if n := strings.Count(errOut.String(), "Usage: trio serve"); n != 1 || !strings.Contains(errOut.String(), "-config file") {
+		t.Errorf("serve -h printed the usage %d times, with --config: %q", n, errOut.String())
+	}
+}
+
+// A lone word that names a directory is served, not taken for a command.
+func TestDirectoryNamedLikeACommand(t *testing.T) {
+	t.Chdir(t.TempDir())
+	os.Mkdir("public", 0o755)
+	var out, errOut bytes.Buffer
+	// The bad --listen stops it after the directory was accepted.
+	code := run(context.Background(), []string{"public", "--listen", "nonsense"}, &out, &errOut)
+	if code != exitUsage || !strings.Contains(errOut.String(), `--listen "nonsense"`) {
+		t.Errorf("trio public --listen nonsense: exit %d, stderr %q; want 2 and the --listen error", code, errOut.String())
+	}
+	code = run(context.Background(), []string{"public", "--listen", "nonsense"}, &out, &errOut)
+	if strings.Contains(errOut.String(), "unknown command") {
+		t.Errorf("the directory public was taken for a command: %q", errOut.String())
+	}
+}
+
+// The root package's errors start with "trio:" too; the line has one.
+func TestOnePrefix(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	t.Setenv("TRIO_DATA_DIR", t.TempDir())
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"serve", "--listen", l.Addr().String(), "--http", ""}, &out, &errOut)
+	if code != exitError || strings.Contains(errOut.String(), "trio: trio:") || !strings.HasPrefix(errOut.String(), "trio: serve: ") {
+		t.Errorf("exit %d, stderr %q; want 1 and one \"trio: \" prefix", code, errOut.String())
+	}
 }
 
 // started runs trio with args until the test ends and returns its banner.

@@ -6,9 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
+	"net"
 	"net/http"
 	"os"
+	"path/filepath"
+	"sort"
 	"time"
 
 	"github.com/triohttp/trio"
@@ -37,6 +39,9 @@ type serveFlags struct {
 	shutdownTimeout time.Duration
 	dir             string // the one argument; "" means the demo site
 	verbose         bool
+	config          string // --config FILE; the other flags then come from it
+	pidFile         string
+	set             map[string]bool // flags given on the command line
 }
 
 func parseServe(args []string, stderr io.Writer) (*serveFlags, error) {
@@ -67,9 +72,13 @@ func parseServe(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.BoolVar(&f.cleanURLs, "clean-urls", false, "serve /about from about.html")
 	fs.DurationVar(&f.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long in-flight requests may finish after SIGINT or SIGTERM")
 	fs.BoolVar(&f.verbose, "v", false, "log each connection error and notice")
-	if err := fs.Parse(args); err != nil {
+	fs.StringVar(&f.config, "config", "", "serve the sites of this TOML `file` (see README); SIGHUP or trio reload re-reads it")
+	fs.StringVar(&f.pidFile, "pid-file", "", "write the process id to this `file` while serving (for trio reload and systemd)")
+	if err := parseFlags(fs, args, stderr); err != nil {
 		return nil, err
 	}
+	f.set = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
 	switch fs.NArg() {
 	case 0:
 	case 1:
@@ -86,6 +95,15 @@ func parseServe(args []string, stderr io.Writer) (*serveFlags, error) {
 	case "", h3.EngineTrio, h3.EngineStd:
 	default:
 		return nil, fmt.Errorf("--h3-engine must be %q or %q, not %q", h3.EngineTrio, h3.EngineStd, f.h3Engine)
+	}
+	if f.config != "" {
+		return f, f.configConflict()
+	}
+	if err := checkAddr("--listen", f.listen, false); err != nil {
+		return nil, err
+	}
+	if err := checkAddr("--http", f.http, true); err != nil {
+		return nil, err
 	}
 	if (f.cert == "") != (f.key == "") {
 		return nil, errors.New("--cert and --key go together")
@@ -107,19 +125,67 @@ func parseServe(args []string, stderr io.Writer) (*serveFlags, error) {
 	return f, nil
 }
 
+// checkAddr reports a bad host:port now, as a usage error, rather than
+// when the listener is opened.
+func checkAddr(flagName, addr string, emptyOK bool) error {
+	if addr == "" && emptyOK {
+		return nil
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err == nil {
+		_, err = net.LookupPort("tcp", port)
+	}
+	if err != nil {
+		return fmt.Errorf("%s %q: want host:port, such as \"localhost:8443\" or \":443\"", flagName, addr)
+	}
+	return nil
+}
+
+// configKeys names, for each flag, what to set in the config file instead.
+// The flags missing here (-v, --pid-file, the engines) go with --config.
+var configKeys = map[string]string{
+	"listen": "listen", "http": "http", "hsts": "hsts", "redirect": "redirect",
+	"no-h2": "h2 = false", "no-h3": "h3 = false", "shutdown-timeout": "shutdown_timeout",
+	"cert": "cert and key in a site's [site.tls]", "key": "cert and key in a site's [site.tls]",
+	"domain": "the site's hosts (public names get ACME certificates)", "on-demand-allow": "on_demand in a site's [site.tls]",
+	"acme-ca": "ca in [acme]", "acme-ca-root": "ca_root in [acme]", "email": "email in [acme]",
+	"browse": "browse in a [[site]]", "spa": "spa in a [[site]]", "clean-urls": "clean_urls in a [[site]]",
+}
+
+// configConflict returns the error for a flag given with --config: it
+// names the key to set in the file instead.
+func (f *serveFlags) configConflict() error {
+	file := filepath.Base(f.config)
+	names := make([]string, 0, len(f.set))
+	for name := range f.set {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if key, ok := configKeys[name]; ok {
+			return fmt.Errorf("--%s: set %s in %s instead", name, key, file)
+		}
+	}
+	if f.dir != "" {
+		return fmt.Errorf("%s: set root in a [[site]] of %s instead", f.dir, file)
+	}
+	return nil
+}
+
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	f, err := parseServe(args, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}
 	if err != nil {
-		return fail(stderr, exitUsage, "serve: %v", err)
+		return usageError(stderr, "serve", err)
 	}
-	level := slog.LevelInfo
-	if f.verbose {
-		level = slog.LevelDebug
+	held := &heldWriter{w: stderr} // log lines wait for the banner
+	defer held.release()
+	logger := newLogger(held, f.verbose)
+	if f.config != "" {
+		return serveConfig(ctx, f, logger, held, stdout, stderr)
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
 	srv := &trio.Server{Addr: f.listen, HTTPAddr: f.http, RedirectHTTP: f.redirect || f.acme(), Logger: logger}
 	srv.H2.Disable, srv.H3.Disable = f.noH2, f.noH3
@@ -139,11 +205,18 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, exitError, "serve: %v", err)
 	}
+	stopPID, err := writePIDFile(f.pidFile)
+	if err != nil {
+		ls.Close()
+		return fail(stderr, exitError, "serve: %v", err)
+	}
+	defer stopPID()
 	stopACME := f.startACME(ctx, router, ls, logger)
 	defer stopACME()
 	served := make(chan error, 1)
 	go func() { served <- srv.ServeListeners(ls) }()
 	printBanner(stdout, f, ls, router.Local)
+	held.release()
 
 	select {
 	case err := <-served: // a listener died, or the certificate source failed
@@ -154,7 +227,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	sctx, cancel := context.WithTimeout(context.Background(), f.shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
-		fmt.Fprintf(stderr, "trio: shutdown: %v (connections closed)\n", err)
+		fail(stderr, exitError, "shutdown: %v (connections closed)", err)
 	}
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		return fail(stderr, exitError, "serve: %v", err)
