@@ -69,7 +69,7 @@ func decodeErrors(file string, idx *positions, err error) Errors {
 	}
 	var de *toml.DecodeError
 	if !errors.As(err, &de) {
-		return Errors{{File: file, Msg: err.Error()}}
+		return Errors{{File: file, Line: 1, Col: 1, Msg: err.Error()}}
 	}
 	line, col := de.Position()
 	e := &Error{File: file, Line: line, Col: col, Key: idx.byPos[pos{line, col}]}

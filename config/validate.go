@@ -26,9 +26,10 @@ type checker struct {
 }
 
 // errorf records a problem with the key at path, placed at its value, or
-// if the key is absent, at the nearest table that holds it.
+// if the key is absent, at the nearest table that holds it, or else at the
+// start of the file.
 func (v *checker) errorf(path, hint, format string, args ...any) {
-	e := &Error{File: v.name, Key: path, Msg: fmt.Sprintf(format, args...), Hint: hint}
+	e := &Error{File: v.name, Line: 1, Col: 1, Key: path, Msg: fmt.Sprintf(format, args...), Hint: hint}
 	for p := path; p != ""; p = parent(p) {
 		if at, ok := v.pos.value[p]; ok {
 			e.Line, e.Col = at.line, at.col
