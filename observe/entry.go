@@ -17,7 +17,7 @@ type entry struct {
 	host      string
 	method    string
 	uri       string
-	proto     string // r.Proto: HTTP/1.1, HTTP/2.0, HTTP/3.0
+	proto     string // HTTP/1.0, HTTP/1.1, HTTP/2.0 or HTTP/3.0
 	referer   string
 	userAgent string
 	site      string // "" when no site took it

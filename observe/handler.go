@@ -80,12 +80,14 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.TLS != nil {
 		s.e.tls = r.TLS.Version
 	}
-	switch r.ProtoMajor {
+	switch r.ProtoMajor { // r.Proto of an extended CONNECT is its :protocol
 	case 2:
+		s.e.proto = "HTTP/2.0"
 		if id, ok := h2.StreamID(w); ok {
 			s.e.stream = int64(id)
 		}
 	case 3:
+		s.e.proto = "HTTP/3.0"
 		if id, ok := h3.StreamID(w); ok {
 			s.e.stream = id
 		}
