@@ -80,19 +80,6 @@ func reloadDir(t *testing.T) (file, data string) {
 	return file, data
 }
 
-// waitSent waits until l has completed n more requests, at most 20s.
-func waitSent(t *testing.T, l *loadtest.Load, n int) {
-	t.Helper()
-	want := l.Sent() + n
-	deadline := time.Now().Add(20 * time.Second)
-	for l.Sent() < want {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d requests after 20s; want %d", l.Sent(), want)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // A reload under load drops nothing: requests on h1, h2 and h3 all
 // succeed, a WebSocket on each keeps echoing, a broken file is refused
 // (logged with its position, counted) while the old one serves, and
@@ -121,7 +108,7 @@ func TestReloadUnderLoad(t *testing.T) {
 		r.Shutdown(context.Background())
 		t.Fatal(err)
 	}
-	waitSent(t, load, 60)
+	load.WaitSent(t, 60)
 
 	// A broken file: refused, logged with file:line:col, counted.
 	os.WriteFile(file, []byte(reloadBroken), 0o644)
@@ -132,7 +119,7 @@ func TestReloadUnderLoad(t *testing.T) {
 	if !regexp.MustCompile(`level=ERROR .*trio\.toml:17:1: site\[2\]\.rot: unknown key`).MatchString(logs.String()) {
 		t.Errorf("log lacks the refused reload's error with its position:\n%s", logs.String())
 	}
-	waitSent(t, load, 60)
+	load.WaitSent(t, 60)
 
 	// A good one: new content for a, a new site c.
 	os.WriteFile(file, []byte(reloadAfter), 0o644)
@@ -141,14 +128,14 @@ func TestReloadUnderLoad(t *testing.T) {
 		t.Fatalf("Reload = %v", err)
 	}
 	after := time.Now()
-	waitSent(t, load, 90)
+	load.WaitSent(t, 90)
 	if !load.WaitEchoes(5, 20*time.Second) {
 		t.Errorf("the WebSockets did not go on echoing after the reload: %v", load.Echoes())
 	}
 	fresh := loadtest.Get(loadtest.Target{Addr: addr, Pool: pool, Host: "c.localhost", Path: "/", MaxRequests: 1})
 
 	results, wsErrs, echoes := load.Stop()
-	checkLoad(t, results, wsErrs, echoes, reloaded, after, "A before", "A after")
+	loadtest.Check(t, results, wsErrs, echoes, reloaded, after, "A before", "A after")
 	for _, res := range fresh {
 		if res.Err != nil || res.Status != 200 || res.Body != "C new" {
 			t.Errorf("new site c over %s: %d %q %v; want 200 \"C new\"", res.Proto, res.Status, res.Body, res.Err)
@@ -165,46 +152,6 @@ func TestReloadUnderLoad(t *testing.T) {
 	lines := accessLines(t, filepath.Join(filepath.Dir(file), "access.log"), `"uri":"/"`)
 	if want := len(results) + len(fresh); lines != want {
 		t.Errorf("access log has %d request lines; want %d, one per request sent", lines, want)
-	}
-}
-
-// checkLoad fails the test for any request that failed or came over the
-// wrong protocol, for a WebSocket that did not echo throughout, and for a
-// request that saw the wrong content: before (done before the reload
-// began) or after (started after it returned).
-func checkLoad(t *testing.T, results []loadtest.Result, wsErrs []error, echoes map[string]int, reloaded, after time.Time, before, afterBody string) {
-	t.Helper()
-	perProto := map[string]int{}
-	var newer int
-	for _, res := range results {
-		perProto[res.Proto]++
-		switch {
-		case res.Err != nil || res.Status != 200 || !res.ProtoOK:
-			t.Errorf("%s request at %v: status %d, error %v, right protocol %v", res.Proto, res.Start, res.Status, res.Err, res.ProtoOK)
-		case res.End.Before(reloaded) && res.Body != before:
-			t.Errorf("%s request done before the reload got %q; want %q", res.Proto, res.Body, before)
-		case res.Start.After(after) && res.Body != afterBody:
-			t.Errorf("%s request after the reload got %q; want %q", res.Proto, res.Body, afterBody)
-		case res.Start.After(after):
-			newer++
-		}
-	}
-	t.Logf("requests by protocol %v, %d after the reload; WebSocket echoes %v", perProto, newer, echoes)
-	for _, p := range []string{"h1", "h2", "h3"} {
-		if perProto[p] == 0 {
-			t.Errorf("no %s request was sent", p)
-		}
-	}
-	if newer == 0 {
-		t.Error("no request started after the reload")
-	}
-	for _, err := range wsErrs {
-		t.Errorf("WebSocket broke: %v", err)
-	}
-	for _, p := range []string{"http/1.1", "h2", "h3"} {
-		if echoes[p] == 0 {
-			t.Errorf("WebSocket over %s echoed nothing", p)
-		}
 	}
 }
 
