@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -184,4 +186,74 @@ func accessLines(t *testing.T, path, sub string) int {
 		t.Fatal(err)
 	}
 	return strings.Count(string(b), sub)
+}
+
+// A reload that moves listen, http and admin opens the new addresses and
+// stops the old ones, while the connections open on the old ones (HTTP
+// requests on all three protocols, a WebSocket on each) go on.
+func TestReloadMovesListeners(t *testing.T) {
+	file, data := reloadDir(t)
+	c, err := config.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := config.Start(context.Background(), c, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Shutdown(context.Background())
+	pool, err := (&tlsconf.LocalCA{Dir: data}).RootPool()
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, oldAdmin := r.Listeners(), r.AdminAddr()
+	load, err := loadtest.Start(loadtest.Target{Addr: old.TLS[0].Addr().String(), Pool: pool, Host: "a.localhost", Path: "/", WSHost: "127.0.0.1", WSPath: "/ws/echo", MaxRequests: 3000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	load.WaitSent(t, 60)
+
+	moved := strings.ReplaceAll(reloadBefore, "127.0.0.1:0", "127.0.0.2:0")
+	os.WriteFile(file, []byte(moved), 0o644)
+	reloaded := time.Now()
+	if err := r.Reload(); err != nil {
+		t.Fatalf("Reload = %v", err)
+	}
+	after := time.Now()
+	cur := r.Listeners()
+	if got := cur.TLS[0].Addr().(*net.TCPAddr).IP.String(); got != "127.0.0.2" {
+		t.Fatalf("listening on %s after the reload; want 127.0.0.2", got)
+	}
+	load.WaitSent(t, 90)
+	if !load.WaitEchoes(5, 20*time.Second) {
+		t.Errorf("the WebSockets did not go on echoing after the reload: %v", load.Echoes())
+	}
+	for _, res := range loadtest.Get(loadtest.Target{Addr: cur.TLS[0].Addr().String(), Pool: pool, Host: "a.localhost", Path: "/", MaxRequests: 1}) {
+		if res.Err != nil || res.Status != 200 || res.Body != "A before" {
+			t.Errorf("new address over %s: %d %q %v; want 200 \"A before\"", res.Proto, res.Status, res.Body, res.Err)
+		}
+	}
+	resp, err := http.Get("http://" + r.AdminAddr().String() + "/healthz")
+	if err != nil || resp.StatusCode != 200 {
+		t.Errorf("new admin /healthz: %v %v; want 200", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	for _, a := range []net.Addr{old.TLS[0].Addr(), old.Cleartext[0].Addr(), oldAdmin} {
+		deadline := time.Now().Add(10 * time.Second) // the old admin listener drains in the background
+		for {
+			c, err := net.DialTimeout("tcp", a.String(), time.Second)
+			if err != nil {
+				break
+			}
+			c.Close()
+			if time.Now().After(deadline) {
+				t.Errorf("%v still accepts connections after the reload moved it", a)
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	results, wsErrs, echoes := load.Stop()
+	loadtest.Check(t, results, wsErrs, echoes, reloaded, after, "A before", "A before")
 }
