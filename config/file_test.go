@@ -58,7 +58,7 @@ func TestLoadFull(t *testing.T) {
 	}
 	shop := c.Sites[0]
 	if shop.Name != "shop" || len(shop.Headers) != 2 || len(shop.Redirects) != 2 || shop.Redirects[1].Status != 302 ||
-		len(shop.Rewrites) != 2 || len(shop.BasicAuth) != 1 || len(shop.ErrorPages) != 2 {
+		len(shop.Rewrites) != 3 || len(shop.BasicAuth) != 1 || len(shop.ErrorPages) != 2 {
 		t.Errorf("shop = %+v", shop)
 	}
 	if c.DefaultSite != "blog" || c.ShutdownTimeout.Duration != 3*time.Second || !c.HSTS {
