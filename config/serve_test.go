@@ -25,6 +25,7 @@ var protos = []string{"h1", "h2", "h3"}
 // OS picks (the file's own addresses are not used), with the local CA in
 // a temporary folder.
 type testServer struct {
+	srv    *trio.Server
 	built  *Built
 	ls     *trio.Listeners
 	port   int            // of the TLS listener (and the QUIC socket)
@@ -35,29 +36,46 @@ type testServer struct {
 // serveConfig loads file, builds it and serves it until the test ends.
 func serveConfig(t *testing.T, file string) *testServer {
 	t.Helper()
+	ts := listenTest(t)
+	ts.serve(t, file)
+	return ts
+}
+
+// listenTest binds the listeners of a testServer, TLS and QUIC on
+// 127.0.0.1, and puts the local CA in a temporary folder.
+func listenTest(t *testing.T) *testServer {
+	t.Helper()
 	t.Setenv("TRIO_DATA_DIR", t.TempDir())
-	c, err := Load(file)
-	if err != nil {
-		t.Fatal(err)
-	}
 	logger := slog.New(slog.DiscardHandler)
-	b, err := c.Build(logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &trio.Server{Addr: "127.0.0.1:0", Handler: b.Handler, TLS: b.TLS, Logger: logger}
+	srv := &trio.Server{Addr: "127.0.0.1:0", Logger: logger}
 	ls, err := srv.Listen()
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := &testServer{built: b, ls: ls, port: ls.TLS[0].Addr().(*net.TCPAddr).Port}
+	return &testServer{srv: srv, ls: ls, port: ls.TLS[0].Addr().(*net.TCPAddr).Port}
+}
+
+// serve loads file, builds it, starts it and serves it on ts's listeners
+// until the test ends.
+func (ts *testServer) serve(t *testing.T, file string) {
+	t.Helper()
+	c, err := Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.Build(ts.srv.Logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.built = b
+	ts.srv.Handler, ts.srv.TLS = b.Handler, b.TLS
 	stop := b.Start(context.Background(), ts.port, 0)
 	served := make(chan error, 1)
-	go func() { served <- srv.ServeListeners(ls) }()
+	go func() { served <- ts.srv.ServeListeners(ts.ls) }()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
+		if err := ts.srv.Shutdown(ctx); err != nil {
 			t.Errorf("Shutdown: %v", err)
 		}
 		if err := <-served; !errors.Is(err, http.ErrServerClosed) {
@@ -69,7 +87,6 @@ func serveConfig(t *testing.T, file string) *testServer {
 		t.Fatal(err)
 	}
 	ts.caFile = b.TLS.Local.RootFile()
-	return ts
 }
 
 // client returns a client speaking only proto to ts, sending sni in the
@@ -78,7 +95,13 @@ func serveConfig(t *testing.T, file string) *testServer {
 // not follow redirects.
 func (ts *testServer) client(t *testing.T, proto, sni string) (*http.Client, string) {
 	t.Helper()
-	tc := &tls.Config{RootCAs: ts.pool, ServerName: sni}
+	return ts.clientTrusting(t, proto, sni, ts.pool)
+}
+
+// clientTrusting is client trusting roots instead of the local CA.
+func (ts *testServer) clientTrusting(t *testing.T, proto, sni string, roots *x509.CertPool) (*http.Client, string) {
+	t.Helper()
+	tc := &tls.Config{RootCAs: roots, ServerName: sni}
 	c := &http.Client{
 		Timeout:       10 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },

@@ -1,0 +1,146 @@
+package config
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/triohttp/trio/internal/pebble"
+)
+
+// writePair writes a self-signed certificate for names and its key into
+// dir, as cert.pem and key.pem, and returns the leaf.
+func writePair(t *testing.T, dir string, names ...string) *x509.Certificate {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(7),
+		Subject:      pkix.Name{CommonName: names[0]},
+		DNSNames:     names,
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(30 * 24 * time.Hour).Truncate(time.Second),
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, _ := x509.MarshalECPrivateKey(key)
+	writeTestFile(t, filepath.Join(dir, "cert.pem"), string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})))
+	writeTestFile(t, filepath.Join(dir, "key.pem"), string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})))
+	leaf, _ := x509.ParseCertificate(der)
+	return leaf
+}
+
+func writeTestFile(t *testing.T, name, data string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(name, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCertFiles serves a site from its certificate files and another
+// from the local CA on one listener, each over h1, h2 and h3 with its own
+// certificate; Expiries reports the file's.
+func TestCertFiles(t *testing.T) {
+	dir := t.TempDir()
+	fileLeaf := writePair(t, dir, "files.example", "*.files.example")
+	writeTestFile(t, filepath.Join(dir, "www", "index.html"), "files site\n")
+	writeTestFile(t, filepath.Join(dir, "trio.toml"), `
+[[site]]
+hosts = ["files.example", "*.files.example"]
+root  = "www"
+tls   = { cert = "cert.pem", key = "key.pem" }
+
+[[site]]
+hosts = ["local.localhost"]
+`)
+	ts := serveConfig(t, filepath.Join(dir, "trio.toml"))
+	filePool := x509.NewCertPool()
+	filePool.AddCert(fileLeaf)
+	for _, proto := range protos {
+		c, base := ts.clientTrusting(t, proto, "www.files.example", filePool)
+		r := do(t, c, base, "www.files.example", "GET", "/", nil)
+		if r.status != 200 || r.body != "files site\n" || !r.leaf.Equal(fileLeaf) {
+			t.Errorf("%s: files site = %d %q from %q; want 200 from the file's certificate", proto, r.status, r.body, r.leaf.DNSNames)
+		}
+		c, base = ts.client(t, proto, "local.localhost")
+		r = do(t, c, base, "local.localhost", "GET", "/api/whoami", nil)
+		if r.status != 200 || !strings.Contains(r.body, `"serverName":"local.localhost"`) || !hasName(r.leaf.DNSNames, "local.localhost") {
+			t.Errorf("%s: demo site = %d %q from %q; want the demo's whoami from a local leaf", proto, r.status, r.body, r.leaf.DNSNames)
+		}
+	}
+	if got := ts.built.TLS.Expiries()["*.files.example"]; !got.Equal(fileLeaf.NotAfter) {
+		t.Errorf("Expiries()[*.files.example] = %v; want %v", got, fileLeaf.NotAfter)
+	}
+}
+
+// TestCertNotCovering refuses a certificate that does not cover a host
+// of its site.
+func TestCertNotCovering(t *testing.T) {
+	dir := t.TempDir()
+	writePair(t, dir, "files.example")
+	file := filepath.Join(dir, "trio.toml")
+	writeTestFile(t, file, "[[site]]\nhosts = [\"files.example\", \"*.other.example\"]\ntls = { cert = \"cert.pem\", key = \"key.pem\" }\n")
+	_, err := Load(file)
+	want := file + `:3:16: site[0].tls.cert: certificate does not cover host "*.other.example" (it covers files.example) (use a certificate for every host, or give the site an issuer instead)`
+	if err == nil || err.Error() != want {
+		t.Errorf("Load = %v\nwant %s", err, want)
+	}
+}
+
+// TestACMESite gets a public host's certificate from an ACME CA (Pebble)
+// by tls-alpn-01 on the server's own listener, as Start begins it, and
+// serves it over h1, h2 and h3.
+func TestACMESite(t *testing.T) {
+	const name = "shop.trio-test.example"
+	ts := listenTest(t)
+	pb := pebble.Start(t, pebble.Options{TLSPort: ts.port})
+	dir := t.TempDir()
+	writeTestFile(t, filepath.Join(dir, "www", "index.html"), "acme site\n")
+	writeTestFile(t, filepath.Join(dir, "trio.toml"), fmt.Sprintf(`
+http = ""
+
+[acme]
+email   = "ops@trio-test.example"
+ca      = %q
+ca_root = %q
+
+[[site]]
+hosts = [%q]
+root  = "www"
+`, pb.DirectoryURL, pb.APIRootFile, name))
+	ts.serve(t, filepath.Join(dir, "trio.toml"))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := ts.built.TLS.ACME.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	roots := pb.Root(t)
+	for _, proto := range protos {
+		c, base := ts.clientTrusting(t, proto, name, roots)
+		r := do(t, c, base, name, "GET", "/", nil)
+		if r.status != 200 || r.body != "acme site\n" || !hasName(r.leaf.DNSNames, name) {
+			t.Errorf("%s: %d %q from %q; want 200 from an ACME certificate for %s", proto, r.status, r.body, r.leaf.DNSNames, name)
+		}
+		if got := ts.built.TLS.Expiries()[name]; !got.Equal(r.leaf.NotAfter) {
+			t.Errorf("Expiries()[%s] = %v; want %v", name, got, r.leaf.NotAfter)
+		}
+	}
+}
