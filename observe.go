@@ -1,13 +1,10 @@
 package trio
 
 import (
-	"context"
 	"crypto/tls"
-	"errors"
 	"net"
 	"net/http"
 	"sync"
-	"sync/atomic"
 )
 
 // An Observer is told what the server's connections do: each one opened
@@ -47,9 +44,10 @@ func ProtocolOf(protoMajor int) Protocol {
 }
 
 // observe wires s.Observer into the servers build made: ConnState hooks
-// for HTTP/1.x, the engines' observers for HTTP/2 and HTTP/3, and TLS
-// handshake hooks for TCP and QUIC. With no Observer it does nothing, and
-// the servers carry no hook at all.
+// for HTTP/1.x, the engines' observers for HTTP/2 and HTTP/3 (which also
+// reports QUIC handshakes). TCP handshakes are reported through
+// H1.TLSHandshakeHook (tcpHandshakeHook). With no Observer it does
+// nothing, and the servers carry no hook at all.
 func (s *Server) observe() {
 	o := s.Observer
 	if o == nil {
@@ -63,7 +61,7 @@ func (s *Server) observe() {
 		s.h2Srv.Observer = protoObserver{o, H2}
 	}
 	if s.quicSrv != nil {
-		s.quicSrv.Observer = protoObserver{o, H3}
+		s.quicSrv.Observer = h3Observer{protoObserver{o, H3}}
 	}
 }
 
@@ -124,53 +122,7 @@ func (t *h1Conns) hook(prev func(net.Conn, http.ConnState)) func(net.Conn, http.
 	}
 }
 
-// observeQUICHandshakes returns base with QUIC handshakes reported to o:
-// the handshake succeeded once the TLS stack verified the connection
-// (VerifyConnection, called on every server handshake), and failed if the
-// QUIC connection's context ends before that. quic-go starts the TLS
-// handshake with that context, so ClientHelloInfo.Context is it.
-func observeQUICHandshakes(base *tls.Config, o Observer) *tls.Config {
-	cfg := base.Clone()
-	inner := base.GetConfigForClient
-	cfg.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
-		c := base
-		if inner != nil {
-			ic, err := inner(hello)
-			if err != nil {
-				o.TLSHandshake("quic", err)
-				return nil, err
-			}
-			if ic != nil {
-				c = ic
-			}
-		}
-		c = c.Clone()
-		var state atomic.Int32 // 0 pending, 1 reported
-		verify := c.VerifyConnection
-		c.VerifyConnection = func(cs tls.ConnectionState) error {
-			if verify != nil {
-				if err := verify(cs); err != nil {
-					return err
-				}
-			}
-			if state.CompareAndSwap(0, 1) {
-				o.TLSHandshake("quic", nil)
-			}
-			return nil
-		}
-		ctx := hello.Context()
-		context.AfterFunc(ctx, func() {
-			if state.CompareAndSwap(0, 1) {
-				err := context.Cause(ctx)
-				if err == nil || err == context.Canceled {
-					err = errQUICHandshake
-				}
-				o.TLSHandshake("quic", err)
-			}
-		})
-		return c, nil
-	}
-	return cfg
-}
+// An h3Observer is protoObserver for HTTP/3, with QUIC handshakes.
+type h3Observer struct{ protoObserver }
 
-var errQUICHandshake = errors.New("trio: QUIC connection closed before its TLS handshake completed")
+func (o h3Observer) Handshake(err error) { o.o.TLSHandshake("quic", err) }

@@ -158,11 +158,7 @@ func (s *Server) build() error {
 		s.useTrioH2()
 	}
 	if !s.H3.Disable {
-		quicTLS := tlsconf.QUIC(src)
-		if s.Observer != nil {
-			quicTLS = observeQUICHandshakes(quicTLS, s.Observer)
-		}
-		s.quicSrv = s.H3.NewServer(quicTLS, h, s.Logger)
+		s.quicSrv = s.H3.NewServer(tlsconf.QUIC(src), h, s.Logger)
 	}
 	s.H1.TLSHandshakeHook = s.tcpHandshakeHook()
 	s.observe()

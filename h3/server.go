@@ -17,8 +17,8 @@ import (
 // A Server serves HTTP/3 on UDP sockets with the engine its Config
 // selects. Make one with [Config.NewServer].
 type Server struct {
-	// Observer is told of connections and streams opening and closing;
-	// set it before Serve. nil means none.
+	// Observer is told of handshakes, connections and streams; set it
+	// before Serve. nil means none.
 	Observer Observer
 
 	cfg     *Config
@@ -29,6 +29,8 @@ type Server struct {
 
 	graceCtx, closeCtx       context.Context // done at Shutdown or Close; at Close
 	graceCancel, closeCancel context.CancelFunc
+
+	handshakes sync.Map // conn context's Done -> *atomic.Bool: begun, reported when true
 
 	mu         sync.Mutex // guards below
 	listeners  map[io.Closer]struct{}
@@ -59,12 +61,13 @@ func (c *Config) NewServer(tlsConf *tls.Config, h http.Handler, logger *slog.Log
 	if cfg.SelectedEngine() == EngineStd {
 		s.std = &http3.Server{
 			TLSConfig:      tlsConf,
-			QUICConfig:     cfg.QUICConfig(),
+			QUICConfig:     s.quicConfig(),
 			Handler:        h,
 			MaxHeaderBytes: cfg.maxHeaderBytes(),
 			IdleTimeout:    max(cfg.idleTimeout(), 0),
 			Logger:         logger,
-			ConnContext: func(ctx context.Context, _ *quic.Conn) context.Context {
+			ConnContext: func(ctx context.Context, qc *quic.Conn) context.Context {
+				s.handshakeDone(qc)
 				return context.WithValue(ctx, ServerContextKey, s)
 			},
 		}
@@ -109,6 +112,7 @@ func (s *Server) Serve(udp net.PacketConn) error {
 			}
 			return err
 		}
+		s.handshakeDone(qc)
 		c := newConn(s, qc)
 		if !s.track(c) {
 			qc.CloseWithError(ErrNoError.app(), "server closed")
@@ -142,9 +146,9 @@ func (s *Server) listen(udp net.PacketConn) (quicListener, error) {
 	var ln quicListener
 	var err error
 	if s.cfg.Allow0RTT {
-		ln, err = quic.ListenEarly(udp, s.tls, s.cfg.QUICConfig())
+		ln, err = quic.ListenEarly(udp, s.tls, s.quicConfig())
 	} else {
-		ln, err = quic.Listen(udp, s.tls, s.cfg.QUICConfig())
+		ln, err = quic.Listen(udp, s.tls, s.quicConfig())
 	}
 	if err != nil {
 		return nil, err
