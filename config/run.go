@@ -189,21 +189,24 @@ func (r *Runner) closeLog() error {
 // Shutdown stops gracefully: /healthz answers 503 from now on, the Server
 // drains (see trio.Server.Shutdown), ACME stops, and the access log is
 // flushed and closed, with every line of the requests served; then the
-// admin listener closes.
+// admin listener closes. A Reload waiting to start is refused.
 func (r *Runner) Shutdown(ctx context.Context) error {
 	r.healthy.Store(false)
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	if r.closed {
+		r.mu.Unlock()
 		return nil
 	}
 	r.closed = true
+	admin := r.admin
+	r.mu.Unlock() // a POST /reload in flight can finish while the admin listener drains
+
 	errs := []error{r.srv.Shutdown(ctx)}
 	r.served.Wait()
 	r.stop()
 	errs = append(errs, r.closeLog())
-	if r.admin != nil {
-		errs = append(errs, r.admin.shutdown(ctx))
+	if admin != nil {
+		errs = append(errs, admin.shutdown(ctx))
 	}
 	return errors.Join(errs...)
 }

@@ -1,0 +1,109 @@
+package config_test
+
+import (
+	"context"
+	"crypto/tls"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/triohttp/trio/config"
+	"github.com/triohttp/trio/tlsconf"
+)
+
+// startRunner serves file until the test ends.
+func startRunner(t *testing.T, file string) *config.Runner {
+	t.Helper()
+	c, err := config.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := config.Start(context.Background(), c, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Shutdown(context.Background()) })
+	return r
+}
+
+// A reload that turns HTTP/2 or HTTP/3 off is refused with a line naming
+// each key, and the old configuration keeps serving.
+func TestReloadRefusesFixedKeys(t *testing.T) {
+	file, _ := reloadDir(t)
+	r := startRunner(t, file)
+	os.WriteFile(file, []byte("h2 = false\nh3 = false\n"+strings.Replace(reloadBefore, `"site-a"`, `"site-a2"`, 1)), 0o644)
+	err := r.Reload()
+	if err == nil {
+		t.Fatal("Reload turning h2 and h3 off succeeded; want it refused")
+	}
+	for _, want := range []string{"trio.toml: h2: cannot change while serving", "trio.toml: h3: cannot change while serving"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("Reload error %q lacks %q", err, want)
+		}
+	}
+	if got := r.Config().Sites[0].Root; !strings.HasSuffix(got, "site-a") {
+		t.Errorf("after a refused reload the root is %q; want the old site-a", got)
+	}
+	if got := reloads(t, r); got != "failed=1 ok=0" {
+		t.Errorf("reload metrics: %s; want failed=1 ok=0", got)
+	}
+}
+
+// /healthz answers 200 while serving and 503 once Shutdown has begun,
+// while a connection still drains.
+func TestHealthzDuringShutdown(t *testing.T) {
+	file, data := reloadDir(t)
+	r := startRunner(t, file)
+	health := "http://" + r.AdminAddr().String() + "/healthz"
+	if code := status(t, health); code != 200 {
+		t.Fatalf("/healthz while serving = %d; want 200", code)
+	}
+	// A request begun but not finished keeps Shutdown draining.
+	pool, err := (&tlsconf.LocalCA{Dir: data}).RootPool()
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := tls.Dial("tcp", r.Listeners().TLS[0].Addr().String(), &tls.Config{RootCAs: pool, ServerName: "a.localhost", NextProtos: []string{"http/1.1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	io.WriteString(conn, "GET / HTTP/1.1\r\nHost: a.localhost\r\n") // headers not finished
+	time.Sleep(50 * time.Millisecond)                                // until the server has read them
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- r.Shutdown(ctx) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for status(t, health) != http.StatusServiceUnavailable {
+		if time.Now().After(deadline) {
+			t.Fatal("/healthz not 503 within 5s of Shutdown")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("Shutdown returned %v with a request in flight", err)
+	default:
+	}
+	conn.Close() // Shutdown can finish
+	if err := <-done; err != nil {
+		t.Errorf("Shutdown = %v", err)
+	}
+}
+
+// status GETs url and returns the status code, or 0 if it cannot connect.
+func status(t *testing.T, url string) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
