@@ -73,7 +73,7 @@ func TestHealthzDuringShutdown(t *testing.T) {
 	}
 	defer conn.Close()
 	io.WriteString(conn, "GET / HTTP/1.1\r\nHost: a.localhost\r\n") // headers not finished
-	time.Sleep(50 * time.Millisecond)                                // until the server has read them
+	time.Sleep(50 * time.Millisecond)                               // until the server has read them
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
