@@ -31,6 +31,8 @@ type testServer struct {
 	port   int            // of the TLS listener (and the QUIC socket)
 	pool   *x509.CertPool // the local CA's root
 	caFile string
+
+	wrap func(http.Handler) http.Handler // if set, around Built.Handler
 }
 
 // serveConfig loads file, builds it and serves it until the test ends.
@@ -69,6 +71,9 @@ func (ts *testServer) serve(t *testing.T, file string) {
 	}
 	ts.built = b
 	ts.srv.Handler, ts.srv.TLS = b.Handler, b.TLS
+	if ts.wrap != nil {
+		ts.srv.Handler = ts.wrap(b.Handler)
+	}
 	stop := b.Start(context.Background(), ts.port, 0)
 	served := make(chan error, 1)
 	go func() { served <- ts.srv.ServeListeners(ts.ls) }()

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/triohttp/trio/internal/testtool"
+	"github.com/triohttp/trio/observe"
 )
 
 // readFile returns a file's contents, failing the test if it cannot.
@@ -105,4 +107,44 @@ func TestMisdirected(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestSiteLabel names each request's site for the access log and the
+// metrics: the site's name, or "none" for a request no site takes.
+func TestSiteLabel(t *testing.T) {
+	m := observe.NewMetrics()
+	ts := listenTest(t)
+	ts.wrap = func(h http.Handler) http.Handler { return observe.Handler(h, nil, m) }
+	ts.serve(t, "testdata/two-sites/trio.toml")
+	for _, proto := range protos {
+		for _, host := range []string{"a.localhost", "b.localhost", "unknown.localhost"} {
+			c, base := ts.client(t, proto, host)
+			do(t, c, base, host, "GET", "/", nil)
+		}
+	}
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, site := range []string{"a.localhost", "b.localhost", "none"} {
+		class := "2xx"
+		if site == "none" {
+			class = "4xx" // 404: no site, no default
+		}
+		for _, proto := range protos {
+			want := fmt.Sprintf("\ntrio_http_requests_total{code=%q,protocol=%q,site=%q} 1\n", class, proto, site)
+			if !strings.Contains(rec.Body.String(), want) {
+				t.Errorf("metrics lack %q:\n%s", strings.TrimSpace(want), grepLines(rec.Body.String(), "trio_http_requests_total"))
+			}
+		}
+	}
+}
+
+// grepLines returns the lines of s that contain sub.
+func grepLines(s, sub string) string {
+	var out []string
+	for line := range strings.SplitSeq(s, "\n") {
+		if strings.Contains(line, sub) {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "\n")
 }
