@@ -3,7 +3,6 @@ package config_test
 import (
 	"context"
 	"crypto/tls"
-	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/triohttp/trio/config"
 	"github.com/triohttp/trio/tlsconf"
+	"github.com/triohttp/trio/ws"
 )
 
 // startRunner serves file until the test ends.
@@ -54,7 +54,7 @@ func TestReloadRefusesFixedKeys(t *testing.T) {
 }
 
 // /healthz answers 200 while serving and 503 once Shutdown has begun,
-// while a connection still drains.
+// while a WebSocket still drains.
 func TestHealthzDuringShutdown(t *testing.T) {
 	file, data := reloadDir(t)
 	r := startRunner(t, file)
@@ -62,18 +62,26 @@ func TestHealthzDuringShutdown(t *testing.T) {
 	if code := status(t, health); code != 200 {
 		t.Fatalf("/healthz while serving = %d; want 200", code)
 	}
-	// A request begun but not finished keeps Shutdown draining.
+	// An HTTP/2 WebSocket whose client does not answer the server's close
+	// frame keeps Shutdown draining (up to ws's 5s close bound).
 	pool, err := (&tlsconf.LocalCA{Dir: data}).RootPool()
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn, err := tls.Dial("tcp", r.Listeners().TLS[0].Addr().String(), &tls.Config{RootCAs: pool, ServerName: "a.localhost", NextProtos: []string{"http/1.1"}})
+	addr := r.Listeners().TLS[0].Addr().String()
+	wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer wcancel()
+	conn, _, err := ws.Dial(wctx, "wss://"+addr+"/ws/echo", &ws.DialOptions{
+		HTTP: "h2", TLSClientConfig: &tls.Config{RootCAs: pool}, Header: http.Header{"Origin": {"https://" + addr}},
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
-	io.WriteString(conn, "GET / HTTP/1.1\r\nHost: a.localhost\r\n") // headers not finished
-	time.Sleep(50 * time.Millisecond)                               // until the server has read them
+	defer conn.CloseNow()
+	conn.WriteMessage(ws.MessageText, []byte("hi"))
+	if _, msg, err := conn.ReadMessage(); err != nil || string(msg) != "hi" {
+		t.Fatalf("echo = %q, %v", msg, err)
+	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -91,7 +99,7 @@ func TestHealthzDuringShutdown(t *testing.T) {
 		t.Fatalf("Shutdown returned %v with a request in flight", err)
 	default:
 	}
-	conn.Close() // Shutdown can finish
+	conn.CloseNow() // Shutdown can finish
 	if err := <-done; err != nil {
 		t.Errorf("Shutdown = %v", err)
 	}
