@@ -15,10 +15,10 @@ type authRule struct {
 	pat       *pattern
 	challenge string            // the WWW-Authenticate value
 	users     map[string][]byte // name -> bcrypt hash
-	ok        sync.Map          // sha256("user\x00password") of verified credentials -> true, so that bcrypt runs once per credential
 	dummy     []byte            // a hash compared for unknown users, so they take as long as known ones
-	okCount   int               // entries in ok, bounded by maxAuthCache
-	mu        sync.Mutex        // guards okCount
+
+	mu sync.Mutex
+	ok map[[sha256.Size]byte]bool // verified credentials, sha256("user\x00password"), so that bcrypt runs once for each
 }
 
 // maxAuthCache bounds the cache of verified credentials.
@@ -51,7 +51,10 @@ func (a *authRule) allowed(r *http.Request) bool {
 		return false
 	}
 	key := sha256.Sum256([]byte(user + "\x00" + pass)) // no password kept in memory
-	if _, hit := a.ok.Load(key); hit {
+	a.mu.Lock()
+	hit := a.ok[key]
+	a.mu.Unlock()
+	if hit {
 		return true
 	}
 	hash, known := a.users[user]
@@ -70,9 +73,11 @@ func (a *authRule) allowed(r *http.Request) bool {
 func (a *authRule) remember(key [sha256.Size]byte) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.okCount < maxAuthCache {
-		a.ok.Store(key, true)
-		a.okCount++
+	if a.ok == nil {
+		a.ok = make(map[[sha256.Size]byte]bool)
+	}
+	if len(a.ok) < maxAuthCache {
+		a.ok[key] = true
 	}
 }
 

@@ -62,7 +62,7 @@ func (c *Config) Build(logger *slog.Logger) (*Built, error) {
 				v.exact[host] = e
 			}
 		}
-		if s.Name == c.DefaultSite {
+		if c.DefaultSite != "" && s.Name == c.DefaultSite {
 			v.def = e
 		}
 	}
