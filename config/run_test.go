@@ -6,11 +6,13 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/triohttp/trio/config"
+	"github.com/triohttp/trio/internal/loadtest"
 	"github.com/triohttp/trio/tlsconf"
 	"github.com/triohttp/trio/ws"
 )
@@ -114,4 +116,44 @@ func status(t *testing.T, url string) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// A reload reopens the access log: after logrotate renamed the file, the
+// lines of later requests go to a new file of the configured name, and a
+// new destination takes effect.
+func TestReloadReopensAccessLog(t *testing.T) {
+	file, data := reloadDir(t)
+	r := startRunner(t, file)
+	pool, err := (&tlsconf.LocalCA{Dir: data}).RootPool()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Dir(file)
+	get := func() {
+		t.Helper()
+		for _, res := range loadtest.Get(loadtest.Target{Addr: r.Listeners().TLS[0].Addr().String(), Pool: pool, Host: "a.localhost", Path: "/", MaxRequests: 1}) {
+			if res.Err != nil || res.Status != 200 {
+				t.Fatalf("%s GET: %d %v", res.Proto, res.Status, res.Err)
+			}
+		}
+	}
+	get()
+	os.Rename(filepath.Join(dir, "access.log"), filepath.Join(dir, "access.log.1")) // logrotate
+	if err := r.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	get()
+	os.WriteFile(file, []byte(strings.Replace(reloadBefore, `access = "access.log"`, `access = "other.log"`, 1)), 0o644)
+	if err := r.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	get()
+	if err := r.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"access.log.1", "access.log", "other.log"} {
+		if n := accessLines(t, filepath.Join(dir, name), `"uri":"/"`); n != 3 {
+			t.Errorf("%s has %d request lines; want 3, one per protocol", name, n)
+		}
+	}
 }
