@@ -8,9 +8,9 @@ import (
 	"testing"
 )
 
-// FuzzParse checks that no document makes Parse panic, and that every
-// error it reports carries a position and the file's name.
-func FuzzParse(f *testing.F) {
+// FuzzLoad checks that no document makes Parse (what Load calls) panic,
+// and that every error it reports carries a position and the file's name.
+func FuzzLoad(f *testing.F) {
 	seeds, _ := filepath.Glob("testdata/errors/*.txt")
 	seeds = append(seeds, "testdata/two-sites/trio.toml", "testdata/full/trio.toml")
 	for _, s := range seeds {

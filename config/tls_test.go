@@ -107,9 +107,10 @@ func TestCertNotCovering(t *testing.T) {
 
 // TestACMESite gets a public host's certificate from an ACME CA (Pebble)
 // by tls-alpn-01 on the server's own listener, as Start begins it, and
-// serves it over h1, h2 and h3.
+// a wildcard host's certificates on demand at their first handshake, and
+// serves them over h1, h2 and h3.
 func TestACMESite(t *testing.T) {
-	const name = "shop.trio-test.example"
+	const name, onDemand = "shop.trio-test.example", "x.blog.trio-test.example"
 	ts := listenTest(t)
 	pb := pebble.Start(t, pebble.Options{TLSPort: ts.port})
 	dir := t.TempDir()
@@ -125,6 +126,10 @@ ca_root = %q
 [[site]]
 hosts = [%q]
 root  = "www"
+
+[[site]]
+hosts = ["*.blog.trio-test.example"]
+tls   = { on_demand = true }
 `, pb.DirectoryURL, pb.APIRootFile, name))
 	ts.serve(t, filepath.Join(dir, "trio.toml"))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -141,6 +146,11 @@ root  = "www"
 		}
 		if got := ts.built.TLS.Expiries()[name]; !got.Equal(r.leaf.NotAfter) {
 			t.Errorf("Expiries()[%s] = %v; want %v", name, got, r.leaf.NotAfter)
+		}
+		c, base = ts.clientTrusting(t, proto, onDemand, roots)
+		r = do(t, c, base, onDemand, "GET", "/api/whoami", nil)
+		if r.status != 200 || !strings.Contains(r.body, `"serverName":"`+onDemand+`"`) || !hasName(r.leaf.DNSNames, onDemand) {
+			t.Errorf("%s: on demand: %d %q from %q; want the demo site from an ACME certificate for %s", proto, r.status, r.body, r.leaf.DNSNames, onDemand)
 		}
 	}
 }

@@ -24,14 +24,14 @@ func (v *checker) site(path string, s *Site) {
 	if s.Name == "" && len(s.Hosts) > 0 {
 		s.Name = normalizeHost(s.Hosts[0])
 	}
-	if first, ok := v.names[s.Name]; ok && s.Name != "" {
-		at := path + ".name"
-		if !v.has(at) {
-			at = path
-		}
-		v.errorf(at, "set name to tell the sites apart", "name %q is already the name of %s", s.Name, first)
-	} else {
+	first, taken := v.names[s.Name]
+	switch {
+	case !taken:
 		v.names[s.Name] = path
+	case v.has(path + ".name"):
+		v.errorf(path+".name", "set name to tell the sites apart", "name %q is already the name of %s", s.Name, first)
+	case strings.HasPrefix(v.hosts[s.Name], path+"."): // else the host is another site's, reported above
+		v.errorf(path, "set name to tell the sites apart", "name %q is already the name of %s", s.Name, first)
 	}
 	if s.Root != "" {
 		s.Root = v.dirPath(path+".root", s.Root)

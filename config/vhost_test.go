@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/triohttp/trio/h2"
+	"github.com/triohttp/trio/h3"
 	"github.com/triohttp/trio/internal/testtool"
 	"github.com/triohttp/trio/observe"
 )
@@ -86,26 +88,32 @@ func TestTwoSitesCurl(t *testing.T) {
 }
 
 // TestMisdirected answers 421 to a request whose authority the
-// connection's certificate does not cover, on every protocol, which also
-// shows that each engine sets r.TLS.ServerName.
+// connection's certificate does not cover, on every protocol and engine,
+// which also shows that each engine sets r.TLS.ServerName.
 func TestMisdirected(t *testing.T) {
-	ts := serveConfig(t, "testdata/two-sites/trio.toml")
-	tests := []struct {
-		host string
-		want int
-	}{
-		{"other-domain.example", http.StatusMisdirectedRequest},
-		{"b.localhost", http.StatusMisdirectedRequest}, // a site of this server, but not this certificate's
-		{"A.LOCALHOST:443", http.StatusOK},             // the SNI's name, any case and port
-		{"localhost", http.StatusNotFound},             // covered by every local leaf; no site, no default
-	}
-	for _, proto := range protos {
-		c, base := ts.client(t, proto, "a.localhost")
-		for _, tt := range tests {
-			if r := do(t, c, base, tt.host, "GET", "/", nil); r.status != tt.want {
-				t.Errorf("%s: TLS to a.localhost, Host %s: status %d; want %d", proto, tt.host, r.status, tt.want)
+	for _, engine := range []string{"trio", "std"} {
+		t.Run(engine, func(t *testing.T) {
+			ts := listenTest(t)
+			ts.srv.H2.Engine, ts.srv.H3.Engine = h2.Engine(engine), h3.Engine(engine)
+			ts.serve(t, "testdata/two-sites/trio.toml")
+			tests := []struct {
+				host string
+				want int
+			}{
+				{"other-domain.example", http.StatusMisdirectedRequest},
+				{"b.localhost", http.StatusMisdirectedRequest}, // a site of this server, but not this certificate's
+				{"A.LOCALHOST:443", http.StatusOK},             // the SNI's name, any case and port
+				{"localhost", http.StatusNotFound},             // covered by every local leaf; no site, no default
 			}
-		}
+			for _, proto := range protos {
+				c, base := ts.client(t, proto, "a.localhost")
+				for _, tt := range tests {
+					if r := do(t, c, base, tt.host, "GET", "/", nil); r.status != tt.want {
+						t.Errorf("%s: TLS to a.localhost, Host %s: status %d; want %d", proto, tt.host, r.status, tt.want)
+					}
+				}
+			}
+		})
 	}
 }
 
