@@ -79,9 +79,12 @@ func decodeErrors(file string, idx *positions, err error) Errors {
 	msg := strings.TrimPrefix(de.Error(), "toml: ")
 	switch m := mismatch.FindStringSubmatch(msg); {
 	case m != nil:
-		want := describe(typeAt(de.Key()))
-		e.Msg = fmt.Sprintf("expected %s, got %s", want, article(m[1]))
-		e.Hint = typeHint(typeAt(de.Key()))
+		typ := typeAt(de.Key())
+		if strings.HasSuffix(e.Key, "]") && typ != nil && typ.Kind() == reflect.Slice {
+			typ = typ.Elem() // an element of the array is at fault
+		}
+		e.Msg = fmt.Sprintf("expected %s, got %s", describe(typ), article(m[1]))
+		e.Hint = typeHint(typ)
 	case msg == errBadDuration.Error():
 		e.Msg, e.Hint = msg, "units are ns, us, ms, s, m and h"
 	case strings.Contains(msg, "already defined"):
