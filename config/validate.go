@@ -72,6 +72,7 @@ func (v *checker) config(c *Config) {
 	if c.Admin != "" {
 		v.addr("admin", c.Admin)
 	}
+	v.distinct(map[string]string{"listen": c.Listen, "http": c.HTTP, "admin": c.Admin})
 	c.H2 = c.H2 || !v.has("h2")
 	c.H3 = c.H3 || !v.has("h3")
 	if !v.has("shutdown_timeout") {
@@ -149,6 +150,23 @@ func (v *checker) addr(path, a string) {
 		if _, err := netip.ParseAddr(host); err != nil && !validHost(host) {
 			v.errorf(path, hint, "host %q is not an IP address or host name", host)
 		}
+	}
+}
+
+// distinct checks that no two listeners share an address (port 0 asks
+// the OS for a free port, so it never clashes).
+func (v *checker) distinct(addrs map[string]string) {
+	seen := map[string]string{}
+	for _, key := range []string{"listen", "http", "admin"} {
+		a := addrs[key]
+		if _, port, err := net.SplitHostPort(a); err != nil || port == "0" {
+			continue
+		}
+		if first, ok := seen[a]; ok {
+			v.errorf(key, "give each listener its own port", "%q is also %s's address", a, first)
+			continue
+		}
+		seen[a] = key
 	}
 }
 
