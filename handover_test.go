@@ -228,3 +228,36 @@ func TestRetireStdH3Refused(t *testing.T) {
 		t.Errorf("ServeListeners = %v; want http.ErrServerClosed", err)
 	}
 }
+
+// Retire right after ServeListeners, before it may have started listening,
+// still stops every listener: ServeListeners returns ErrListenerRetired and
+// the addresses are free.
+func TestRetireBeforeServing(t *testing.T) {
+	cert := testcert.New(t)
+	for range 20 {
+		srv := &trio.Server{Addr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", Handler: connHandler, TLS: cert.Source, Logger: slog.New(slog.DiscardHandler)}
+		ls, err := srv.Listen()
+		if err != nil {
+			t.Fatal(err)
+		}
+		served := make(chan error, 1)
+		go func() { served <- srv.ServeListeners(ls) }()
+		if err := srv.Retire(ls); err != nil {
+			t.Fatalf("Retire = %v", err)
+		}
+		select {
+		case err := <-served:
+			if !errors.Is(err, trio.ErrListenerRetired) {
+				t.Fatalf("ServeListeners = %v; want ErrListenerRetired", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("ServeListeners still running 10s after Retire")
+		}
+		c, err := net.ListenPacket("udp", ls.QUIC[0].LocalAddr().String())
+		if err != nil {
+			t.Fatalf("retired UDP address still bound: %v", err)
+		}
+		c.Close()
+		srv.Close()
+	}
+}

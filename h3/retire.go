@@ -10,16 +10,21 @@ import (
 // was given, while the connections it accepted there go on until they close,
 // Shutdown or Close: a server moving to another address keeps its HTTP/3
 // connections and WebSockets. The Serve call on udp returns
-// http.ErrServerClosed once its accept queue is empty; the caller then waits
-// with [Server.WaitConns] and closes udp, as closing it kills its
-// connections. Only trio's engine can stop one socket; with EngineStd
-// StopAccepting returns an error and changes nothing.
+// http.ErrServerClosed once its accept queue is empty (at once if it had
+// not started listening yet); the caller then waits with
+// [Server.WaitConns] and closes udp, as closing it kills its connections.
+// Only trio's engine can stop one socket; with EngineStd StopAccepting
+// returns an error and changes nothing.
 func (s *Server) StopAccepting(udp net.PacketConn) error {
 	if s.std != nil {
 		return errors.New("h3: the std engine cannot stop serving one socket")
 	}
 	want := udp.LocalAddr().String()
 	s.mu.Lock()
+	if s.retired == nil {
+		s.retired = make(map[string]bool)
+	}
+	s.retired[want] = true // a Serve that has not listened yet will not
 	var found []quicListener
 	for ln := range s.listeners {
 		if a, ok := ln.(interface{ Addr() net.Addr }); ok && a.Addr().String() == want {
@@ -27,9 +32,6 @@ func (s *Server) StopAccepting(udp net.PacketConn) error {
 		}
 	}
 	s.mu.Unlock()
-	if len(found) == 0 {
-		return errors.New("h3: not serving " + want)
-	}
 	for _, ln := range found {
 		ln.Close() // QUIC stops taking handshakes; accepted connections stay
 	}
@@ -42,6 +44,7 @@ func (s *Server) StopAccepting(udp net.PacketConn) error {
 func (s *Server) WaitConns(ctx context.Context, local net.Addr) error {
 	want := local.String()
 	s.mu.Lock()
+	delete(s.retired, want) // Serve on it has returned; the address may be served again
 	var open []context.Context
 	for c := range s.conns {
 		if c.local.String() == want {

@@ -36,8 +36,9 @@ type Server struct {
 	listeners  map[io.Closer]struct{}
 	conns      map[*conn]struct{}
 	onShutdown []func()
-	stopped    bool          // Shutdown or Close called
-	drained    chan struct{} // closed when stopped and conns is empty
+	stopped    bool            // Shutdown or Close called
+	retired    map[string]bool // local addresses StopAccepting stopped; see retire.go
+	drained    chan struct{}   // closed when stopped and conns is empty
 }
 
 // ServerContextKey is the context key under which request contexts hold
@@ -140,7 +141,7 @@ type quicListener interface {
 func (s *Server) listen(udp net.PacketConn) (quicListener, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.stopped {
+	if s.stopped || s.retired[udp.LocalAddr().String()] {
 		return nil, http.ErrServerClosed
 	}
 	var ln quicListener
