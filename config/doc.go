@@ -30,7 +30,7 @@
 //
 //	[[site.basic_auth]]
 //	path  = "/admin/*"
-//	users = { alice = "$2a$10$..." }   # bcrypt hashes
+//	users = { alice = "$2a$10$..." }   # bcrypt hashes: htpasswd -nbBC 10 alice PASSWORD
 //
 //	[[site.redirect]]
 //	from   = "/old/*"

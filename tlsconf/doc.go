@@ -25,7 +25,8 @@
 //     handshake.
 //   - [Router] combines them, choosing per server name: ACME for its
 //     domains, files for the names their certificates cover, the local CA
-//     for local names.
+//     for local names. [Router.Expiries] reports when each name's
+//     certificate expires, for metrics.
 //
 // # ACME
 //
