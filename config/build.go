@@ -2,7 +2,6 @@ package config
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -44,9 +43,7 @@ func (c *Config) Build(logger *slog.Logger) (*Built, error) {
 		return nil, err
 	}
 	v := &vhost{exact: map[string]*siteEntry{}, wild: map[string]*siteEntry{}}
-	v.cert = func(name string) (*tls.Certificate, error) {
-		return router.GetCertificate(&tls.ClientHelloInfo{ServerName: name})
-	}
+	v.cert = router.Certificate
 	for i := range c.Sites {
 		s := &c.Sites[i]
 		h, err := siteHandler(s)

@@ -5,11 +5,13 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
 	"math/big"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +19,7 @@ import (
 	"time"
 
 	"github.com/triohttp/trio/internal/pebble"
+	"github.com/triohttp/trio/tlsconf"
 )
 
 // writePair writes a self-signed certificate for names and its key into
@@ -137,12 +140,44 @@ tls   = { on_demand = true }
 	if err := ts.built.TLS.ACME.Wait(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// A reload builds and starts a new router sharing the storage: it must
+	// serve the stored certificate from its first handshake.
+	c2, err := Load(filepath.Join(dir, "trio.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b2, err := c2.Build(ts.srv.Logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop2 := b2.Start(context.Background(), ts.port, 0)
+	defer stop2()
 	roots := pb.Root(t)
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", tlsconf.TCP(b2.TLS, "http/1.1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			c.(*tls.Conn).Handshake()
+			c.Close()
+		}
+	}()
+	conn, err := tls.Dial("tcp", ln.Addr().String(), &tls.Config{ServerName: name, RootCAs: roots, NextProtos: []string{"http/1.1"}})
+	if err != nil {
+		t.Errorf("the reloaded router's first handshake: %v", err)
+	} else {
+		conn.Close()
+	}
 	for _, proto := range protos {
 		c, base := ts.clientTrusting(t, proto, name, roots)
 		r := do(t, c, base, name, "GET", "/", nil)
 		if r.status != 200 || r.body != "acme site\n" || !hasName(r.leaf.DNSNames, name) {
 			t.Errorf("%s: %d %q from %q; want 200 from an ACME certificate for %s", proto, r.status, r.body, r.leaf.DNSNames, name)
+		}
+		if r := do(t, c, base, onDemand, "GET", "/", nil); r.status != http.StatusMisdirectedRequest {
+			t.Errorf("%s: TLS to %s, Host %s: %d; want 421", proto, name, onDemand, r.status)
 		}
 		if got := ts.built.TLS.Expiries()[name]; !got.Equal(r.leaf.NotAfter) {
 			t.Errorf("Expiries()[%s] = %v; want %v", name, got, r.leaf.NotAfter)

@@ -80,13 +80,12 @@ func (v *vhost) covered(sni, host string) bool {
 // certificate is valid for the host. Its size is bounded, since hosts
 // come from clients.
 type coverCache struct {
-	mu    sync.Mutex
-	m     map[coverKey]bool
-	leafs map[*tls.Certificate]*x509.Certificate // parsed leaves of certificates without Leaf
+	mu sync.Mutex
+	m  map[coverKey]bool
 }
 
 type coverKey struct {
-	cert *tls.Certificate
+	leaf *x509.Certificate
 	host string
 }
 
@@ -94,25 +93,27 @@ type coverKey struct {
 const maxCovers = 4096
 
 func (c *coverCache) check(cert *tls.Certificate, host string) bool {
-	k := coverKey{cert, host}
+	leaf := cert.Leaf
+	if leaf == nil {
+		if len(cert.Certificate) == 0 {
+			return false
+		}
+		var err error
+		if leaf, err = x509.ParseCertificate(cert.Certificate[0]); err != nil {
+			return false
+		}
+		return leaf.VerifyHostname(host) == nil // no stable key to remember it by
+	}
+	k := coverKey{leaf, host}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if ok, hit := c.m[k]; hit {
 		return ok
 	}
-	if len(c.m) >= maxCovers || c.m == nil {
+	if c.m == nil || len(c.m) >= maxCovers {
 		c.m = make(map[coverKey]bool)
-		c.leafs = make(map[*tls.Certificate]*x509.Certificate)
 	}
-	leaf := cert.Leaf
-	if leaf == nil {
-		leaf = c.leafs[cert]
-	}
-	if leaf == nil && len(cert.Certificate) > 0 {
-		leaf, _ = x509.ParseCertificate(cert.Certificate[0])
-		c.leafs[cert] = leaf
-	}
-	ok := leaf != nil && leaf.VerifyHostname(host) == nil
+	ok := leaf.VerifyHostname(host) == nil
 	c.m[k] = ok
 	return ok
 }

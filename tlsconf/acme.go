@@ -225,3 +225,24 @@ func (a *ACME) asks() bool {
 func acmeErr(name string, format string, args ...any) error {
 	return fmt.Errorf("tlsconf: acme: %q: %s", name, oneLine(fmt.Sprintf(format, args...)))
 }
+
+// cached returns a certificate in the cache for name (exact or
+// wildcard), the one expiring last, without obtaining one.
+func (a *ACME) cached(name string) (*tls.Certificate, error) {
+	a.mu.Lock()
+	st := a.state
+	a.mu.Unlock()
+	if st == nil {
+		return nil, acmeErr(name, "not loaded")
+	}
+	var best *tls.Certificate
+	for _, c := range st.cache.AllMatchingCertificates(name) {
+		if best == nil || c.Leaf != nil && best.Leaf != nil && c.Leaf.NotAfter.After(best.Leaf.NotAfter) {
+			best = &c.Certificate
+		}
+	}
+	if best == nil {
+		return nil, acmeErr(name, "no certificate in the cache")
+	}
+	return best, nil
+}

@@ -138,3 +138,22 @@ func connIP(hello *tls.ClientHelloInfo) string {
 	}
 	return ap.Addr().WithZone("").Unmap().String()
 }
+
+// Certificate returns the certificate a handshake for serverName would
+// get now, without obtaining or issuing one that is not there yet (the
+// local CA's leaves excepted, which it issues in memory). It is for
+// checks made after the handshake, such as whether the connection's
+// certificate covers a request's authority; GetCertificate needs a real
+// handshake's ClientHelloInfo.
+func (r *Router) Certificate(serverName string) (*tls.Certificate, error) {
+	hello := &tls.ClientHelloInfo{ServerName: serverName}
+	switch src := r.route(hello).(type) {
+	case *ACME:
+		return src.cached(normalizeName(serverName))
+	case *FileSource:
+		return src.Certificate(), nil
+	case *LocalCA:
+		return src.GetCertificate(hello)
+	}
+	return nil, fmt.Errorf("tlsconf: no certificate for %q", serverName)
+}

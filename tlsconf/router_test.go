@@ -99,3 +99,31 @@ func TestRouterNoSNIPrefersFileCoveringIP(t *testing.T) {
 		t.Errorf("no-SNI handshake on 127.0.0.1 got %q from %q; want the file certificate covering 127.0.0.1", got.Subject, got.Issuer)
 	}
 }
+
+// TestRouterCertificate returns, without a handshake, the certificate a
+// handshake for a name would get.
+func TestRouterCertificate(t *testing.T) {
+	dir := t.TempDir()
+	certPEM, keyPEM := selfSigned(t, "ec", time.Now().Add(time.Hour)) // for localhost
+	files, err := Files(writeFile(t, dir, "cert.pem", certPEM), writeFile(t, dir, "key.pem", keyPEM))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Router{Files: []*FileSource{files}, Local: newTestCA(t), ACME: &ACME{Domains: []string{"www.example.com"}}}
+	if c, err := r.Certificate("LOCALHOST"); err != nil || c != files.Certificate() {
+		t.Errorf("Certificate(localhost) = %v, %v; want the file's", c, err)
+	}
+	c, err := r.Certificate("app.test")
+	if err != nil || c.Leaf.VerifyHostname("app.test") != nil {
+		t.Errorf("Certificate(app.test) = %v, %v; want a local leaf for it", c, err)
+	}
+	if c2, _ := r.Certificate("app.test"); c2 != c {
+		t.Error("Certificate(app.test) issued a second leaf; want the cached one")
+	}
+	if _, err := r.Certificate("www.example.com"); err == nil { // ACME not loaded: nothing obtained
+		t.Error("Certificate(www.example.com) of an ACME never loaded succeeded")
+	}
+	if _, err := r.Certificate("public.example.net"); err == nil {
+		t.Error("Certificate(public.example.net) succeeded; want no source")
+	}
+}
