@@ -1,9 +1,6 @@
 package trio
 
-import (
-	"net"
-	"net/http"
-)
+import "net/http"
 
 // withAltSvc adds the Alt-Svc header advertising HTTP/3 (RFC 7838) to every
 // response h sends over TCP, once a UDP socket is being served. The port is
@@ -17,16 +14,6 @@ func (s *Server) withAltSvc(h http.Handler) http.Handler {
 		}
 		h.ServeHTTP(w, r)
 	})
-}
-
-// advertise records the UDP address HTTP/3 is served on.
-func (s *Server) advertise(a net.Addr) {
-	ua, ok := a.(*net.UDPAddr)
-	if !ok || ua.Port == 0 || s.altSvc.Load() != nil {
-		return
-	}
-	v := []string{s.H3.AltSvc(ua.Port)}
-	s.altSvc.CompareAndSwap(nil, &v)
 }
 
 // AltSvc returns the Alt-Svc value sent on HTTP/1.1 and HTTP/2 responses, or

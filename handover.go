@@ -105,8 +105,10 @@ func (s *Server) Retire(ls *Listeners) error {
 	return errors.Join(errs...)
 }
 
-// readvertise points Alt-Svc and redirects at the first listeners that are
-// served and not retired.
+// readvertise points redirects and Alt-Svc at the first TLS listener and
+// UDP socket served and not retired; without a UDP socket, no Alt-Svc.
+// Serve calls it for each new listener and Retire after retiring, in
+// either order.
 func (s *Server) readvertise() {
 	s.hand.mu.Lock()
 	defer s.hand.mu.Unlock()
@@ -123,13 +125,13 @@ func (s *Server) readvertise() {
 			return
 		}
 	}
+	s.altSvc.Store(nil)
 }
 
 // serveQUIC serves HTTP/3 on udp. When udp is retired it waits for the
 // connections accepted there to end, closes udp, and returns
 // ErrListenerRetired.
 func (s *Server) serveQUIC(udp net.PacketConn) error {
-	s.hand.addQUIC(udp)
 	err := s.quicSrv.Serve(udp)
 	if !s.hand.isRetired(udp) {
 		s.hand.removeQUIC(udp)

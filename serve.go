@@ -27,15 +27,14 @@ func (s *Server) Serve(tcp net.Listener, udp net.PacketConn) error {
 		if !s.trackUDP(udp) {
 			return http.ErrServerClosed
 		}
-		s.advertise(udp.LocalAddr())
+		s.hand.addQUIC(udp)
+		s.readvertise()
 		n++
 		go func() { errc <- s.serveQUIC(udp) }()
 	}
 	if tcp != nil {
-		if ta, ok := tcp.Addr().(*net.TCPAddr); ok {
-			s.tlsPort.CompareAndSwap(0, int32(ta.Port))
-		}
 		s.hand.addTLS(tcp)
+		s.readvertise()
 		n++
 		go func() {
 			defer s.hand.removeTLS(tcp)
