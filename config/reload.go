@@ -100,9 +100,11 @@ func (r *Runner) reload() error {
 	if ls != nil {
 		r.retire(r.ls, newLS)
 		r.ls = newLS
+		r.logger.Info("config: reload: listeners moved", "urls", strings.Join(newLS.URLs(), " "))
 	}
 	if c.Admin != r.cfg.Admin {
 		r.swapAdmin(admin)
+		r.logger.Info("config: reload: admin listener moved", "admin", c.Admin)
 	}
 	r.cfg = c
 	return nil

@@ -13,6 +13,7 @@ import (
 	"github.com/triohttp/trio/config"
 	"github.com/triohttp/trio/h2"
 	"github.com/triohttp/trio/h3"
+	"github.com/triohttp/trio/tlsconf"
 )
 
 // serveConfig is trio serve --config FILE: it serves the file's sites
@@ -113,6 +114,9 @@ func printConfigBanner(w io.Writer, c *config.Config, r *config.Runner, pidFile 
 	if c.Log.Access != "" {
 		fmt.Fprintf(w, "Access log: %s (%s)\n", c.Log.Access, c.Log.Format)
 	}
+	if usesLocalCA(c) {
+		fmt.Fprintf(w, "Local names get certificates from the local CA %s; trust it with: trio trust\n", (&tlsconf.LocalCA{}).RootFile())
+	}
 	switch {
 	case pidFile != "":
 		fmt.Fprintf(w, "Reload: trio reload --pid-file %s, or kill -HUP %d\n", pidFile, os.Getpid())
@@ -120,4 +124,21 @@ func printConfigBanner(w io.Writer, c *config.Config, r *config.Runner, pidFile 
 		fmt.Fprintf(w, "Reload: kill -HUP %d\n", os.Getpid())
 	}
 	fmt.Fprintln(w, "Press Ctrl-C to stop.")
+}
+
+// usesLocalCA reports whether a site of c gets certificates from the local
+// CA: a local name (under .localhost, localhost, an IP address) with no
+// certificate files and no ACME issuer.
+func usesLocalCA(c *config.Config) bool {
+	for _, s := range c.Sites {
+		if s.TLS.Cert != "" || s.TLS.Issuer == "acme" {
+			continue
+		}
+		for _, h := range s.Hosts {
+			if tlsconf.IsLocalName(h) {
+				return true
+			}
+		}
+	}
+	return false
 }

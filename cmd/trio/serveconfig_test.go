@@ -102,7 +102,7 @@ func TestServeConfigReloadCommand(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	banner := out.String()
-	for _, want := range []string{"a.localhost", "site-a", "the demo site", "POST /reload", "trio reload --pid-file " + pidFile} {
+	for _, want := range []string{"a.localhost", "site-a", "the demo site", "POST /reload", "trio reload --pid-file " + pidFile, "trust it with: trio trust"} {
 		if !strings.Contains(banner, want) {
 			t.Errorf("banner lacks %q:\n%s", want, banner)
 		}
