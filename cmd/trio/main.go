@@ -43,7 +43,8 @@ type command struct {
 var commands = map[string]command{}
 
 func usage(w io.Writer) {
-	fmt.Fprint(w, "Usage:\n  trio [serve] [flags] [DIR]   serve DIR, or the demo site, over HTTP/1.1, HTTP/2 and HTTP/3\n")
+	fmt.Fprint(w, "Usage:\n  trio [serve] [flags] [DIR]   serve DIR, or the demo site, over HTTP/1.1, HTTP/2 and HTTP/3\n"+
+		"  trio serve --config FILE     serve the sites of a TOML file; SIGHUP or trio reload re-reads it\n")
 	names := make([]string, 0, len(commands))
 	for name := range commands {
 		names = append(names, name)
