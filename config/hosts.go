@@ -1,17 +1,19 @@
 package config
 
 import (
-	"net"
 	"net/netip"
 	"strings"
 )
 
 // normalizeHost lowercases a host, drops a trailing dot, and strips a
-// port and IPv6 brackets: "A.Example.com.:8443" -> "a.example.com".
+// port and IPv6 brackets: "A.Example.com.:8443" -> "a.example.com",
+// "[::1]:443" -> "::1". It allocates only to lowercase.
 func normalizeHost(h string) string {
-	if host, _, err := net.SplitHostPort(h); err == nil {
-		h = host
-	} else if strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]") {
+	if i := strings.LastIndexByte(h, ':'); i >= 0 && !strings.Contains(h[i:], "]") &&
+		(strings.HasPrefix(h, "[") || strings.IndexByte(h, ':') == i) {
+		h = h[:i] // a port: after "]", or after the only colon
+	}
+	if len(h) >= 2 && h[0] == '[' && h[len(h)-1] == ']' {
 		h = h[1 : len(h)-1]
 	}
 	return strings.TrimSuffix(strings.ToLower(h), ".")

@@ -124,7 +124,10 @@ func TestVhostSite(t *testing.T) {
 			t.Errorf("site(%q) = %s; want %s", tt.host, got.name, tt.want)
 		}
 	}
-	for in, want := range map[string]string{"A.Example.COM.:8443": "a.example.com", "[::1]:443": "::1", "[::1]": "::1", "Host": "host"} {
+	for in, want := range map[string]string{
+		"A.Example.COM.:8443": "a.example.com", "a.example.com": "a.example.com", "[::1]:443": "::1", "[::1]": "::1",
+		"::1": "::1", "127.0.0.1:80": "127.0.0.1", "Host": "host", "": "", "[fe80::1%25eth0]:8443": "fe80::1%25eth0",
+	} {
 		if got := normalizeHost(in); got != want {
 			t.Errorf("normalizeHost(%q) = %q; want %q", in, got, want)
 		}
