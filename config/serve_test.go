@@ -43,13 +43,13 @@ func serveConfig(t *testing.T, file string) *testServer {
 	return ts
 }
 
-// listenTest binds the listeners of a testServer, TLS and QUIC on
-// 127.0.0.1, and puts the local CA in a temporary folder.
+// listenTest binds the listeners of a testServer, TLS, QUIC and
+// cleartext on 127.0.0.1, and puts the local CA in a temporary folder.
 func listenTest(t *testing.T) *testServer {
 	t.Helper()
 	t.Setenv("TRIO_DATA_DIR", t.TempDir())
 	logger := slog.New(slog.DiscardHandler)
-	srv := &trio.Server{Addr: "127.0.0.1:0", Logger: logger}
+	srv := &trio.Server{Addr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", Logger: logger}
 	ls, err := srv.Listen()
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -83,6 +84,34 @@ func TestTwoSitesCurl(t *testing.T) {
 		want := readFile(t, filepath.Join("testdata/two-sites", site, "index.html")) + "\n200 " + tt.version
 		if string(out) != want {
 			t.Errorf("curl %s %s %s = %q; want %q", tt.flag, tt.route, url, out, want)
+		}
+	}
+}
+
+// TestCleartext routes by Host on the cleartext listener too, over
+// HTTP/1.1 and h2c, where there is no certificate to check.
+func TestCleartext(t *testing.T) {
+	ts := serveConfig(t, "testdata/two-sites/trio.toml")
+	base := "http://" + ts.ls.Cleartext[0].Addr().String()
+	for _, h2c := range []bool{false, true} {
+		tr := &http.Transport{Protocols: new(http.Protocols)}
+		tr.Protocols.SetHTTP1(!h2c)
+		tr.Protocols.SetUnencryptedHTTP2(h2c)
+		t.Cleanup(tr.CloseIdleConnections)
+		c := &http.Client{Transport: tr}
+		for _, site := range []string{"a", "b"} {
+			req, _ := http.NewRequest("GET", base+"/", nil)
+			req.Host = site + ".localhost"
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			want := readFile(t, "testdata/two-sites/site-"+site+"/index.html")
+			if resp.StatusCode != 200 || string(body) != want {
+				t.Errorf("h2c=%v: Host %s.localhost: %d %s %q; want 200 %q", h2c, site, resp.StatusCode, resp.Proto, body, want)
+			}
 		}
 	}
 }
