@@ -54,9 +54,8 @@ func (s *Server) observe() {
 		return
 	}
 	conns := &h1Conns{o: o}
-	for _, hs := range []*http.Server{s.tlsSrv, s.textSrv} {
-		hs.ConnState = conns.hook(hs.ConnState)
-	}
+	s.tlsSrv.ConnState = conns.hook(s.tlsSrv.ConnState, false)
+	s.textSrv.ConnState = conns.hook(s.textSrv.ConnState, true)
 	if s.h2Srv != nil {
 		s.h2Srv.Observer = protoObserver{o, H2}
 	}
@@ -90,27 +89,37 @@ func (p protoObserver) ConnClosed()   { p.o.ConnClosed(p.p) }
 func (p protoObserver) StreamOpened() { p.o.StreamOpened(p.p) }
 func (p protoObserver) StreamClosed() { p.o.StreamClosed(p.p) }
 
-// h1Conns counts HTTP/1.x connections from http.Server.ConnState: from
-// their first request, since until then a cleartext one may still turn
-// out to be prior-knowledge h2c, until they close or are hijacked (a
-// WebSocket, an h2c upgrade: counted as such from then on). HTTP/2
-// connections are the engine's to count: trio's engine reports none here,
-// Go's reports them as *tls.Conn, which is skipped.
+// h1Conns counts HTTP/1.x connections from http.Server.ConnState. Over
+// TLS the protocol is known when net/http gets the connection: trio's TLS
+// listener hands HTTP/2 over as a *tls.Conn, which the HTTP/2 engine
+// counts, and HTTP/1.x as another type, counted from StateNew until it
+// closes or is hijacked (a WebSocket: counted as such from then on). In
+// cleartext a connection may still turn out to be prior-knowledge h2c, so
+// it counts from its first request, remembered in open.
 type h1Conns struct {
 	o    Observer
-	open sync.Map // net.Conn -> struct{}: counted as open
+	open sync.Map // net.Conn -> struct{}: cleartext, counted as open
 }
 
-func (t *h1Conns) hook(prev func(net.Conn, http.ConnState)) func(net.Conn, http.ConnState) {
+func (t *h1Conns) hook(prev func(net.Conn, http.ConnState), cleartext bool) func(net.Conn, http.ConnState) {
 	return func(c net.Conn, st http.ConnState) {
 		if prev != nil {
 			prev(c, st)
 		}
+		if _, h2 := c.(*tls.Conn); h2 {
+			return // Go's HTTP/2 engine reports its connections as *tls.Conn too
+		}
+		if !cleartext {
+			switch st {
+			case http.StateNew:
+				t.o.ConnOpened(H1)
+			case http.StateClosed, http.StateHijacked:
+				t.o.ConnClosed(H1)
+			}
+			return
+		}
 		switch st {
 		case http.StateActive:
-			if _, h2 := c.(*tls.Conn); h2 {
-				return
-			}
 			if _, loaded := t.open.LoadOrStore(c, struct{}{}); !loaded {
 				t.o.ConnOpened(H1)
 			}

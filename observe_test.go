@@ -137,9 +137,9 @@ func testObserver(t *testing.T, m testserver.Mode) {
 	obs.waitFor(t, "one connection and stream open", func(o *countObserver) bool {
 		return o.conns[p] == 1 && o.streams[p] == wantStreams
 	})
-	if s := obs.snapshot(); obs.opened[p] != 1 || len(obs.opened) != 1 {
-		t.Errorf("%s; want one %s connection opened, none of another protocol", s, p)
-	}
+	obs.waitFor(t, "one connection opened, of no other protocol", func(o *countObserver) bool {
+		return o.opened[p] == 1 && len(o.opened) == 1
+	})
 	close(release)
 	if body := <-got; body != "done" {
 		t.Fatalf("GET = %q; want done", body)
@@ -219,4 +219,33 @@ func TestObserverQUICStdEngine(t *testing.T) {
 	}
 	resp.Body.Close()
 	obs.waitFor(t, "QUIC handshake", func(o *countObserver) bool { return o.handshakes["quic ok"] == 1 })
+}
+
+// TestObserverCleartextH1: a cleartext HTTP/1.1 connection counts as h1
+// from its first request until it closes.
+func TestObserverCleartextH1(t *testing.T) {
+	obs := newCountObserver()
+	ts := testserver.New(t, testserver.H1, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, r.Proto)
+	}), func(s *trio.Server) { s.Observer = obs })
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	resp, err := (&http.Client{Transport: tr}).Get("http://" + ts.Addrs.Cleartext[0].Addr().String() + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != "HTTP/1.1" {
+		t.Fatalf("body %q; want HTTP/1.1", b)
+	}
+	obs.waitFor(t, "one h1 connection open", func(o *countObserver) bool { return o.conns[trio.H1] == 1 && o.opened[trio.H1] == 1 })
+	tr.CloseIdleConnections()
+	obs.waitFor(t, "h1 connection closed", func(o *countObserver) bool { return o.conns[trio.H1] == 0 })
+	s := obs.snapshot()
+	obs.mu.Lock()
+	defer obs.mu.Unlock()
+	if len(obs.opened) != 1 || len(obs.handshakes) != 0 {
+		t.Errorf("%s; want only the h1 connection, no handshake", s)
+	}
 }

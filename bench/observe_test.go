@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,31 +16,103 @@ import (
 	"github.com/triohttp/trio/observe"
 )
 
-// BenchmarkObserve measures what the access log and the metrics cost: a
-// 1 KiB response over loopback TLS to Go's clients (net/http for h1 and
+// The benchmarks below measure what the access log and the metrics cost:
+// a 1 KiB response over loopback TLS to Go's clients (net/http for h1 and
 // h2, quic-go's for h3, 16 requests in flight per core), served bare
 // ("off") and behind observe.Handler with a JSON access log in a file and
 // observe.Metrics as the Server's Observer ("on"). Client and server share
 // the process, so req/s and allocs/op count both.
 //
-//	go test ./bench/ -run '^$' -bench Observe -benchtime 3s
+//	go test ./bench/ -run '^$' -bench Observe -benchtime 2s
+//
+// BenchmarkObserve runs off and on one after the other; on a machine whose
+// other load changes, BenchmarkObservePaired is the fairer comparison: it
+// alternates the two servers every 500 requests and reports both rates,
+// next to the same for two off servers.
+
+var benchModes = []testserver.Mode{testserver.H1, testserver.H2, testserver.H3}
+
 func BenchmarkObserve(b *testing.B) {
-	body := bytes.Repeat([]byte("a"), 1024)
-	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/octet-stream")
-		w.Write(body)
-	})
-	for _, m := range []testserver.Mode{testserver.H1, testserver.H2, testserver.H3} {
+	for _, m := range benchModes {
 		b.Run(string(m), func(b *testing.B) {
 			for _, on := range []bool{false, true} {
-				name := map[bool]string{false: "off", true: "on"}[on]
-				b.Run(name, func(b *testing.B) { benchObserve(b, m, h, on) })
+				b.Run(onOff(on), func(b *testing.B) {
+					get := startBench(b, m, on)
+					b.ReportAllocs()
+					b.SetParallelism(16)
+					start := time.Now()
+					b.ResetTimer()
+					b.RunParallel(func(pb *testing.PB) {
+						for pb.Next() {
+							get()
+						}
+					})
+					b.StopTimer()
+					b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+				})
 			}
 		})
 	}
 }
 
-func benchObserve(b *testing.B, m testserver.Mode, h http.Handler, on bool) {
+// BenchmarkObservePaired serves b.N requests per protocol from two
+// servers running side by side, alternating between them every 500
+// requests (ABBA), and reports each one's rate and their ratio: "on"
+// pairs an off server with an on one, "control" two off servers, whose
+// ratio shows how far the machine's noise alone moves it.
+func BenchmarkObservePaired(b *testing.B) {
+	for _, m := range benchModes {
+		b.Run(string(m), func(b *testing.B) {
+			for _, second := range []string{"on", "control"} {
+				b.Run(second, func(b *testing.B) {
+					benchPaired(b, startBench(b, m, false), startBench(b, m, second == "on"))
+				})
+			}
+		})
+	}
+}
+
+func benchPaired(b *testing.B, first, second func()) {
+	gets := [2]func(){first, second}
+	var n [2]int
+	var d [2]time.Duration
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; n[0]+n[1] < b.N; i++ {
+		j := [4]int{0, 1, 1, 0}[i%4] // ABBA: what one slice leaves (garbage, idle goroutines) falls on both alike
+		k := min(500, b.N-n[0]-n[1])
+		start := time.Now()
+		runConcurrent(gets[j], k, 16*runtime.GOMAXPROCS(0))
+		d[j] += time.Since(start)
+		n[j] += k
+	}
+	b.StopTimer()
+	if n[1] == 0 {
+		return // b.N of 1: nothing to compare
+	}
+	r0, r1 := float64(n[0])/d[0].Seconds(), float64(n[1])/d[1].Seconds()
+	b.ReportMetric(r0, "first-req/s")
+	b.ReportMetric(r1, "second-req/s")
+	b.ReportMetric(r1/r0, "second/first")
+}
+
+func onOff(on bool) string {
+	if on {
+		return "on"
+	}
+	return "off"
+}
+
+// startBench starts a server in mode m serving 1 KiB, observed or not,
+// warms its client's connections up, and returns a function that GETs
+// the body once.
+func startBench(b *testing.B, m testserver.Mode, on bool) func() {
+	b.Helper()
+	body := bytes.Repeat([]byte("a"), 1024)
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Write(body)
+	})
 	var opts []func(*trio.Server)
 	if on {
 		log, err := observe.OpenAccessLog(filepath.Join(b.TempDir(), "access.log"), "json")
@@ -55,38 +128,38 @@ func benchObserve(b *testing.B, m testserver.Mode, h http.Handler, on bool) {
 	if tr, ok := ts.Client.Transport.(*http.Transport); ok {
 		tr.MaxIdleConnsPerHost = 256 // keep-alive for every h1 client goroutine
 	}
+	var failed atomic.Pointer[string]
 	get := func() {
 		res, err := ts.Client.Get(ts.URL + "/1k")
 		if err != nil {
-			b.Fatal(err)
+			msg := err.Error()
+			failed.CompareAndSwap(nil, &msg)
+			return
 		}
 		if n, _ := io.Copy(io.Discard, res.Body); n != 1024 {
-			b.Fatalf("read %d bytes; want 1024", n)
+			msg := "short body"
+			failed.CompareAndSwap(nil, &msg)
 		}
 		res.Body.Close()
 	}
-	warmUp(get, 16*runtime.GOMAXPROCS(0)) // every client goroutine's connection, before the clock
-	b.ReportAllocs()
-	b.SetParallelism(16)
-	start := time.Now()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			get()
+	runConcurrent(get, 20*16*runtime.GOMAXPROCS(0), 16*runtime.GOMAXPROCS(0)) // connections for every client goroutine
+	b.Cleanup(func() {
+		if msg := failed.Load(); msg != nil {
+			b.Errorf("GET failed: %s", *msg)
 		}
 	})
-	b.StopTimer()
-	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "req/s")
+	return get
 }
 
-// warmUp runs get 20 times on each of n goroutines at once, so that h1
-// has the connections RunParallel's goroutines will use.
-func warmUp(get func(), n int) {
+// runConcurrent calls f n times on c goroutines.
+func runConcurrent(f func(), n, c int) {
+	var left atomic.Int64
+	left.Store(int64(n))
 	var wg sync.WaitGroup
-	for range n {
+	for range min(c, n) {
 		wg.Go(func() {
-			for range 20 {
-				get()
+			for left.Add(-1) >= 0 {
+				f()
 			}
 		})
 	}
