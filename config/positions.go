@@ -1,6 +1,7 @@
 package config
 
 import (
+	"reflect"
 	"strconv"
 
 	"github.com/pelletier/go-toml/v2/unstable"
@@ -55,22 +56,33 @@ func (p *positions) at(r unstable.Range) pos {
 func (p *positions) table(e *unstable.Node, array bool) string {
 	path := ""
 	var first pos
+	var names []string
 	for it := e.Key(); it.Next(); {
 		k := it.Node()
 		if path == "" {
 			first = p.at(k.Raw)
 		}
 		path = join(path, string(k.Data))
-		if it.IsLast() && array {
-			n := p.arrays[path]
+		names = append(names, string(k.Data))
+		switch n := p.arrays[path]; {
+		case it.IsLast() && array:
 			p.arrays[path] = n + 1
 			path += "[" + strconv.Itoa(n) + "]"
-		} else if n := p.arrays[path]; n > 0 {
+		case n > 0:
 			path += "[" + strconv.Itoa(n-1) + "]"
+		case it.IsLast() && isTableArray(names):
+			p.arrays[path] = 1 // [site] for [[site]]: go-toml decodes it as the one element
+			path += "[0]"
 		}
 	}
 	p.record(path, first, first, "table")
 	return path
+}
+
+// isTableArray reports whether the key names an array of tables in Config.
+func isTableArray(names []string) bool {
+	t := typeAt(names)
+	return t != nil && t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Struct
 }
 
 // keyValue records key = value under prefix, and what the value holds.

@@ -208,3 +208,60 @@ tls   = { on_demand = true }
 		}
 	}
 }
+
+// TestRouterFromSites gives each host its certificate source: the local
+// CA for local names and issuer = "local", ACME at start-up for public
+// names, ACME on demand for on_demand hosts, files for cert and key.
+func TestRouterFromSites(t *testing.T) {
+	dir := t.TempDir()
+	writePair(t, dir, "files.example")
+	file := filepath.Join(dir, "trio.toml")
+	writeTestFile(t, file, `
+[acme]
+email = "ops@example.com"
+
+[[site]]
+hosts = ["a.localhost", "127.0.0.1"]
+
+[[site]]
+hosts = ["example.com", "www.example.com"]
+
+[[site]]
+hosts = ["*.wild.example", "demand.example"]
+tls   = { on_demand = true }
+
+[[site]]
+hosts = ["intranet.example"]
+tls   = { issuer = "local" }
+
+[[site]]
+hosts = ["files.example"]
+tls   = { cert = "cert.pem", key = "key.pem" }
+`)
+	c, err := Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Redirect {
+		t.Error("Redirect = false; want true, as a site uses ACME")
+	}
+	r, err := c.router(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(r.Local.Names); got != "[intranet.example]" {
+		t.Errorf("Local.Names = %s; want [intranet.example]", got)
+	}
+	if r.ACME == nil {
+		t.Fatal("no ACME")
+	}
+	if got := fmt.Sprint(r.ACME.Domains, r.ACME.OnDemand.Allow); got != "[example.com www.example.com] [*.wild.example demand.example]" {
+		t.Errorf("ACME Domains, OnDemand.Allow = %s", got)
+	}
+	if !r.ACME.Agreed || r.ACME.Email != "ops@example.com" {
+		t.Errorf("ACME = %+v; want Agreed and the email", r.ACME)
+	}
+	if len(r.Files) != 1 || r.Files[0].Certificate().Leaf.DNSNames[0] != "files.example" {
+		t.Errorf("Files = %v; want files.example's", r.Files)
+	}
+}
