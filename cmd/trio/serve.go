@@ -183,6 +183,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	held := &heldWriter{w: stderr} // log lines wait for the banner
 	defer held.release()
 	logger := newLogger(held, f.verbose)
+	early := func(code int, err error) int { // the error is the last line, after the held log
+		held.release()
+		return fail(stderr, code, "serve: %v", err)
+	}
 	if f.config != "" {
 		return serveConfig(ctx, f, logger, held, stdout, stderr)
 	}
@@ -198,17 +202,17 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	router, err := f.router(ctx, logger)
 	if err != nil {
-		return fail(stderr, exitUsage, "serve: %v", err)
+		return early(exitUsage, err)
 	}
 	srv.TLS = router
 	ls, err := srv.Listen() // before ACME starts: it answers challenges on these ports
 	if err != nil {
-		return fail(stderr, exitError, "serve: %v", err)
+		return early(exitError, err)
 	}
 	stopPID, err := writePIDFile(f.pidFile)
 	if err != nil {
 		ls.Close()
-		return fail(stderr, exitError, "serve: %v", err)
+		return early(exitError, err)
 	}
 	defer stopPID()
 	stopACME := f.startACME(ctx, router, ls, logger)
