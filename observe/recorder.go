@@ -76,17 +76,19 @@ func (r *recorder) Write(p []byte) (int, error) {
 
 // Flush implements http.Flusher; it does nothing if the ResponseWriter
 // cannot flush.
-func (r *recorder) Flush() {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	http.NewResponseController(r.w).Flush()
-}
+func (r *recorder) Flush() { r.FlushError() }
 
 // FlushError is Flush with its error, for http.ResponseController.
 func (r *recorder) FlushError() error {
 	if r.status == 0 {
 		r.status = http.StatusOK
+	}
+	switch f := r.w.(type) {
+	case interface{ FlushError() error }:
+		return f.FlushError()
+	case http.Flusher:
+		f.Flush()
+		return nil
 	}
 	return http.NewResponseController(r.w).Flush()
 }
