@@ -60,11 +60,11 @@ func NewMetrics() *Metrics {
 	}, reqLabels)
 	connVec := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "trio_connections_open",
-		Help: "Open client connections by protocol (h1 counts TLS and cleartext HTTP/1.x; h2 includes h2c).",
+		Help: "Open client connections by protocol: h1 (TLS and cleartext; a hijacked one, such as a WebSocket, no longer counts), h2 (with h2c) and h3 on trio's engines.",
 	}, []string{"protocol"})
 	streamVec := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "trio_streams_open",
-		Help: "Open HTTP/2 and HTTP/3 request streams by protocol.",
+		Help: "Open HTTP/2 and HTTP/3 request streams by protocol, on trio's engines.",
 	}, []string{"protocol"})
 	wsVec := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "trio_websockets_open",
