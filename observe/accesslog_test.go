@@ -251,3 +251,28 @@ func TestStdout(t *testing.T) {
 		t.Errorf("stdout got %q, %v; want the /out line", line, err)
 	}
 }
+
+// TestReopenElsewhere: Reopen may change destination and format; lines
+// logged before it stay in the old file, later ones go to the new.
+func TestReopenElsewhere(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.log"), filepath.Join(dir, "b.log")
+	l, err := OpenAccessLog(a, "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.add(testEntry("/first"))
+	if err := l.Reopen(b, "combined"); err != nil {
+		t.Fatal(err)
+	}
+	l.add(testEntry("/second"))
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if lines := readLines(t, a); len(lines) != 1 || uriOf(t, lines[0]) != "/first" {
+		t.Errorf("a.log holds %q; want the /first line in JSON", lines)
+	}
+	if lines := readLines(t, b); len(lines) != 1 || !strings.Contains(lines[0], `"GET /second HTTP/1.1" 200 -`) {
+		t.Errorf("b.log holds %q; want the /second line, combined", lines)
+	}
+}
