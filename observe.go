@@ -11,6 +11,12 @@ import (
 // and closed, each HTTP/2 and HTTP/3 stream opened and closed, and each TLS
 // handshake with its result. Server.Observer takes one; observe.Metrics is
 // one. Methods are called from many goroutines at once and must not block.
+//
+// HTTP/1.x connections count from net/http's ConnState until they close or
+// are hijacked (a WebSocket, an h2c upgrade). HTTP/2 and HTTP/3
+// connections and streams are reported by trio's engines only (the
+// default); Go's HTTP/2 and quic-go's HTTP/3 engines report none. TLS
+// handshakes are reported for TCP and QUIC with every engine.
 type Observer interface {
 	ConnOpened(p Protocol)
 	ConnClosed(p Protocol)
@@ -32,7 +38,8 @@ const (
 	H3 Protocol = "h3"
 )
 
-// ProtocolOf returns the protocol of a request: H1, H2 or H3.
+// ProtocolOf returns the protocol of a request whose ProtoMajor is
+// protoMajor: H1, H2 or H3.
 func ProtocolOf(protoMajor int) Protocol {
 	switch protoMajor {
 	case 2:
