@@ -26,10 +26,12 @@ type AccessLog struct {
 	room    sync.Cond // signalled when the writer took the queue
 	queue   []entry   // lines waiting for the writer
 	limit   int       // most lines queued; maxPending but in tests
-	closed  bool
+	waiting int       // adds waiting for room
+	closed  bool      // Close was called
+	done    bool      // the writer took its last batch: later lines are discarded
 	wake    chan struct{} // cap 1: the queue is half full, or a switch waits
 	switchc chan *sink    // Reopen hands the writer its new sink
-	done    chan error    // the writer's final error, at Close
+	result  chan error    // the writer's final error, at Close
 	stopped chan struct{} // closed when the writer has returned
 }
 
@@ -105,7 +107,7 @@ func OpenAccessLog(dest, format string) (*AccessLog, error) {
 		limit:   maxPending,
 		wake:    make(chan struct{}, 1),
 		switchc: make(chan *sink),
-		done:    make(chan error, 1),
+		result:  make(chan error, 1),
 		stopped: make(chan struct{}),
 	}
 	l.room.L = &l.mu
@@ -132,8 +134,10 @@ func (l *AccessLog) Reopen(dest, format string) error {
 	}
 }
 
-// Close writes every queued line, flushes and closes the destination, and
-// stops the writer. Lines logged after Close are discarded.
+// Close writes every line logged before it returns, flushes and closes the
+// destination, and stops the writer; requests waiting for room in the
+// queue when it is called get their lines written too. Lines logged after
+// Close returned are discarded.
 func (l *AccessLog) Close() error {
 	l.mu.Lock()
 	if l.closed {
@@ -147,38 +151,46 @@ func (l *AccessLog) Close() error {
 	case l.wake <- struct{}{}:
 	default:
 	}
-	return <-l.done
+	return <-l.result
 }
 
-// add queues e, waiting while the queue is full.
-func (l *AccessLog) add(e *entry) {
+// add queues e, waiting while the queue is full. It reports false if the
+// log was closed, and e discarded.
+func (l *AccessLog) add(e *entry) bool {
 	l.mu.Lock()
-	for len(l.queue) >= l.limit && !l.closed {
+	for len(l.queue) >= l.limit && !l.done {
+		l.waiting++
 		l.room.Wait()
+		l.waiting--
 	}
-	if l.closed {
+	if l.done {
 		l.mu.Unlock()
-		return
+		return false
 	}
 	l.queue = append(l.queue, *e)
-	n := len(l.queue)
+	n, closing := len(l.queue), l.closed
 	l.mu.Unlock()
-	if n == (l.limit+1)/2 {
+	if n == (l.limit+1)/2 || closing { // half full, or Close waits for it
 		select {
 		case l.wake <- struct{}{}:
 		default:
 		}
 	}
+	return true
 }
 
-// take swaps the queue for spare and returns what was queued.
-func (l *AccessLog) take(spare []entry) (batch []entry, closed bool) {
+// take swaps the queue for spare and returns what was queued. Once Close
+// was called and no add waits for room, this batch is the last (done).
+func (l *AccessLog) take(spare []entry) (batch []entry, done bool) {
 	l.mu.Lock()
 	batch, l.queue = l.queue, spare[:0]
-	closed = l.closed
+	if l.closed && l.waiting == 0 {
+		l.done = true
+	}
+	done = l.done
 	l.room.Broadcast()
 	l.mu.Unlock()
-	return batch, closed
+	return batch, done
 }
 
 // run is the writer goroutine: it encodes queued lines into s's buffer.
@@ -204,12 +216,12 @@ func (l *AccessLog) run(s *sink) {
 			s, werr = ns, nil
 			continue
 		}
-		batch, closed := l.take(spare)
+		batch, done := l.take(spare)
 		buf = s.write(batch, buf)
 		clear(batch) // drop the strings for the collector
 		spare = batch
-		if closed {
-			l.done <- errors.Join(werr, s.close())
+		if done {
+			l.result <- errors.Join(werr, s.close())
 			return
 		}
 		if flush {

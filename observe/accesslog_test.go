@@ -83,6 +83,72 @@ func TestCloseLosesNothing(t *testing.T) {
 	}
 }
 
+// TestCloseWhileLogging closes the log while 16 goroutines log through a
+// queue of one line: every line whose add reported it kept must be in the
+// file, and so must every line logged before Close was called.
+func TestCloseWhileLogging(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "access.log")
+	l, err := OpenAccessLog(path, "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.mu.Lock()
+	l.limit = 1
+	l.mu.Unlock()
+	var closing atomic.Bool
+	var logged atomic.Int64
+	var mu sync.Mutex
+	kept := map[string]bool{}   // add returned true
+	before := map[string]bool{} // add returned before Close was called
+	var wg sync.WaitGroup
+	for g := range 16 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				uri := "/" + strconv.Itoa(g) + "/" + strconv.Itoa(i)
+				ok := l.add(testEntry(uri))
+				early := !closing.Load()
+				mu.Lock()
+				if ok {
+					kept[uri] = true
+				}
+				if early {
+					before[uri] = true
+				}
+				mu.Unlock()
+				if !ok {
+					return
+				}
+				logged.Add(1)
+			}
+		})
+	}
+	for logged.Load() < 2000 {
+		time.Sleep(time.Millisecond)
+	}
+	closing.Store(true)
+	if err := l.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	wg.Wait()
+	inFile := map[string]bool{}
+	for _, line := range readLines(t, path) {
+		inFile[uriOf(t, line)] = true
+	}
+	for uri := range kept {
+		if !inFile[uri] {
+			t.Errorf("%s was kept by add but is not in the file", uri)
+		}
+	}
+	for uri := range before {
+		if !kept[uri] {
+			t.Errorf("%s was logged before Close was called but discarded", uri)
+		}
+	}
+	if len(inFile) != len(kept) {
+		t.Errorf("%d lines in the file; want the %d kept", len(inFile), len(kept))
+	}
+}
+
 // TestReopenAfterRename does what logrotate does while requests go on:
 // rename the file, then Reopen the same path. Every line logged after
 // Reopen returned must be in the new file, and no line may be lost or
