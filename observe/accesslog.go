@@ -23,12 +23,12 @@ const maxPending = 8192
 // Its methods may be called from many goroutines at once.
 type AccessLog struct {
 	mu      sync.Mutex
-	room    sync.Cond // signalled when the writer took the queue
-	queue   []entry   // lines waiting for the writer
-	limit   int       // most lines queued; maxPending but in tests
-	waiting int       // adds waiting for room
-	closed  bool      // Close was called
-	done    bool      // the writer took its last batch: later lines are discarded
+	room    sync.Cond     // signalled when the writer took the queue
+	queue   []entry       // lines waiting for the writer
+	limit   int           // most lines queued; maxPending but in tests
+	waiting int           // adds waiting for room
+	closed  bool          // Close was called
+	done    bool          // the writer took its last batch: later lines are discarded
 	wake    chan struct{} // cap 1: the queue is half full, or a switch waits
 	switchc chan *sink    // Reopen hands the writer its new sink
 	result  chan error    // the writer's final error, at Close
