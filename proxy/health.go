@@ -1,0 +1,163 @@
+package proxy
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// HealthCheck is an active health check: a GET of Path on each upstream
+// every Interval. An upstream that fails one (an error, a timeout or
+// another status) is marked down: it gets no new request, and its
+// WebSockets are closed after the drain grace unless it is back by then.
+// It takes requests again once a check passes.
+type HealthCheck struct {
+	Path     string        // e.g. "/healthz"; "" means no active check
+	Interval time.Duration // if zero, 5s
+	Timeout  time.Duration // if zero, 2s or Interval if shorter
+	Status   int           // the status expected; if zero, any 2xx
+}
+
+func (h HealthCheck) interval() time.Duration {
+	if h.Interval <= 0 {
+		return 5 * time.Second
+	}
+	return h.Interval
+}
+
+func (h HealthCheck) timeout() time.Duration {
+	if h.Timeout > 0 {
+		return h.Timeout
+	}
+	return min(2*time.Second, h.interval())
+}
+
+func (h HealthCheck) validate() error {
+	switch {
+	case h.Path == "" && (h.Interval != 0 || h.Timeout != 0 || h.Status != 0):
+		return fmt.Errorf("proxy: health check without a path")
+	case h.Path != "" && h.Path[0] != '/':
+		return fmt.Errorf("proxy: health check path %q does not start with /", h.Path)
+	case h.Interval < 0 || h.Timeout < 0:
+		return fmt.Errorf("proxy: health check interval and timeout must be positive")
+	case h.Status != 0 && (h.Status < 100 || h.Status > 599):
+		return fmt.Errorf("proxy: health check status %d is not an HTTP status", h.Status)
+	}
+	return nil
+}
+
+func (h HealthCheck) passes(status int) bool {
+	if h.Status == 0 {
+		return status >= 200 && status < 300
+	}
+	return status == h.Status
+}
+
+// startHealth starts the pool's active checks, if it has one: a goroutine
+// that checks every live upstream each interval, and at once when kicked.
+func (p *Pool) startHealth() (stop func()) {
+	if p.health.Path == "" {
+		return func() {}
+	}
+	if p.rt == nil {
+		p.rt = newHealthTransport()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p.kick = make(chan struct{}, 1)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(p.health.interval())
+		defer t.Stop()
+		for {
+			p.checkAll(ctx)
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			case <-p.kick:
+			}
+		}
+	})
+	return func() {
+		cancel()
+		wg.Wait()
+		if c, ok := p.rt.(interface{ CloseIdleConnections() }); ok {
+			c.CloseIdleConnections()
+		}
+	}
+}
+
+// checkAll checks the live upstreams at once and waits for the results.
+func (p *Pool) checkAll(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, u := range *p.live.Load() {
+		wg.Go(func() { p.setActive(u, p.check(ctx, u)) })
+	}
+	wg.Wait()
+}
+
+// check GETs the health path of u; nil if it answered as expected.
+func (p *Pool) check(ctx context.Context, u *Upstream) error {
+	ctx, cancel := context.WithTimeout(ctx, p.health.timeout())
+	defer cancel()
+	target := *u.URL
+	target.Path = singleJoin(u.URL.Path, p.health.Path)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target.String(), nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("User-Agent", "trio-health-check")
+	resp, err := p.rt.RoundTrip(req)
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	if !p.health.passes(resp.StatusCode) {
+		return fmt.Errorf("status %d", resp.StatusCode)
+	}
+	return nil
+}
+
+// setActive records the result of an active check of u.
+func (p *Pool) setActive(u *Upstream, err error) {
+	u.mu.Lock()
+	if err != nil {
+		u.checkErr = err.Error()
+	} else {
+		u.checkErr = ""
+	}
+	u.mu.Unlock()
+	u.checks[btoi(err == nil)].Add(1)
+	if err == nil {
+		if u.down.CompareAndSwap(true, false) {
+			p.logger.Info("proxy: upstream up", "route", p.name, "upstream", u.raw)
+		}
+		return
+	}
+	if u.down.CompareAndSwap(false, true) {
+		p.logger.Warn("proxy: upstream down", "route", p.name, "upstream", u.raw, "error", err)
+		p.scheduleDrain(u)
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// singleJoin joins an upstream's path prefix and a path with one slash.
+func singleJoin(prefix, path string) string {
+	switch {
+	case prefix == "" || prefix == "/":
+		return path
+	case prefix[len(prefix)-1] == '/' && path[0] == '/':
+		return prefix + path[1:]
+	}
+	return prefix + path
+}
