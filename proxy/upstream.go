@@ -118,10 +118,24 @@ func (u *Upstream) State() State {
 	switch {
 	case u.removed.Load():
 		return Draining
-	case u.down.Load() || time.Now().UnixNano() < u.until.Load():
+	case u.down.Load() || u.cooling():
 		return Down
 	}
 	return Healthy
+}
+
+// cooling reports whether a passive check marked u down and its cooldown
+// has not ended; the clock is read only then.
+func (u *Upstream) cooling() bool {
+	t := u.until.Load()
+	if t == 0 {
+		return false
+	}
+	if time.Now().UnixNano() < t {
+		return true
+	}
+	u.until.CompareAndSwap(t, 0)
+	return false
 }
 
 // Requests is the number of requests in flight to u, open WebSockets included.
