@@ -1,6 +1,7 @@
 package ws
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"net/http"
@@ -53,20 +54,27 @@ func Accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Conn,
 	}
 	c, err := accept(w, r, opts)
 	if err != nil {
-		var he *h1.WebSocketError
-		if errors.As(err, &he) {
-			if he.Status == http.StatusUpgradeRequired || he.Status == http.StatusBadRequest {
-				w.Header().Set("Sec-WebSocket-Version", "13")
-			}
-			if he.Status == http.StatusUpgradeRequired && r.ProtoMajor == 1 {
-				w.Header().Set("Upgrade", "websocket")
-				w.Header().Set("Connection", "Upgrade")
-			}
-			http.Error(w, he.Error(), he.Status)
-		}
+		answerRefusal(w, r, err)
 		return nil, err
 	}
 	return c, nil
+}
+
+// answerRefusal answers r with the status of a refused handshake, if err
+// is one (an *h1.WebSocketError); other errors came after the answer.
+func answerRefusal(w http.ResponseWriter, r *http.Request, err error) {
+	var he *h1.WebSocketError
+	if !errors.As(err, &he) {
+		return
+	}
+	if he.Status == http.StatusUpgradeRequired || he.Status == http.StatusBadRequest {
+		w.Header().Set("Sec-WebSocket-Version", "13")
+	}
+	if he.Status == http.StatusUpgradeRequired && r.ProtoMajor == 1 {
+		w.Header().Set("Upgrade", "websocket")
+		w.Header().Set("Connection", "Upgrade")
+	}
+	http.Error(w, he.Error(), he.Status)
 }
 
 func refuse(status int, format string, args ...any) error {
@@ -74,30 +82,9 @@ func refuse(status int, format string, args ...any) error {
 }
 
 func accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Conn, error) {
-	var key string
-	switch r.ProtoMajor {
-	case 1:
-		var err error
-		if key, err = h1.CheckWebSocket(r); err != nil {
-			return nil, err
-		}
-	case 2, 3:
-		p := h2.ExtendedConnectProtocol(r)
-		if r.ProtoMajor == 3 {
-			p = h3.ExtendedConnectProtocol(r)
-		}
-		switch {
-		case p == "" && r.Method == http.MethodConnect:
-			return nil, refuse(http.StatusBadRequest, "CONNECT without :protocol is not a WebSocket handshake")
-		case p == "":
-			return nil, refuse(http.StatusUpgradeRequired, "WebSocket over %s needs an extended CONNECT with :protocol websocket, not %s", r.Proto, r.Method)
-		case p != "websocket":
-			return nil, refuse(http.StatusNotImplemented, "extended CONNECT protocol %q is not supported; only websocket", p)
-		case r.Header.Get("Sec-WebSocket-Version") != "13":
-			return nil, refuse(http.StatusBadRequest, "Sec-WebSocket-Version %q unsupported; want 13", r.Header.Get("Sec-WebSocket-Version"))
-		}
-	default:
-		return nil, refuse(http.StatusHTTPVersionNotSupported, "no WebSocket over %s", r.Proto)
+	key, err := checkHandshake(r)
+	if err != nil {
+		return nil, err
 	}
 	if err := checkOrigin(r, opts.OriginPatterns); err != nil {
 		return nil, refuse(http.StatusForbidden, "%v", err)
@@ -123,36 +110,15 @@ func accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Conn,
 	} else if opts.Compression != CompressionDisabled {
 		return nil, refuse(http.StatusBadRequest, "malformed Sec-WebSocket-Extensions %q", r.Header.Values("Sec-WebSocket-Extensions"))
 	}
-	if reg != nil {
-		reg.mu.Lock()
-		down := reg.down
-		reg.mu.Unlock()
-		if down {
-			return nil, refuse(http.StatusServiceUnavailable, "server is shutting down")
-		}
+	if reg.isDown() {
+		return nil, refuse(http.StatusServiceUnavailable, "server is shutting down")
 	}
 
-	var c *Conn
-	switch r.ProtoMajor {
-	case 1:
-		nc, br, err := h1.AcceptWebSocket(w, r, key, resp)
-		if err != nil {
-			return nil, err
-		}
-		c = newConn(nc, br, false, "HTTP/1.1")
-	case 2:
-		st, err := h2.AcceptWebSocket(w, r, resp)
-		if err != nil {
-			return nil, err
-		}
-		c = newConn(st, nil, false, "HTTP/2.0")
-	case 3:
-		st, err := h3.AcceptWebSocket(w, r, resp)
-		if err != nil {
-			return nil, err
-		}
-		c = newConn(st, nil, false, "HTTP/3.0")
+	t, br, proto, err := acceptTransport(w, r, key, resp)
+	if err != nil {
+		return nil, err
 	}
+	c := newConn(t, br, false, proto)
 	c.subp = subp
 	c.SetReadLimit(readLimit(opts.ReadLimit))
 	if compress {
@@ -167,6 +133,61 @@ func accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Conn,
 		return nil, errorf("server is shutting down")
 	}
 	return c, nil
+}
+
+// acceptTransport answers the handshake r with success and the header
+// fields in hdr, and returns the stream the WebSocket runs over.
+func acceptTransport(w http.ResponseWriter, r *http.Request, key string, hdr http.Header) (transport, *bufio.Reader, string, error) {
+	switch r.ProtoMajor {
+	case 1:
+		nc, br, err := h1.AcceptWebSocket(w, r, key, hdr)
+		if err != nil {
+			return nil, nil, "", err
+		}
+		return nc, br, "HTTP/1.1", nil
+	case 2:
+		st, err := h2.AcceptWebSocket(w, r, hdr)
+		if err != nil {
+			return nil, nil, "", err
+		}
+		return st, nil, "HTTP/2.0", nil
+	}
+	st, err := h3.AcceptWebSocket(w, r, hdr)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return st, nil, "HTTP/3.0", nil
+}
+
+// checkHandshake checks that r opens a WebSocket in its HTTP version and
+// returns the HTTP/1.1 Sec-WebSocket-Key ("" over HTTP/2 and HTTP/3).
+func checkHandshake(r *http.Request) (string, error) {
+	var key string
+	switch r.ProtoMajor {
+	case 1:
+		var err error
+		if key, err = h1.CheckWebSocket(r); err != nil {
+			return "", err
+		}
+	case 2, 3:
+		p := h2.ExtendedConnectProtocol(r)
+		if r.ProtoMajor == 3 {
+			p = h3.ExtendedConnectProtocol(r)
+		}
+		switch {
+		case p == "" && r.Method == http.MethodConnect:
+			return "", refuse(http.StatusBadRequest, "CONNECT without :protocol is not a WebSocket handshake")
+		case p == "":
+			return "", refuse(http.StatusUpgradeRequired, "WebSocket over %s needs an extended CONNECT with :protocol websocket, not %s", r.Proto, r.Method)
+		case p != "websocket":
+			return "", refuse(http.StatusNotImplemented, "extended CONNECT protocol %q is not supported; only websocket", p)
+		case r.Header.Get("Sec-WebSocket-Version") != "13":
+			return "", refuse(http.StatusBadRequest, "Sec-WebSocket-Version %q unsupported; want 13", r.Header.Get("Sec-WebSocket-Version"))
+		}
+	default:
+		return "", refuse(http.StatusHTTPVersionNotSupported, "no WebSocket over %s", r.Proto)
+	}
+	return key, nil
 }
 
 // enableCompression sets up permessage-deflate: the writer keeps its

@@ -28,6 +28,7 @@ const (
 	StatusInternalError      StatusCode = 1011
 	StatusServiceRestart     StatusCode = 1012
 	StatusTryAgainLater      StatusCode = 1013
+	StatusBadGateway         StatusCode = 1014 // a proxy's upstream failed
 )
 
 // validWire reports whether c may appear in a close frame (RFC 6455

@@ -32,7 +32,9 @@ type DialOptions struct {
 	// ServerName from the URL. NextProtos is set for the HTTP version.
 	TLSClientConfig *tls.Config
 
-	// Header is added to the handshake request, e.g. Origin or Cookie.
+	// Header is added to the handshake request, e.g. Origin or Cookie. A
+	// Host field sets the request's Host (:authority over HTTP/2 and
+	// HTTP/3) instead of the URL's.
 	Header http.Header
 
 	// Subprotocols are offered in order.
@@ -61,13 +63,64 @@ func Dial(ctx context.Context, urlStr string, opts *DialOptions) (*Conn, *http.R
 	if opts == nil {
 		opts = &DialOptions{}
 	}
+	req, host, secure, err := newDialRequest(ctx, urlStr, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, resp, err := dialStream(ctx, req, host, secure, opts)
+	if err != nil {
+		return nil, resp, err
+	}
+	c := newConn(s.t, s.br, true, s.proto)
+	c.extra = s.extra
+	if err := c.clientHandshakeDone(resp, opts); err != nil {
+		c.CloseNow()
+		return nil, resp, err
+	}
+	return c, resp, nil
+}
+
+// DialStream opens a WebSocket as Dial does, but returns its raw [Stream]
+// and the server's response without checking the subprotocol or extensions
+// the server chose: reading and writing frames is the caller's. A proxy
+// passes the client's Sec-WebSocket-Protocol and Sec-WebSocket-Extensions
+// in opts.Header and the server's answer back to its client.
+func DialStream(ctx context.Context, urlStr string, opts *DialOptions) (*Stream, *http.Response, error) {
+	if opts == nil {
+		opts = &DialOptions{}
+	}
+	req, host, secure, err := newDialRequest(ctx, urlStr, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	return dialStream(ctx, req, host, secure, opts)
+}
+
+func dialStream(ctx context.Context, req *http.Request, host string, secure bool, opts *DialOptions) (*Stream, *http.Response, error) {
+	switch opts.HTTP {
+	case "", "http/1.1":
+		return dialH1(ctx, req, host, secure, opts)
+	case "h2":
+		return dialH2(ctx, req, host, secure, opts)
+	case "h3":
+		if !secure {
+			return nil, nil, errorf("dial: HTTP/3 needs wss://, not ws://%s", host)
+		}
+		return dialH3(ctx, req, host, opts)
+	}
+	return nil, nil, errorf("dial: unknown HTTP version %q; want http/1.1, h2 or h3", opts.HTTP)
+}
+
+// newDialRequest builds the handshake request for urlStr and returns it
+// with the host:port to dial and whether it is wss://.
+func newDialRequest(ctx context.Context, urlStr string, opts *DialOptions) (*http.Request, string, bool, error) {
 	u, err := url.Parse(urlStr)
 	if err != nil {
-		return nil, nil, errorf("dial: %w", err)
+		return nil, "", false, errorf("dial: %w", err)
 	}
 	secure := u.Scheme == "wss"
 	if !secure && u.Scheme != "ws" {
-		return nil, nil, errorf("dial: URL scheme %q is not ws or wss", u.Scheme)
+		return nil, "", false, errorf("dial: URL scheme %q is not ws or wss", u.Scheme)
 	}
 	host := u.Host
 	if u.Port() == "" {
@@ -77,10 +130,14 @@ func Dial(ctx context.Context, urlStr string, opts *DialOptions) (*Conn, *http.R
 	httpURL.Scheme = map[bool]string{true: "https", false: "http"}[secure]
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, httpURL.String(), nil)
 	if err != nil {
-		return nil, nil, errorf("dial: %w", err)
+		return nil, "", false, errorf("dial: %w", err)
 	}
 	for k, vv := range opts.Header {
 		req.Header[k] = append([]string(nil), vv...)
+	}
+	if h := req.Header.Get("Host"); h != "" {
+		req.Host = h
+		req.Header.Del("Host")
 	}
 	req.Header.Set("Sec-WebSocket-Version", "13")
 	if len(opts.Subprotocols) > 0 {
@@ -89,30 +146,7 @@ func Dial(ctx context.Context, urlStr string, opts *DialOptions) (*Conn, *http.R
 	if opts.Compression != CompressionDisabled {
 		req.Header.Set("Sec-WebSocket-Extensions", clientOffer(opts.Compression))
 	}
-
-	var c *Conn
-	var resp *http.Response
-	switch opts.HTTP {
-	case "", "http/1.1":
-		c, resp, err = dialH1(ctx, req, host, secure, opts)
-	case "h2":
-		c, resp, err = dialH2(ctx, req, host, secure, opts)
-	case "h3":
-		if !secure {
-			return nil, nil, errorf("dial: HTTP/3 needs wss://, not %s", urlStr)
-		}
-		c, resp, err = dialH3(ctx, req, host, opts)
-	default:
-		return nil, nil, errorf("dial: unknown HTTP version %q; want http/1.1, h2 or h3", opts.HTTP)
-	}
-	if err != nil {
-		return nil, resp, err
-	}
-	if err := c.clientHandshakeDone(resp, opts); err != nil {
-		c.CloseNow()
-		return nil, resp, err
-	}
-	return c, resp, nil
+	return req, host, secure, nil
 }
 
 // clientHandshakeDone checks the subprotocol and extensions the server
@@ -179,7 +213,7 @@ func dialTLS(ctx context.Context, host, proto string, opts *DialOptions) (net.Co
 	return tc, nil
 }
 
-func dialH1(ctx context.Context, req *http.Request, host string, secure bool, opts *DialOptions) (*Conn, *http.Response, error) {
+func dialH1(ctx context.Context, req *http.Request, host string, secure bool, opts *DialOptions) (*Stream, *http.Response, error) {
 	var nc net.Conn
 	var err error
 	if secure {
@@ -202,10 +236,10 @@ func dialH1(ctx context.Context, req *http.Request, host string, secure bool, op
 		nc.Close()
 		return nil, resp, err
 	}
-	return newConn(nc, br, true, "HTTP/1.1"), resp, nil
+	return newStream(nc, br, "HTTP/1.1"), resp, nil
 }
 
-func dialH2(ctx context.Context, req *http.Request, host string, secure bool, opts *DialOptions) (*Conn, *http.Response, error) {
+func dialH2(ctx context.Context, req *http.Request, host string, secure bool, opts *DialOptions) (*Stream, *http.Response, error) {
 	var nc net.Conn
 	var err error
 	if secure {
@@ -236,12 +270,12 @@ func dialH2(ctx context.Context, req *http.Request, host string, secure bool, op
 		cc.Close()
 		return nil, resp, err
 	}
-	c := newConn(st, nil, true, "HTTP/2.0")
-	c.extra = []io.Closer{closerFunc(func() error { cancel(); return nil }), cc}
-	return c, resp, nil
+	s := newStream(st, nil, "HTTP/2.0")
+	s.extra = []io.Closer{closerFunc(func() error { cancel(); return nil }), cc}
+	return s, resp, nil
 }
 
-func dialH3(ctx context.Context, req *http.Request, host string, opts *DialOptions) (*Conn, *http.Response, error) {
+func dialH3(ctx context.Context, req *http.Request, host string, opts *DialOptions) (*Stream, *http.Response, error) {
 	qc, err := quic.DialAddr(ctx, host, tlsConfig(opts, host, http3.NextProtoH3), &quic.Config{})
 	if err != nil {
 		return nil, nil, errorf("dial: QUIC: %w", err)
@@ -252,9 +286,9 @@ func dialH3(ctx context.Context, req *http.Request, host string, opts *DialOptio
 		qc.CloseWithError(0, "")
 		return nil, resp, err
 	}
-	c := newConn(st, nil, true, "HTTP/3.0")
-	c.extra = []io.Closer{closerFunc(func() error { return qc.CloseWithError(0, "") })}
-	return c, resp, nil
+	s := newStream(st, nil, "HTTP/3.0")
+	s.extra = []io.Closer{closerFunc(func() error { return qc.CloseWithError(0, "") })}
+	return s, resp, nil
 }
 
 type closerFunc func() error

@@ -26,16 +26,49 @@ import (
 //
 // The zero value is ready to use.
 type Registry struct {
-	mu    sync.Mutex
-	conns map[*Conn]struct{}
-	down  bool
+	mu      sync.Mutex
+	conns   map[*Conn]struct{}
+	streams map[*Stream]struct{} // from AcceptStream
+	down    bool
 }
 
-// Len is the number of open connections.
+// Len is the number of open connections, streams from AcceptStream
+// included.
 func (g *Registry) Len() int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return len(g.conns)
+	return len(g.conns) + len(g.streams)
+}
+
+// isDown reports whether g has shut down; a nil g never does.
+func (g *Registry) isDown() bool {
+	if g == nil {
+		return false
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.down
+}
+
+// addStream tracks s, or reports false if the registry has shut down.
+func (g *Registry) addStream(s *Stream) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.down {
+		return false
+	}
+	if g.streams == nil {
+		g.streams = make(map[*Stream]struct{})
+	}
+	g.streams[s] = struct{}{}
+	s.mu.Lock()
+	s.unregister = func() {
+		g.mu.Lock()
+		delete(g.streams, s)
+		g.mu.Unlock()
+	}
+	s.mu.Unlock()
+	return true
 }
 
 // add tracks c, or reports false if the registry has shut down.
@@ -58,8 +91,9 @@ func (g *Registry) add(c *Conn) bool {
 }
 
 // Shutdown refuses new connections, sends every open one a close frame
-// with 1001 (going away) and waits for them to close. If ctx ends first,
-// it closes the rest at once and returns ctx.Err().
+// with 1001 (going away), runs the OnShutdown function of every stream
+// (or closes it), and waits for them to close. If ctx ends first, it
+// closes the rest at once and returns ctx.Err().
 func (g *Registry) Shutdown(ctx context.Context) error {
 	g.mu.Lock()
 	g.down = true
@@ -67,10 +101,17 @@ func (g *Registry) Shutdown(ctx context.Context) error {
 	for c := range g.conns {
 		conns = append(conns, c)
 	}
+	streams := make([]*Stream, 0, len(g.streams))
+	for s := range g.streams {
+		streams = append(streams, s)
+	}
 	g.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, c := range conns {
 		wg.Go(func() { c.Close(StatusGoingAway, "server shutting down") })
+	}
+	for _, s := range streams {
+		wg.Go(s.shutdown)
 	}
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
@@ -80,6 +121,9 @@ func (g *Registry) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		for _, c := range conns {
 			c.CloseNow()
+		}
+		for _, s := range streams {
+			s.Close()
 		}
 		<-done
 		return ctx.Err()
