@@ -60,7 +60,7 @@ func (k hashKey) of(r *http.Request) string {
 // skipping it while it is down, moves only its keys, each to its
 // second-best upstream. A request without the key goes round robin.
 func hashPick(p *Pool, r *http.Request, ups, exclude []*Upstream) *Upstream {
-	key := p.key.of(r)
+	key := p.settings().key.of(r)
 	if key == "" {
 		return roundRobin(p, r, ups, exclude)
 	}

@@ -19,12 +19,20 @@ const DrainReason = "service restart"
 // upstream added back while it drains is kept as it is. On error (a bad
 // or repeated URL, none at all) nothing changes.
 func (p *Pool) Update(urls ...string) error {
+	return p.update(urls, nil)
+}
+
+// update makes urls the upstreams and, if s is not nil, s the settings.
+func (p *Pool) update(urls []string, s *settings) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	old := *p.live.Load()
 	ups, err := p.upstreams(urls, append(slices.Clone(old), p.draining...))
 	if err != nil {
 		return err
+	}
+	if s != nil {
+		p.set.Store(s)
 	}
 	for _, u := range ups {
 		if i := slices.Index(p.draining, u); i >= 0 {
@@ -75,14 +83,45 @@ func (p *Pool) Close() {
 		p.forgetLocked(u)
 	}
 	stop := p.stop
+	p.stop = func() {}
 	p.mu.Unlock()
 	stop()
+}
+
+// Reconfigure changes the pool's policy, health checks and grace to c's
+// (c.Name is ignored) and its upstreams to urls, as Update does. On error
+// nothing changes.
+func (p *Pool) Reconfigure(c PoolConfig, urls ...string) error {
+	s, err := c.settings()
+	if err != nil {
+		return err
+	}
+	p.reconf.Lock()
+	defer p.reconf.Unlock()
+	old := p.settings()
+	if err := p.update(urls, s); err != nil {
+		return err
+	}
+	if old.Health == s.Health && old.Transport == s.Transport {
+		return nil
+	}
+	p.mu.Lock()
+	stop := p.stop
+	p.mu.Unlock()
+	stop() // outside p.mu: a check in flight may need it
+	p.mu.Lock()
+	if !p.closed {
+		p.startHealth()
+	}
+	p.mu.Unlock()
+	return nil
 }
 
 // scheduleDrain closes u's WebSockets after the grace, if u is still not
 // healthy then.
 func (p *Pool) scheduleDrain(u *Upstream) {
-	if p.grace < 0 {
+	grace := p.settings().DrainGrace
+	if grace < 0 {
 		p.closeRelays(u)
 		return
 	}
@@ -91,7 +130,7 @@ func (p *Pool) scheduleDrain(u *Upstream) {
 	if u.drainT != nil {
 		return
 	}
-	u.drainT = time.AfterFunc(p.grace, func() {
+	u.drainT = time.AfterFunc(grace, func() {
 		u.mu.Lock()
 		u.drainT = nil
 		u.mu.Unlock()
@@ -116,7 +155,7 @@ func (p *Pool) closeRelays(u *Upstream) {
 		r.closeWith(ws.StatusServiceRestart, DrainReason)
 	}
 	if len(rs) > 0 {
-		p.logger.Info("proxy: drained WebSockets", "route", p.name, "upstream", u.raw, "websockets", len(rs))
+		p.settings().Logger.Info("proxy: drained WebSockets", "route", p.name, "upstream", u.raw, "websockets", len(rs))
 	}
 }
 

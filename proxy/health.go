@@ -58,65 +58,78 @@ func (h HealthCheck) passes(status int) bool {
 
 // startHealth starts the pool's active checks, if it has one: a goroutine
 // that checks every live upstream each interval, and at once when kicked.
-func (p *Pool) startHealth() (stop func()) {
-	if p.health.Path == "" {
-		return func() {}
+// It sets p.stop and p.kick; p.mu is held.
+func (p *Pool) startHealth() {
+	s := p.settings()
+	h, rt := s.Health, s.Transport
+	if h.Path == "" {
+		p.stop, p.kick = func() {}, nil
+		for _, u := range *p.live.Load() {
+			u.down.Store(false) // no active check left to bring it back
+		}
+		return
 	}
-	if p.rt == nil {
-		p.rt = newHealthTransport()
+	if rt == nil {
+		rt = newHealthTransport()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	p.kick = make(chan struct{}, 1)
+	kick := make(chan struct{}, 1)
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		t := time.NewTicker(p.health.interval())
+		t := time.NewTicker(h.interval())
 		defer t.Stop()
 		for {
-			p.checkAll(ctx)
+			p.checkAll(ctx, h, rt)
 			select {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-			case <-p.kick:
+			case <-kick:
 			}
 		}
 	})
-	return func() {
+	p.kick = kick
+	p.stop = func() {
 		cancel()
 		wg.Wait()
-		if c, ok := p.rt.(interface{ CloseIdleConnections() }); ok {
-			c.CloseIdleConnections()
+		if s.Transport == nil {
+			rt.(*healthTransport).CloseIdleConnections()
 		}
 	}
 }
 
 // checkAll checks the live upstreams at once and waits for the results.
-func (p *Pool) checkAll(ctx context.Context) {
+func (p *Pool) checkAll(ctx context.Context, h HealthCheck, rt http.RoundTripper) {
 	var wg sync.WaitGroup
 	for _, u := range *p.live.Load() {
-		wg.Go(func() { p.setActive(u, p.check(ctx, u)) })
+		wg.Go(func() {
+			err := check(ctx, h, rt, u)
+			if ctx.Err() == nil { // not a check cut short by stop
+				p.setActive(u, err)
+			}
+		})
 	}
 	wg.Wait()
 }
 
 // check GETs the health path of u; nil if it answered as expected.
-func (p *Pool) check(ctx context.Context, u *Upstream) error {
-	ctx, cancel := context.WithTimeout(ctx, p.health.timeout())
+func check(ctx context.Context, h HealthCheck, rt http.RoundTripper, u *Upstream) error {
+	ctx, cancel := context.WithTimeout(ctx, h.timeout())
 	defer cancel()
 	target := *u.URL
-	target.Path = singleJoin(u.URL.Path, p.health.Path)
+	target.Path = singleJoin(u.URL.Path, h.Path)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target.String(), nil)
 	if err != nil {
 		return err
 	}
 	req.Header.Set("User-Agent", "trio-health-check")
-	resp, err := p.rt.RoundTrip(req)
+	resp, err := rt.RoundTrip(req)
 	if err != nil {
 		return err
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
-	if !p.health.passes(resp.StatusCode) {
+	if !h.passes(resp.StatusCode) {
 		return fmt.Errorf("status %d", resp.StatusCode)
 	}
 	return nil
@@ -132,14 +145,15 @@ func (p *Pool) setActive(u *Upstream, err error) {
 	}
 	u.mu.Unlock()
 	u.checks[btoi(err == nil)].Add(1)
+	log := p.settings().Logger
 	if err == nil {
 		if u.down.CompareAndSwap(true, false) {
-			p.logger.Info("proxy: upstream up", "route", p.name, "upstream", u.raw)
+			log.Info("proxy: upstream up", "route", p.name, "upstream", u.raw)
 		}
 		return
 	}
 	if u.down.CompareAndSwap(false, true) {
-		p.logger.Warn("proxy: upstream down", "route", p.name, "upstream", u.raw, "error", err)
+		log.Warn("proxy: upstream down", "route", p.name, "upstream", u.raw, "error", err)
 		p.scheduleDrain(u)
 	}
 }

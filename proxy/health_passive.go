@@ -28,19 +28,21 @@ func (c PassiveCheck) cooldown() time.Duration {
 
 // failed records a failed request to u for the passive check.
 func (p *Pool) failed(u *Upstream, err error) {
-	if p.pass.Failures <= 0 {
+	s := p.settings()
+	pass := s.Passive
+	if pass.Failures <= 0 {
 		return
 	}
 	now := time.Now()
 	u.mu.Lock()
 	keep := u.fails[:0]
 	for _, t := range u.fails {
-		if now.Sub(t) < p.pass.window() {
+		if now.Sub(t) < pass.window() {
 			keep = append(keep, t)
 		}
 	}
 	u.fails = append(keep, now)
-	trip := len(u.fails) >= p.pass.Failures
+	trip := len(u.fails) >= pass.Failures
 	if trip {
 		u.fails = u.fails[:0]
 	}
@@ -49,10 +51,10 @@ func (p *Pool) failed(u *Upstream, err error) {
 		return
 	}
 	wasDown := u.State() == Down
-	u.until.Store(now.Add(p.pass.cooldown()).UnixNano())
+	u.until.Store(now.Add(pass.cooldown()).UnixNano())
 	if !wasDown {
-		p.logger.Warn("proxy: upstream down after failed requests", "route", p.name, "upstream", u.raw,
-			"failures", p.pass.Failures, "cooldown", p.pass.cooldown(), "error", err)
+		s.Logger.Warn("proxy: upstream down after failed requests", "route", p.name, "upstream", u.raw,
+			"failures", pass.Failures, "cooldown", pass.cooldown(), "error", err)
 		p.scheduleDrain(u)
 	}
 }

@@ -44,29 +44,51 @@ type PoolConfig struct {
 	DrainGrace time.Duration
 
 	// Transport makes the active health checks' requests, with URLs of
-	// the upstream's scheme (http, h2c, https or h3). If nil, one that
-	// speaks each scheme with the system's roots is used.
+	// the upstream's scheme (http, h2c, https or h3), as Transport does.
+	// If nil, a Transport of its own with the system's roots.
 	Transport http.RoundTripper
 
 	// Logger logs state changes. If nil, slog.Default().
 	Logger *slog.Logger
 }
 
+// settings are a PoolConfig with its defaults applied, parsed.
+type settings struct {
+	PoolConfig
+	pick picker
+	key  hashKey
+}
+
+func (c PoolConfig) settings() (*settings, error) {
+	s := &settings{PoolConfig: c}
+	if s.DrainGrace == 0 {
+		s.DrainGrace = 10 * time.Second
+	}
+	if s.Logger == nil {
+		s.Logger = slog.Default()
+	}
+	var err error
+	if s.pick, err = policy(c.Policy); err != nil {
+		return nil, err
+	}
+	if s.key, err = parseHashKey(c.Policy, c.HashKey); err != nil {
+		return nil, err
+	}
+	if err := c.Health.validate(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
 // A Pool is the upstreams of one route, their balancing policy and their
 // health. Make one with NewPool; Close stops its health checks.
 type Pool struct {
-	name   string
-	pick   picker
-	key    hashKey
-	grace  time.Duration
-	health HealthCheck
-	pass   PassiveCheck
-	rt     http.RoundTripper
-	logger *slog.Logger
-
+	name string
+	set  atomic.Pointer[settings]
 	rr   atomic.Uint64
 	live atomic.Pointer[[]*Upstream] // in configuration order
 
+	reconf   sync.Mutex // serializes Reconfigure
 	mu       sync.Mutex // guards below; serializes Update and Close
 	draining []*Upstream
 	stop     func()        // stops the health checks
@@ -77,34 +99,36 @@ type Pool struct {
 // NewPool returns a pool of the upstreams urls (see ParseUpstream) and
 // starts its active health checks, if c has one.
 func NewPool(c PoolConfig, urls ...string) (*Pool, error) {
-	p := &Pool{name: c.Name, grace: c.DrainGrace, health: c.Health, pass: c.Passive, rt: c.Transport, logger: c.Logger}
-	if p.grace == 0 {
-		p.grace = 10 * time.Second
-	}
-	if p.logger == nil {
-		p.logger = slog.Default()
-	}
-	var err error
-	if p.pick, err = policy(c.Policy); err != nil {
+	p, err := newPool(c, urls)
+	if err != nil {
 		return nil, err
 	}
-	if p.key, err = parseHashKey(c.Policy, c.HashKey); err != nil {
+	p.mu.Lock()
+	p.startHealth()
+	p.mu.Unlock()
+	return p, nil
+}
+
+// newPool is NewPool without starting the health checks.
+func newPool(c PoolConfig, urls []string) (*Pool, error) {
+	s, err := c.settings()
+	if err != nil {
 		return nil, err
 	}
-	if err := c.Health.validate(); err != nil {
-		return nil, err
-	}
+	p := &Pool{name: c.Name, stop: func() {}}
+	p.set.Store(s)
 	ups, err := p.upstreams(urls, nil)
 	if err != nil {
 		return nil, err
 	}
 	p.live.Store(&ups)
-	p.stop = p.startHealth()
 	return p, nil
 }
 
 // Name is the pool's name, as PoolConfig.Name gave it.
 func (p *Pool) Name() string { return p.name }
+
+func (p *Pool) settings() *settings { return p.set.Load() }
 
 // Upstreams are the pool's current upstreams, in configuration order,
 // followed by those still draining after an Update removed them.
@@ -122,7 +146,7 @@ func (p *Pool) Upstreams() []*Upstream {
 // counts as a failure for the passive health check.
 func (p *Pool) Pick(r *http.Request, exclude []*Upstream) (u *Upstream, done func(err error), err error) {
 	ups := *p.live.Load()
-	u = p.pick(p, r, ups, exclude)
+	u = p.settings().pick(p, r, ups, exclude)
 	if u == nil {
 		return nil, nil, ErrNoUpstream
 	}

@@ -144,6 +144,12 @@ func (u *Upstream) Requests() int64 { return u.requests.Load() }
 // WebSockets is the number of WebSockets open to u.
 func (u *Upstream) WebSockets() int64 { return u.sockets.Load() }
 
+// httpRequests is the number of HTTP requests in flight to u: those
+// that are not open WebSockets.
+func (u *Upstream) httpRequests() int64 {
+	return max(0, u.requests.Load()-u.sockets.Load())
+}
+
 // load is what least_conn and random_two compare: requests in flight,
 // and with them the open WebSockets.
 func (u *Upstream) load() int64 { return u.requests.Load() }
