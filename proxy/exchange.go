@@ -1,0 +1,117 @@
+package proxy
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptrace"
+	"net/textproto"
+	"sync"
+	"time"
+)
+
+// An exchange is the state of one proxied request while it waits for its
+// response header: it relays 1xx responses to the client and runs the
+// response-header timeout, which starts once the request is written.
+type exchange struct {
+	w      http.ResponseWriter
+	cancel context.CancelCauseFunc
+	d      time.Duration // response-header timeout; 0 for none
+	trace  httptrace.ClientTrace
+
+	mu      sync.Mutex // guards below
+	waiting bool       // in a round trip: 1xx may be written, the timer may fire
+	fired   bool
+	timer   *time.Timer
+}
+
+func newExchange(w http.ResponseWriter, cancel context.CancelCauseFunc, d time.Duration) *exchange {
+	x := &exchange{w: w, cancel: cancel, d: d}
+	x.trace.Got1xxResponse = x.got1xx
+	x.trace.WroteRequest = x.wroteRequest
+	return x
+}
+
+func (x *exchange) withTrace(ctx context.Context) context.Context {
+	return httptrace.WithClientTrace(ctx, &x.trace)
+}
+
+// begin and end bracket a round trip.
+func (x *exchange) begin() {
+	x.mu.Lock()
+	x.waiting = true
+	x.mu.Unlock()
+}
+
+func (x *exchange) end() {
+	x.mu.Lock()
+	x.waiting = false
+	if x.timer != nil {
+		x.timer.Stop()
+	}
+	x.mu.Unlock()
+}
+
+// stop ends the exchange: no 1xx or timeout after it.
+func (x *exchange) stop() { x.end() }
+
+func (x *exchange) timedOut() bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.fired
+}
+
+// wroteRequest starts the response-header timeout.
+func (x *exchange) wroteRequest(httptrace.WroteRequestInfo) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if !x.waiting || x.d <= 0 {
+		return
+	}
+	if x.timer == nil {
+		x.timer = time.AfterFunc(x.d, x.fire)
+	} else {
+		x.timer.Reset(x.d)
+	}
+}
+
+func (x *exchange) fire() {
+	x.mu.Lock()
+	fire := x.waiting
+	x.fired = x.fired || fire
+	x.mu.Unlock()
+	if fire {
+		x.cancel(errResponseHeaderTimeout)
+	}
+}
+
+// got1xx relays an informational response, 103 Early Hints say, with its
+// fields. A 100 Continue is not relayed: the server sends its own when the
+// transport starts reading the request body, which it does only after the
+// upstream's 100 (or the expect-continue timeout).
+func (x *exchange) got1xx(code int, header textproto.MIMEHeader) error {
+	if code == http.StatusContinue {
+		return nil
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if !x.waiting {
+		return nil
+	}
+	h := x.w.Header()
+	saved := make(map[string][]string, len(header))
+	for k, vv := range header {
+		if old, ok := h[k]; ok {
+			saved[k] = old
+		}
+		h[k] = vv
+	}
+	x.w.WriteHeader(code)
+	for k := range header {
+		if old, ok := saved[k]; ok {
+			h[k] = old
+		} else {
+			delete(h, k)
+		}
+	}
+	return nil
+}

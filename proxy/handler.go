@@ -1,0 +1,237 @@
+package proxy
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/triohttp/trio/ws"
+)
+
+// Handler proxies each request to an upstream of its Pool. The zero value
+// of each field but Pool is a default.
+type Handler struct {
+	// Pool picks the upstream of each request. It must not be nil.
+	Pool *Pool
+
+	// Transport carries the requests to the upstreams: timeouts, upstream
+	// TLS, connection reuse. If nil, DefaultTransport.
+	Transport *Transport
+
+	// TrustedProxies are the client addresses whose Forwarded and
+	// X-Forwarded-For, -Proto and -Host fields are kept and appended to.
+	// Those of any other client are replaced. If nil, none is trusted.
+	TrustedProxies []netip.Prefix
+
+	// FlushInterval is how often the response is flushed to the client
+	// while its body is copied. If zero, it is flushed after each write
+	// for text/event-stream, application/grpc and bodies of unknown
+	// length, and left to the server's buffering otherwise; if negative,
+	// after each write always.
+	FlushInterval time.Duration
+
+	// Logger logs failed exchanges with upstreams. If nil, slog.Default().
+	Logger *slog.Logger
+}
+
+func (h *Handler) transport() *Transport {
+	if h.Transport == nil {
+		return DefaultTransport
+	}
+	return h.Transport
+}
+
+func (h *Handler) logger() *slog.Logger {
+	if h.Logger == nil {
+		return slog.Default()
+	}
+	return h.Logger
+}
+
+// ServeHTTP sends r to an upstream and relays the response. If the
+// connection to the upstream fails before any response came, a replayable
+// request (see replayable) is sent again to another upstream. A failure
+// before the response header answers 502, 503 when no upstream is
+// available, or 504 on a timeout; a failure within the body aborts the
+// response (http.ErrAbortHandler), so the client never takes it for a
+// complete one. WebSocket handshakes are relayed (see serveWebSocket).
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if ws.IsHandshake(r) {
+		if s, ok := any(h).(interface {
+			serveWebSocket(http.ResponseWriter, *http.Request)
+		}); ok {
+			s.serveWebSocket(w, r)
+			return
+		}
+	}
+	if r.Method == http.MethodConnect {
+		http.Error(w, "proxy: CONNECT is only relayed for WebSockets", http.StatusMethodNotAllowed)
+		return
+	}
+	ctx, cancel := context.WithCancelCause(r.Context())
+	defer cancel(nil)
+	x := newExchange(w, cancel, h.transport().responseHeaderTimeout())
+	defer x.stop()
+	out := h.outRequest(x.withTrace(ctx), r)
+
+	var tried [4]*Upstream
+	exclude := tried[:0]
+	var last *gatewayError
+	for {
+		u, done, err := h.Pool.Pick(r, exclude)
+		if err != nil {
+			if last == nil {
+				last = &gatewayError{Code: http.StatusServiceUnavailable, Msg: "no upstream available", Err: err}
+			}
+			h.fail(w, r, last)
+			return
+		}
+		res, err := h.roundTrip(x, out, u)
+		if err == nil {
+			done(h.relay(w, r, res, x))
+			return
+		}
+		if r.Context().Err() != nil { // the client left; not the upstream's fault
+			done(nil)
+			return
+		}
+		done(err)
+		last = classify(ctx, u, err)
+		if last.Code == http.StatusGatewayTimeout && ctx.Err() != nil || !replayable(out) || !isConnFailure(err) {
+			h.fail(w, r, last)
+			return
+		}
+		h.logger().Debug("proxy: retrying on another upstream", "method", r.Method, "path", r.URL.Path, "error", last)
+		exclude = append(exclude, u)
+	}
+}
+
+// outRequest makes the request to the upstream from r, with ctx and
+// without URL: roundTrip sets that for each upstream it tries.
+func (h *Handler) outRequest(ctx context.Context, r *http.Request) *http.Request {
+	out := r.WithContext(ctx)
+	out.Header = make(http.Header, len(r.Header)+4)
+	h.outHeader(r, out.Header)
+	out.RequestURI = ""
+	out.Close = false
+	if r.ContentLength == 0 || r.Body == http.NoBody {
+		out.Body = nil // no chunked empty body; and replayable
+		out.ContentLength = 0
+	}
+	return out
+}
+
+// roundTrip sends out to u.
+func (h *Handler) roundTrip(x *exchange, out *http.Request, u *Upstream) (*http.Response, error) {
+	rt, scheme, err := h.transport().pick(u.URL.Scheme)
+	if err != nil {
+		return nil, err
+	}
+	out.URL = upstreamURL(u.URL, scheme, out)
+	x.begin()
+	res, err := rt.RoundTrip(out)
+	x.end()
+	if err == nil && x.timedOut() {
+		res.Body.Close()
+		return nil, errResponseHeaderTimeout
+	}
+	return res, err
+}
+
+// upstreamURL is the URL of r at upstream base: base's path prefixes r's,
+// and base's query goes before r's.
+func upstreamURL(base *url.URL, scheme string, r *http.Request) *url.URL {
+	in := r.URL
+	u := &url.URL{Scheme: scheme, Host: base.Host, Path: in.Path, RawPath: in.RawPath, RawQuery: in.RawQuery}
+	if base.Path != "" && base.Path != "/" {
+		u.Path = strings.TrimSuffix(base.Path, "/") + "/" + strings.TrimPrefix(in.Path, "/")
+		if in.RawPath != "" || base.RawPath != "" {
+			u.RawPath = strings.TrimSuffix(base.EscapedPath(), "/") + "/" + strings.TrimPrefix(in.EscapedPath(), "/")
+		}
+	}
+	if base.RawQuery != "" {
+		u.RawQuery = base.RawQuery
+		if in.RawQuery != "" {
+			u.RawQuery += "&" + in.RawQuery
+		}
+	}
+	return u
+}
+
+// fail answers e to the client and logs it.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, e *gatewayError) {
+	h.logger().Warn("proxy: "+e.Msg, "method", r.Method, "path", r.URL.Path, "upstream", e.Upstream, "status", e.Code, "error", e.Err)
+	e.write(w)
+}
+
+// relay sends the upstream's response res to the client. It returns the
+// upstream's error that ended it, if any; a body broken by the upstream
+// aborts the handler.
+func (h *Handler) relay(w http.ResponseWriter, r *http.Request, res *http.Response, x *exchange) error {
+	defer res.Body.Close()
+	hdr := w.Header()
+	responseHeader(hdr, res)
+	announced := len(res.Trailer)
+	if announced > 0 {
+		names := make([]string, 0, announced)
+		for k := range res.Trailer {
+			names = append(names, k)
+		}
+		hdr["Trailer"] = []string{strings.Join(names, ", ")}
+	}
+	w.WriteHeader(res.StatusCode)
+
+	rc := http.NewResponseController(w)
+	interval := h.flushInterval(res)
+	if interval < 0 || announced > 0 {
+		rc.Flush() // headers now: a stream's client waits for them
+	}
+	readErr, writeErr := copyBody(w, rc, res.Body, interval)
+	if readErr != nil {
+		if r.Context().Err() != nil {
+			return nil
+		}
+		h.logger().Warn("proxy: upstream response broke mid-body", "method", r.Method, "path", r.URL.Path, "error", readErr)
+		panic(http.ErrAbortHandler) // an RST (h2, h3) or a close (h1): not a complete response
+	}
+	if writeErr != nil {
+		return nil // the client left
+	}
+	if len(res.Trailer) > 0 {
+		rc.Flush() // chunked (h1), so the trailers have somewhere to go
+	}
+	if len(res.Trailer) == announced {
+		for k, vv := range res.Trailer {
+			hdr[k] = vv
+		}
+		return nil
+	}
+	for k, vv := range res.Trailer {
+		hdr[http.TrailerPrefix+k] = vv
+	}
+	return nil
+}
+
+// flushInterval is how often to flush res's body: <0 after each write, 0
+// never (the server buffers), >0 at most that late.
+func (h *Handler) flushInterval(res *http.Response) time.Duration {
+	if h.FlushInterval != 0 {
+		return h.FlushInterval
+	}
+	if res.ContentLength < 0 {
+		return -1
+	}
+	ct := res.Header.Get("Content-Type")
+	if i := strings.IndexByte(ct, ';'); i >= 0 {
+		ct = ct[:i]
+	}
+	ct = strings.ToLower(strings.TrimSpace(ct))
+	if ct == "text/event-stream" || ct == "application/grpc" || strings.HasPrefix(ct, "application/grpc+") {
+		return -1
+	}
+	return 0
+}

@@ -1,0 +1,174 @@
+package proxy
+
+import (
+	"net/http"
+	"net/netip"
+	"net/textproto"
+	"slices"
+	"strings"
+
+	"golang.org/x/net/http/httpguts"
+)
+
+// hopByHop are the fields that describe one connection, not the message
+// (RFC 9110 §7.6.1), and are never forwarded as they came. Te is kept as
+// "trailers" when the client sent that; Trailer is announced again from
+// the trailers that are actually forwarded.
+var hopByHop = map[string]bool{
+	"Connection":          true,
+	"Keep-Alive":          true,
+	"Proxy-Connection":    true,
+	"Proxy-Authenticate":  true,
+	"Proxy-Authorization": true,
+	"Te":                  true,
+	"Trailer":             true,
+	"Transfer-Encoding":   true,
+	"Upgrade":             true,
+	"Http2-Settings":      true,
+}
+
+// forwarding are the fields a proxy appends to; they are kept from the
+// client only when it is a trusted proxy.
+var forwarding = []string{"Forwarded", "X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host"}
+
+// copyEndToEnd copies the end-to-end fields of src into dst: all but the
+// hop-by-hop ones and those the Connection field names. The values are
+// shared, not copied.
+func copyEndToEnd(dst, src http.Header) {
+	conn := src["Connection"]
+	for k, vv := range src {
+		if hopByHop[k] || (len(conn) > 0 && namedIn(conn, k)) {
+			continue
+		}
+		dst[k] = vv
+	}
+}
+
+// namedIn reports whether the Connection field values conn name the
+// canonical field k.
+func namedIn(conn []string, k string) bool {
+	for _, v := range conn {
+		for tok := range strings.SplitSeq(v, ",") {
+			if textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(tok)) == k {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// outHeader fills out, the header of the request to the upstream, from
+// r's: end-to-end fields, TE: trailers if the client accepts trailers,
+// Via, Forwarded and X-Forwarded-For, -Proto and -Host. Incoming
+// forwarding fields are kept (and appended to) only when the client is
+// in TrustedProxies; otherwise they are replaced.
+func (h *Handler) outHeader(r *http.Request, out http.Header) {
+	copyEndToEnd(out, r.Header)
+	if te := r.Header["Te"]; len(te) > 0 && httpguts.HeaderValuesContainsToken(te, "trailers") {
+		out["Te"] = []string{"trailers"}
+	}
+	appendValue(out, "Via", viaProto(r.ProtoMajor, r.ProtoMinor)+" trio")
+
+	ip, _ := peerIP(r)
+	if !h.trusted(ip) {
+		for _, k := range forwarding {
+			delete(out, k)
+		}
+	}
+	proto := "http"
+	if r.TLS != nil || r.ProtoMajor == 3 {
+		proto = "https"
+	}
+	node := forNode(ip)
+	appendValue(out, "Forwarded", "for="+node+";host="+quoteIfNeeded(r.Host)+";proto="+proto)
+	if ip.IsValid() {
+		appendValue(out, "X-Forwarded-For", ip.String())
+	}
+	if len(out["X-Forwarded-Proto"]) == 0 {
+		out["X-Forwarded-Proto"] = []string{proto}
+	}
+	if len(out["X-Forwarded-Host"]) == 0 && r.Host != "" {
+		out["X-Forwarded-Host"] = []string{r.Host}
+	}
+}
+
+// responseHeader copies the end-to-end fields of the upstream's response
+// res into dst and appends to its Via.
+func responseHeader(dst http.Header, res *http.Response) {
+	copyEndToEnd(dst, res.Header)
+	appendValue(dst, "Via", viaProto(res.ProtoMajor, res.ProtoMinor)+" trio")
+}
+
+// appendValue appends v to the field k, as one comma-separated value,
+// without writing into a slice it may share with another header.
+func appendValue(h http.Header, k, v string) {
+	if old := h[k]; len(old) > 0 {
+		v = strings.Join(old, ", ") + ", " + v
+	}
+	h[k] = []string{v}
+}
+
+// viaProto is the received-protocol of Via (RFC 9110 §7.6.3): "1.1",
+// "1.0", "2" or "3".
+func viaProto(major, minor int) string {
+	switch {
+	case major == 1 && minor == 0:
+		return "1.0"
+	case major == 2:
+		return "2"
+	case major == 3:
+		return "3"
+	}
+	return "1.1"
+}
+
+// peerIP is the address of the client connection, without zone and with
+// an IPv4-mapped address unmapped.
+func peerIP(r *http.Request) (netip.Addr, bool) {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		a, err := netip.ParseAddr(r.RemoteAddr)
+		return a.Unmap().WithZone(""), err == nil
+	}
+	return ap.Addr().Unmap().WithZone(""), true
+}
+
+func (h *Handler) trusted(ip netip.Addr) bool {
+	return ip.IsValid() && slices.ContainsFunc(h.TrustedProxies, func(p netip.Prefix) bool { return p.Contains(ip) })
+}
+
+// forNode is the node of a Forwarded for= parameter (RFC 7239 §6): an
+// IPv4 address as it is, an IPv6 one in brackets and quotes, or
+// "unknown".
+func forNode(ip netip.Addr) string {
+	switch {
+	case !ip.IsValid():
+		return "unknown"
+	case ip.Is6():
+		return `"[` + ip.String() + `]"`
+	}
+	return ip.String()
+}
+
+// quoteIfNeeded returns v as an RFC 7230 token if it is one, else as a
+// quoted string (a host with a port has a colon, which is no token
+// character).
+func quoteIfNeeded(v string) string {
+	token := v != ""
+	for i := 0; i < len(v) && token; i++ {
+		token = httpguts.IsTokenRune(rune(v[i]))
+	}
+	if token {
+		return v
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(v); i++ {
+		if v[i] == '"' || v[i] == '\\' {
+			b.WriteByte('\\')
+		}
+		b.WriteByte(v[i])
+	}
+	b.WriteByte('"')
+	return b.String()
+}
