@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -121,8 +122,34 @@ func (h *Handler) outRequest(ctx context.Context, r *http.Request) *http.Request
 	if r.ContentLength == 0 || r.Body == http.NoBody {
 		out.Body = nil // no chunked empty body; and replayable
 		out.ContentLength = 0
+	} else if len(r.Trailer) > 0 {
+		// Some servers fill r.Trailer at the body's end, others replace
+		// it: copy it into the trailer the transport sends then.
+		out.Trailer = make(http.Header, len(r.Trailer))
+		for k := range r.Trailer {
+			out.Trailer[k] = nil
+		}
+		out.Body = &trailerBody{ReadCloser: r.Body, in: r, out: out.Trailer}
 	}
 	return out
+}
+
+// A trailerBody copies the client's trailers into the request to the
+// upstream when the client's body ends.
+type trailerBody struct {
+	io.ReadCloser
+	in  *http.Request
+	out http.Header
+}
+
+func (b *trailerBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF {
+		for k, vv := range b.in.Trailer {
+			b.out[k] = vv
+		}
+	}
+	return n, err
 }
 
 // roundTrip sends out to u.
