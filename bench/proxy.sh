@@ -28,8 +28,9 @@
 # loaded cell), BENCH_LAT_DURATION (2 s), BENCH_PORT (9443, TCP and UDP),
 # BENCH_BACKEND_PORT (9480), BENCH_SERVERS ("trio caddy nginx"), BENCH_PROTOS
 # ("h1 h2 h3"), BENCH_REV (a commit to build trio from), BENCH_TRIO (cli:
-# `trio proxy`, the default when the binary has it; front: the httputil
-# stand-in in bench/proxy/front, which is not package proxy).
+# `trio proxy`, the default when the binary has it; front: bench/proxy/front,
+# proxy.Handler on a trio.Server without the CLI; httputil: the same with
+# httputil.ReverseProxy instead of package proxy, for comparison).
 set -euo pipefail
 
 DUR=${BENCH_DURATION:-4}
@@ -48,7 +49,7 @@ for a in "$@"; do
     --quick) DUR=${BENCH_DURATION:-2} WARM=0 LAT=${BENCH_LAT_DURATION:-1} ROUNDS=${BENCH_ROUNDS:-1} ;;
     --save) SAVE=1 ;;
     --profile) PROFILE=1 ;;
-    -h | --help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "proxy.sh: unknown argument $a" >&2; exit 2 ;;
   esac
 done
@@ -123,12 +124,15 @@ make_fixtures() {
   if [[ -z $TRIO_MODE ]]; then
     if "$WORK/trio" proxy -h 2>&1 | grep -q -- '-to'; then TRIO_MODE=cli; else TRIO_MODE=front; fi
   fi
-  if [[ $TRIO_MODE == front ]]; then
+  case $TRIO_MODE in
+    cli) TRIO_WHAT="trio proxy --to http://127.0.0.1:$BPORT" ;;
+    front) TRIO_WHAT="bench/proxy/front: proxy.Handler on a trio.Server, as trio proxy has it but without the CLI" ;;
+    httputil) TRIO_WHAT="STAND-IN bench/proxy/front -impl httputil: trio.Server before httputil.ReverseProxy, not package proxy" ;;
+    *) echo "proxy.sh: BENCH_TRIO is cli, front or httputil, not $TRIO_MODE" >&2; exit 2 ;;
+  esac
+  if [[ $TRIO_MODE != cli ]]; then
     (cd "$src" && go build -o "$WORK/front" ./bench/proxy/front)
-    TRIO_WHAT="STAND-IN: bench/proxy/front (trio.Server before httputil.ReverseProxy), not trio proxy"
-    log "warning: trio runs as the $TRIO_WHAT"
-  else
-    TRIO_WHAT="trio proxy --to http://127.0.0.1:$BPORT"
+    log "note: trio runs as $TRIO_WHAT"
   fi
 }
 
@@ -227,7 +231,9 @@ start_server() {
       if [[ $TRIO_MODE == cli ]]; then
         cmd=("$WORK/trio" proxy --to "http://127.0.0.1:$BPORT" --listen "127.0.0.1:$PORT" --http "" --cert "$WORK/cert.pem" --key "$WORK/key.pem")
       else
-        cmd=("$WORK/front" -listen "127.0.0.1:$PORT" -cert "$WORK/cert.pem" -key "$WORK/key.pem" -to "http://127.0.0.1:$BPORT")
+        local impl=proxy
+        [[ $TRIO_MODE == httputil ]] && impl=httputil
+        cmd=("$WORK/front" -impl "$impl" -listen "127.0.0.1:$PORT" -cert "$WORK/cert.pem" -key "$WORK/key.pem" -to "http://127.0.0.1:$BPORT")
       fi
       ;;
     nginx) nginx_conf; cmd=(nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx") ;;
@@ -471,8 +477,8 @@ report() {
   echo "targets (issue 12)"
   for p in h1 h2 h3; do target "$p req/s trio/caddy" "$(ratio "$(get trio $p load 5)" "$(get caddy $p load 5)")" 1.5; done
   for p in h1 h2; do target "$p req/s trio/nginx" "$(ratio "$(get trio $p load 5)" "$(get nginx $p load 5)")" 0.8; done
-  if [[ $TRIO_MODE != cli ]]; then
-    echo "  (trio ran as the stand-in, not trio proxy: these verdicts are not the issue's)"
+  if [[ $TRIO_MODE == httputil ]]; then
+    echo "  (trio ran as the httputil stand-in, not package proxy: these verdicts are not the issue's)"
   fi
   if awk -F'\t' '$8 != "n/a" && $8 != 0 { bad = 1 } END { exit !bad }' "$RAW"; then
     echo

@@ -1,8 +1,9 @@
-// Command front is a stand-in for `trio proxy` in bench/proxy.sh while that
-// command is not built: a trio.Server (h1, h2 and h3 over TLS) whose handler
-// is net/http/httputil's ReverseProxy to one upstream, with keep-alive to it.
-// The script uses it only when `trio proxy` is missing and says so in its
-// report: it measures trio's engines in front of Go's proxy, not package proxy.
+// Command front serves package proxy's Handler, or net/http/httputil's
+// ReverseProxy, on a trio.Server (h1, h2 and h3 over TLS) in front of one
+// upstream. bench/proxy.sh runs it when the trio binary has no `trio proxy`
+// (BENCH_TRIO=front), and says so in its report: with -impl proxy it measures
+// the same Handler and engines as `trio proxy`, without the CLI's config
+// layer; with -impl httputil, trio's engines before Go's proxy.
 //
 //	front -listen 127.0.0.1:9443 -cert cert.pem -key key.pem -to http://127.0.0.1:9480
 package main
@@ -15,6 +16,7 @@ import (
 	"net/url"
 
 	"github.com/triohttp/trio"
+	"github.com/triohttp/trio/proxy"
 	"github.com/triohttp/trio/tlsconf"
 )
 
@@ -23,6 +25,7 @@ func main() {
 	cert := flag.String("cert", "", "certificate PEM `file`")
 	key := flag.String("key", "", "key PEM `file`")
 	to := flag.String("to", "", "upstream `URL` (http://host:port)")
+	impl := flag.String("impl", "proxy", "proxy `implementation`: proxy (package proxy's Handler) or httputil")
 	flag.Parse()
 	u, err := url.Parse(*to)
 	if err != nil || u.Host == "" {
@@ -32,15 +35,27 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 256
-	rp := &httputil.ReverseProxy{
-		Rewrite: func(r *httputil.ProxyRequest) {
-			r.SetURL(u)
-			r.SetXForwarded()
-		},
-		Transport: tr,
+	var h http.Handler
+	switch *impl {
+	case "proxy":
+		pool, err := proxy.NewPool(proxy.PoolConfig{Name: "bench"}, *to)
+		if err != nil {
+			log.Fatal(err)
+		}
+		h = &proxy.Handler{Pool: pool}
+	case "httputil":
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = 256
+		h = &httputil.ReverseProxy{
+			Rewrite: func(r *httputil.ProxyRequest) {
+				r.SetURL(u)
+				r.SetXForwarded()
+			},
+			Transport: tr,
+		}
+	default:
+		log.Fatalf("front: -impl is proxy or httputil, not %q", *impl)
 	}
-	srv := &trio.Server{Addr: *listen, Handler: rp, TLS: src}
+	srv := &trio.Server{Addr: *listen, Handler: h, TLS: src}
 	log.Fatal(srv.ListenAndServe())
 }
