@@ -1,0 +1,184 @@
+package proxy
+
+import (
+	"bytes"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/ws"
+)
+
+// TestWebSocketEcho: text and binary messages, one of 1 MiB, go through
+// the proxy and back; the backend's subprotocol and permessage-deflate
+// reach the client, in the client's HTTP version.
+func TestWebSocketEcho(t *testing.T) { wsRun(t, testWebSocketEcho) }
+
+func testWebSocketEcho(t *testing.T, m testserver.Mode, leg string) {
+	seen := make(chan http.Header, 1)
+	echo := wsEcho(nil)
+	backend := wsBackend(t, leg, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen <- r.Header.Clone()
+		echo.ServeHTTP(w, r)
+	}))
+	ts := wsFront(t, m, poolOf(t, backend))
+	c := wsDial(t, ts, "/echo", &ws.DialOptions{Subprotocols: []string{"x", "chat"}, Compression: ws.CompressionContextTakeover, ReadLimit: -1})
+	if got := c.Subprotocol(); got != "chat" {
+		t.Errorf("Subprotocol = %q; want chat, the backend's choice", got)
+	}
+	if !c.Compressed() {
+		t.Error("Compressed = false; want permessage-deflate negotiated end to end")
+	}
+	if got := c.Proto(); got != m.Proto() {
+		t.Errorf("client leg Proto = %q; want %q", got, m.Proto())
+	}
+	h := <-seen
+	if got := h.Get("Via"); !strings.Contains(got, "trio") {
+		t.Errorf("backend saw Via %q; want the proxy in it", got)
+	}
+	if got := h.Get("X-Forwarded-For"); got != "127.0.0.1" {
+		t.Errorf("backend saw X-Forwarded-For %q; want 127.0.0.1", got)
+	}
+	big := bytes.Repeat([]byte("0123456789abcdef"), 1<<16) // 1 MiB, compresses
+	for _, msg := range []struct {
+		typ ws.MessageType
+		p   []byte
+	}{
+		{ws.MessageText, []byte("hello")},
+		{ws.MessageBinary, []byte{0, 1, 2, 255}},
+		{ws.MessageText, []byte(strings.Repeat("é", 3000))},
+		{ws.MessageBinary, big},
+	} {
+		if err := c.WriteMessage(msg.typ, msg.p); err != nil {
+			t.Fatalf("WriteMessage: %v", err)
+		}
+		typ, got, err := c.ReadMessage()
+		if err != nil {
+			t.Fatalf("ReadMessage: %v", err)
+		}
+		if typ != msg.typ || !bytes.Equal(got, msg.p) {
+			t.Fatalf("echo = %v of %d bytes; want %v of %d", typ, len(got), msg.typ, len(msg.p))
+		}
+	}
+	if err := c.Close(ws.StatusNormalClosure, ""); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if ce := c.Err().(*ws.CloseError); ce.Code != ws.StatusNormalClosure {
+		t.Errorf("closed with %d; want 1000", ce.Code)
+	}
+}
+
+// TestWebSocketClose: close codes and reasons pass unchanged both ways.
+func TestWebSocketClose(t *testing.T) { wsRun(t, testWebSocketClose) }
+
+func testWebSocketClose(t *testing.T, m testserver.Mode, leg string) {
+	ended := make(chan *ws.CloseError, 1)
+	backend := wsBackend(t, leg, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := ws.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.CloseNow()
+		_, msg, err := c.ReadMessage()
+		if err != nil {
+			ce, _ := err.(*ws.CloseError)
+			ended <- ce
+			return
+		}
+		c.Close(4002, "server says "+string(msg)) // the backend closes
+	}))
+	ts := wsFront(t, m, poolOf(t, backend))
+
+	// The client closes.
+	c := wsDial(t, ts, "/", nil)
+	if err := c.Close(4001, "client bye"); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	if ce := closeErr(t, ended); ce.Code != 4001 || ce.Reason != "client bye" || !ce.Remote {
+		t.Errorf("backend saw %v; want the client's 4001 \"client bye\"", ce)
+	}
+
+	// The backend closes.
+	c = wsDial(t, ts, "/", nil)
+	if err := c.WriteMessage(ws.MessageText, []byte("bye")); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := c.ReadMessage()
+	var ce *ws.CloseError
+	if !errors.As(err, &ce) || ce.Code != 4002 || ce.Reason != "server says bye" || !ce.Remote {
+		t.Errorf("client saw %v; want the backend's 4002 \"server says bye\"", err)
+	}
+}
+
+// TestWebSocketBackendDies: a backend that drops its connection without a
+// close frame gets the client a close frame 1014 (bad gateway).
+func TestWebSocketBackendDies(t *testing.T) { wsRun(t, testWebSocketBackendDies) }
+
+func testWebSocketBackendDies(t *testing.T, m testserver.Mode, leg string) {
+	backend := wsBackend(t, leg, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := ws.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		c.ReadMessage()
+		c.CloseNow() // no close frame: TCP closed (h1), stream reset (h2)
+	}))
+	ts := wsFront(t, m, poolOf(t, backend))
+	c := wsDial(t, ts, "/", nil)
+	if err := c.WriteMessage(ws.MessageText, []byte("die")); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := c.ReadMessage()
+	var ce *ws.CloseError
+	if !errors.As(err, &ce) || ce.Code != ws.StatusBadGateway || !ce.Remote {
+		t.Errorf("client saw %v; want a close frame 1014 from the proxy", err)
+	}
+}
+
+// TestWebSocketClientDies: a client that drops its connection without a
+// close frame gets the backend a close frame 1001 (going away).
+func TestWebSocketClientDies(t *testing.T) { wsRun(t, testWebSocketClientDies) }
+
+func testWebSocketClientDies(t *testing.T, m testserver.Mode, leg string) {
+	ended := make(chan *ws.CloseError, 1)
+	ts := wsFront(t, m, poolOf(t, wsBackend(t, leg, wsEcho(ended))))
+	c := wsDial(t, ts, "/", nil)
+	if err := c.WriteMessage(ws.MessageText, []byte("hi")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.ReadMessage(); err != nil {
+		t.Fatal(err)
+	}
+	c.CloseNow()
+	if ce := closeErr(t, ended); ce.Code != ws.StatusGoingAway || !ce.Remote {
+		t.Errorf("backend saw %v; want a close frame 1001 from the proxy", ce)
+	}
+}
+
+// TestWebSocketRefused: a backend's refusal reaches the client as its
+// status; an unreachable backend is a 502.
+func TestWebSocketRefused(t *testing.T) {
+	for _, leg := range wsBackendLegs {
+		t.Run(leg, func(t *testing.T) {
+			backend := wsBackend(t, leg, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				http.Error(w, "not here", http.StatusForbidden)
+			}))
+			for _, m := range wsClientModes {
+				ts := wsFront(t, m, poolOf(t, backend))
+				u, o := wsTarget(ts, "/", nil)
+				_, res, err := ws.Dial(t.Context(), u, o)
+				if err == nil || res == nil || res.StatusCode != http.StatusForbidden {
+					t.Errorf("%s: Dial = %v, %v; want the backend's 403", m, res, err)
+				}
+			}
+		})
+	}
+	ts := wsFront(t, testserver.H1, poolOf(t, "http://127.0.0.1:1"))
+	u, o := wsTarget(ts, "/", nil)
+	_, res, err := ws.Dial(t.Context(), u, o)
+	if err == nil || res == nil || res.StatusCode != http.StatusBadGateway {
+		t.Errorf("unreachable backend: Dial = %v, %v; want 502", res, err)
+	}
+}
