@@ -22,19 +22,29 @@ type Built struct {
 	// TLS serves each site's certificates by SNI.
 	TLS *tlsconf.Router
 
-	// Start begins ACME and certificate-file watching once the listeners
-	// exist (ACME answers its challenges on them), on the ports they are
-	// bound to; 0 means none (no http-01 challenge without a cleartext
-	// listener). It must be called before TLS serves a handshake, once.
-	// stop releases what Start began: call it when this Built is
-	// replaced by a reload, or at exit after Shutdown.
+	// Start begins ACME, certificate-file watching and the proxies'
+	// health checks once the listeners exist (ACME answers its challenges
+	// on them), on the ports they are bound to; 0 means none (no http-01
+	// challenge without a cleartext listener). It must be called before
+	// TLS serves a handshake, once. Proxy routes that a reload keeps keep
+	// their upstreams; the upstreams of removed ones drain. stop releases
+	// what Start began: call it when this Built is replaced by a reload,
+	// or at exit after Shutdown.
 	Start func(ctx context.Context, tlsPort, httpPort int) (stop func())
 }
 
 // Build makes the vhost handler and the certificate router of c, which
-// Load returned. It starts nothing: no ACME, no file watches. Its error
+// Load returned. It starts nothing: no ACME, no file watches, no health
+// checks. Its error
 // is a file that changed since Load (a certificate, an error page).
 func (c *Config) Build(logger *slog.Logger) (*Built, error) {
+	return c.build(logger, new(proxies))
+}
+
+// build is Build with the proxy pools and transports of px: those of the
+// configuration being served, when reloading. Nothing in px changes until
+// Start (see proxy.Staged).
+func (c *Config) build(logger *slog.Logger, px *proxies) (*Built, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
@@ -44,9 +54,14 @@ func (c *Config) Build(logger *slog.Logger) (*Built, error) {
 	}
 	v := &vhost{exact: map[string]*siteEntry{}, wild: map[string]*siteEntry{}}
 	v.cert = router.Certificate
+	staged := px.pools.Stage()
 	for i := range c.Sites {
 		s := &c.Sites[i]
-		h, err := siteHandler(s)
+		routes, err := px.routes(staged, s, logger)
+		if err != nil {
+			return nil, fmt.Errorf("config: site %q: %w", s.Name, err)
+		}
+		h, err := siteHandler(s, routes)
 		if err != nil {
 			return nil, fmt.Errorf("config: site %q: %w", s.Name, err)
 		}
@@ -69,7 +84,12 @@ func (c *Config) Build(logger *slog.Logger) (*Built, error) {
 	}
 	b := &Built{Handler: h, TLS: router}
 	b.Start = func(ctx context.Context, tlsPort, httpPort int) func() {
-		return start(ctx, router, tlsPort, httpPort, logger)
+		staged.Commit() // the proxies' pools: kept ones updated, removed ones drain
+		stop := start(ctx, router, tlsPort, httpPort, logger)
+		return func() {
+			stop()
+			staged.Close() // unless a reload committed others since
+		}
 	}
 	return b, nil
 }

@@ -130,6 +130,10 @@ type Site struct {
 	// ErrorPages maps a status ("404") or a class ("5xx") to a file whose
 	// contents replace the body of such error responses.
 	ErrorPages map[string]string `toml:"errors"`
+
+	// Proxies send the paths under their prefix to upstream servers (see
+	// Proxy), in place of Root.
+	Proxies []Proxy `toml:"proxy"`
 }
 
 // SiteTLS is a site's [site.tls] table. Without cert and issuer, names

@@ -50,7 +50,7 @@ func (r *Runner) reload() error {
 	if err := r.fixed(c); err != nil {
 		return err
 	}
-	b, err := c.Build(r.logger)
+	b, err := c.build(r.logger, r.px)
 	if err != nil {
 		return err
 	}

@@ -26,6 +26,7 @@ type Runner struct {
 	srv     *trio.Server
 	handler swapHandler
 	certs   swapSource
+	px      *proxies        // the proxy routes' pools, kept across reloads
 	ctx     context.Context // Start's: ACME runs until it ends or Shutdown
 
 	failed  chan error  // a listener died; first error only
@@ -51,11 +52,12 @@ func Start(ctx context.Context, c *Config, logger *slog.Logger, opts ...func(*tr
 	if logger == nil {
 		logger = slog.Default()
 	}
-	r := &Runner{logger: logger, metrics: observe.NewMetrics(), ctx: ctx, failed: make(chan error, 1), cfg: c}
-	b, err := c.Build(logger)
+	r := &Runner{logger: logger, metrics: observe.NewMetrics(), ctx: ctx, failed: make(chan error, 1), cfg: c, px: new(proxies)}
+	b, err := c.build(logger, r.px)
 	if err != nil {
 		return nil, err
 	}
+	r.metrics.Registerer().MustRegister(&r.px.pools) // once: it reports the pools of the moment
 	r.srv = &trio.Server{Addr: c.Listen, HTTPAddr: c.HTTP, Handler: &r.handler, TLS: &r.certs, Logger: logger, Observer: r.metrics}
 	r.srv.H2.Disable, r.srv.H3.Disable = !c.H2, !c.H3
 	for _, o := range opts {

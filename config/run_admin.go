@@ -13,7 +13,8 @@ import (
 )
 
 // An adminServer is the admin listener: /metrics, /healthz (503 once
-// Shutdown starts) and POST /reload.
+// Shutdown starts), POST /reload and /upstreams, the proxies' upstreams
+// as JSON.
 type adminServer struct {
 	ln   net.Listener
 	srv  *http.Server
@@ -28,6 +29,7 @@ func (r *Runner) listenAdmin(addr string) (*adminServer, error) {
 	mux := http.NewServeMux()
 	mux.Handle("/", observe.AdminHandler(r.metrics, r.healthy.Load))
 	mux.HandleFunc("POST /reload", r.serveReload)
+	mux.Handle("GET /upstreams", r.px.pools.AdminHandler())
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -10,8 +10,10 @@ import (
 // siteHandler builds the handler chain of s, outermost first: headers
 // and error pages on every response; redirects; basic auth on the path
 // as requested; rewrites; basic auth again on the rewritten path (so a
-// rewrite cannot lead around it); the files (or the demo site).
-func siteHandler(s *Site) (http.Handler, error) {
+// rewrite cannot lead around it); the files (or the demo site). Paths
+// under a proxy's prefix skip all that for basic auth, header rules and
+// the proxy.
+func siteHandler(s *Site, proxies []proxyRoute) (http.Handler, error) {
 	var h http.Handler
 	if s.Root == "" {
 		h = demo.Handler()
@@ -47,5 +49,9 @@ func siteHandler(s *Site) (http.Handler, error) {
 	if len(rw) > 0 {
 		h = basicAuth(rewrites(h, rw), auth)
 	}
-	return respond(redirects(h, rd), hdrs, pages), nil
+	h = respond(redirects(h, rd), hdrs, pages)
+	for i := range proxies {
+		proxies[i].h = basicAuth(respond(proxies[i].h, hdrs, nil), auth)
+	}
+	return withProxies(h, proxies), nil
 }

@@ -61,6 +61,7 @@ func (v *checker) site(path string, s *Site) {
 		}
 		s.ErrorPages[code] = v.file(at, file)
 	}
+	v.proxies(path, s.Proxies)
 }
 
 // host checks one entry of hosts and claims it for the site.
