@@ -69,8 +69,10 @@ func (p *Pool) startHealth() {
 		}
 		return
 	}
+	var own *Transport // closed with the checks
 	if rt == nil {
-		rt = newHealthTransport()
+		own = &Transport{}
+		rt = own
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	kick := make(chan struct{}, 1)
@@ -92,8 +94,8 @@ func (p *Pool) startHealth() {
 	p.stop = func() {
 		cancel()
 		wg.Wait()
-		if s.Transport == nil {
-			rt.(*healthTransport).CloseIdleConnections()
+		if own != nil {
+			own.Close()
 		}
 	}
 }

@@ -44,8 +44,9 @@ type PoolConfig struct {
 	DrainGrace time.Duration
 
 	// Transport makes the active health checks' requests, with URLs of
-	// the upstream's scheme (http, h2c, https or h3), as Transport does.
-	// If nil, a Transport of its own with the system's roots.
+	// the upstream's scheme (http, h2c, https or h3), as *Transport does:
+	// give the Handler's to check https upstreams with its roots. If nil,
+	// a Transport of the pool's own, with the system's roots.
 	Transport http.RoundTripper
 
 	// Logger logs state changes. If nil, slog.Default().
