@@ -223,7 +223,8 @@ func (h *Handler) relay(w http.ResponseWriter, r *http.Request, res *http.Respon
 			return nil
 		}
 		h.logger().Warn("proxy: upstream response broke mid-body", "method", r.Method, "path", r.URL.Path, "error", readErr)
-		panic(http.ErrAbortHandler) // an RST (h2, h3) or a close (h1): not a complete response
+		rc.Flush()                  // what came, as a client of the upstream would have had it
+		panic(http.ErrAbortHandler) // then an RST (h2, h3) or a close (h1): not a complete response
 	}
 	if writeErr != nil {
 		return nil // the client left

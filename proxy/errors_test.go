@@ -1,0 +1,126 @@
+package proxy
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/triohttp/trio/h3"
+	"github.com/triohttp/trio/internal/testserver"
+)
+
+// replyRaw is an upstream that reads one request header and writes raw
+// back, then closes (or, if raw ends in "\x00", waits for the client to
+// close).
+func replyRaw(raw string) func(c net.Conn) {
+	return func(c net.Conn) {
+		br := bufio.NewReader(c)
+		if _, err := http.ReadRequest(br); err != nil {
+			return
+		}
+		if hold := strings.HasSuffix(raw, "\x00"); hold {
+			c.Write([]byte(raw[:len(raw)-1]))
+			io.Copy(io.Discard, c)
+			return
+		}
+		c.Write([]byte(raw))
+	}
+}
+
+// closedPort is a loopback address nothing listens on.
+func closedPort(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return "http://" + addr
+}
+
+// TestBadUpstream: what the client gets from a broken upstream, on every
+// mode: a clean 502 or 504 naming the problem before the response header,
+// an aborted response after it.
+func TestBadUpstream(t *testing.T) { testserver.Run(t, testBadUpstream) }
+
+func testBadUpstream(t *testing.T, m testserver.Mode) {
+	tests := []struct {
+		name     string
+		upstream func(t *testing.T) string
+		status   int    // 0: the response must break within its body
+		msg      string // in the body of an error status
+	}{
+		{"unreachable", closedPort, 502, "upstream unreachable"},
+		{"invalid status line", func(t *testing.T) string {
+			return rawUpstream(t, replyRaw("HTTP/1.1 two hundred OK\r\n\r\n"))
+		}, 502, "no valid response"},
+		{"not http", func(t *testing.T) string { return rawUpstream(t, replyRaw("SSH-2.0-OpenSSH_9.6\r\n")) }, 502, "no valid response"},
+		{"closed mid-header", func(t *testing.T) string {
+			return rawUpstream(t, replyRaw("HTTP/1.1 200 OK\r\nContent-Ty"))
+		}, 502, "no valid response"},
+		{"closed before responding", func(t *testing.T) string { return rawUpstream(t, replyRaw("")) }, 502, "closed the connection"},
+		{"stalls", func(t *testing.T) string { return rawUpstream(t, replyRaw("\x00")) }, 504, "no response header in time"},
+		{"closed mid-body", func(t *testing.T) string {
+			return rawUpstream(t, replyRaw("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n"+strings.Repeat("x", 5000)))
+		}, 0, ""},
+		{"closed mid-chunked-body", func(t *testing.T) string {
+			return rawUpstream(t, replyRaw("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n"))
+		}, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.status == 0 && m.H3Engine() == h3.EngineStd {
+				// After the aborted stream, quic-go's http3.Server does not
+				// finish Shutdown within testserver's 10 s. A plain handler
+				// that panics http.ErrAbortHandler before flushing does the
+				// same on this engine; trio's HTTP/3 engine (mode h3) does not.
+				t.Skip("quic-go's http3.Server Shutdown hangs after an aborted stream")
+			}
+			tr := newTransport(t)
+			tr.ResponseHeaderTimeout = 300 * time.Millisecond
+			ts := front(t, m, &Handler{Pool: poolOf(t, tt.upstream(t)), Transport: tr})
+			start := time.Now()
+			res, err := ts.Client.Do(newRequest(t, "GET", ts.URL+"/", nil))
+			if err != nil && tt.status == 0 {
+				return // aborted before the header reached the client: fine too
+			}
+			if err != nil {
+				t.Fatalf("GET: %v; want a %d", err, tt.status)
+			}
+			defer res.Body.Close()
+			body, err := io.ReadAll(res.Body)
+			if tt.status == 0 {
+				if err == nil {
+					t.Fatalf("read %d bytes of a broken %d response and no error; want the response aborted", len(body), res.StatusCode)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("reading the %d: %v", res.StatusCode, err)
+			}
+			if res.StatusCode != tt.status || !strings.Contains(string(body), tt.msg) {
+				t.Errorf("got %d %q; want %d with %q", res.StatusCode, body, tt.status, tt.msg)
+			}
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("answered after %v", d)
+			}
+		})
+	}
+}
+
+// TestNoUpstream: a pool whose upstreams are all down answers 503.
+func TestNoUpstream(t *testing.T) {
+	up, _ := upstreamH1(t, http.NotFoundHandler())
+	p := poolOf(t, up)
+	p.Upstreams()[0].down.Store(true)
+	ts := front(t, testserver.H1, &Handler{Pool: p})
+	res := do(t, ts, newRequest(t, "GET", ts.URL+"/", nil))
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 503 || !strings.Contains(string(body), "no upstream available") {
+		t.Errorf("got %d %q; want 503 naming the problem", res.StatusCode, body)
+	}
+}
