@@ -6,7 +6,7 @@
 #   bash bench/proxy.sh           # full run: BENCH_ROUNDS (3) rounds of BENCH_DURATION (4) s per cell
 #   bash bench/proxy.sh --quick   # one round of 2 s per cell, no warm-up: checks the script
 #   bash bench/proxy.sh --save    # also write bench/results/YYYY-MM-DD-HHMM-proxy.txt (UTC)
-#   bash bench/proxy.sh --profile # then trio once more under the h1 load, sampled by perf
+#   bash bench/proxy.sh --profile # then system calls per request (perf stat), and trio under the h1 load sampled by perf
 #
 # Per server and protocol two cells: a loaded one (h1 wrk -t1 64 conns; h2
 # h2load -t1 8 conns x 16 streams; h3 trio load, same shape) for requests/s,
@@ -496,6 +496,37 @@ errs() {
   [[ $a =~ ^[0-9]+$ && $b =~ ^[0-9]+$ ]] && echo $((a + b)) || echo n/a
 }
 
+# syscalls: each server again under the h1 and h2 loads with perf stat
+# counting its system calls and context switches (outside the table, as
+# counting costs a little per call): per request.
+syscalls() {
+  echo
+  echo "system calls and context switches per request (perf stat -e raw_syscalls:sys_enter,context-switches on the server's processes, ${DUR}s, outside the table)"
+  local s p url="https://$HOST:$PORT/1k.bin" pids r ps
+  {
+    printf 'server\tproto\treq/s\tsyscalls/req\tswitches/req\n'
+    for s in $SERVERS; do
+      start_server "$s"
+      pids=$(echo "$SERVER_PID" $(pgrep -P "$SERVER_PID" || true) | tr ' ' ',')
+      for p in h1 h2; do
+        [[ " $PROTOS " == *" $p "* ]] || continue
+        ((WARM > 0)) && "warm_$p" "$url"
+        perf stat -x, -e raw_syscalls:sys_enter,context-switches -p "$pids" -o "$WORK/perfstat.csv" -- sleep "$DUR" 2>/dev/null &
+        ps=$!
+        r=$("load_$p" "$url") || r=""
+        wait "$ps" || true
+        awk -F, -v s="$s" -v p="$p" -v r="${r:-0 0}" -v dur="$DUR" '
+          $3 == "raw_syscalls:sys_enter" { sc = $1 } $3 == "context-switches" { cs = $1 }
+          END { split(r, x, " "); n = x[2] * dur
+            if (n > 0) printf "%s\t%s\t%s\t%.2f\t%.2f\n", s, p, x[2], sc / n, cs / n
+            else printf "%s\t%s\tn/a\tn/a\tn/a\n", s, p }' "$WORK/perfstat.csv"
+        log "$s $p under perf stat: ${r:-no result}"
+      done
+      stop_server
+    done
+  } | column -t -s $'\t'
+}
+
 # profile_trio: trio once more under the h1 load, sampled by perf (not
 # counted in the table): where its CPU time goes, by function.
 profile_trio() {
@@ -518,12 +549,14 @@ profile_trio() {
     echo "  perf recorded nothing: $(tail -1 "$WORK/perf.log")"
     return 0
   fi
-  echo "self time, functions above 1%:"
-  perf report -i "$WORK/perf.data" --stdio --no-children --sort symbol -g none --percent-limit 1 2>/dev/null |
-    grep -v '^#' | grep -v '^$' | head -40 | sed -E 's/^ */  /; s/ +- +- *$//'
-  echo "time including callees, functions above 4%:"
-  perf report -i "$WORK/perf.data" --stdio --children --sort symbol -g none --percent-limit 4 2>/dev/null |
-    grep -v '^#' | grep -v '^$' | head -60 | sed -E 's/^ */  /; s/ +- +- *$//'
+  local data=(-i "$WORK/perf.data" --stdio -g none) clean=(sed -E 's/^ */  /; s/ +- +- *$//')
+  echo "self time by object (kernel: syscalls, loopback TCP, the peer's receive path run in the sender's write):"
+  perf report "${data[@]}" --no-children --sort dso --percent-limit 1 2>/dev/null | grep -v '^#' | grep -v '^$' | head -10 | "${clean[@]}"
+  echo "self time, functions above 0.7%:"
+  perf report "${data[@]}" --no-children --sort symbol --percent-limit 0.7 2>/dev/null | grep -v '^#' | grep -v '^$' | head -40 | "${clean[@]}"
+  echo "time including callees, Go functions above 3%:"
+  perf report "${data[@]}" --children --sort symbol --percent-limit 3 2>/dev/null | grep -v '^#' | grep -F '[.]' |
+    grep -v -E 'runtime\.goexit|gowrap|syscall\.Syscall|Syscall6' | head -60 | "${clean[@]}"
 }
 
 main() {
@@ -544,7 +577,10 @@ main() {
   done
   medians
   report
-  ((PROFILE)) && profile_trio
+  if ((PROFILE)); then
+    command -v perf >/dev/null && syscalls
+    profile_trio
+  fi
   return 0
 }
 
