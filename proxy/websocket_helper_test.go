@@ -53,11 +53,17 @@ func wsFront(t testing.TB, m testserver.Mode, pool *Pool) *testserver.TS {
 // wsTarget is the ws:// or wss:// URL of path on ts and the DialOptions
 // that reach it over ts's mode; o may be nil.
 func wsTarget(ts *testserver.TS, path string, o *ws.DialOptions) (string, *ws.DialOptions) {
+	return wsTargetOver(ts, ts.Mode, path, o)
+}
+
+// wsTargetOver is wsTarget over mode m, whatever ts's mode: a trio.Server
+// serves every protocol.
+func wsTargetOver(ts *testserver.TS, m testserver.Mode, path string, o *ws.DialOptions) (string, *ws.DialOptions) {
 	if o == nil {
 		o = &ws.DialOptions{}
 	}
 	o.TLSClientConfig = ts.ClientTLS()
-	switch ts.Mode.Base() {
+	switch m.Base() {
 	case testserver.H2:
 		o.HTTP = "h2"
 		return "wss://" + ts.TLSAddr().String() + path, o
