@@ -214,8 +214,11 @@ func (h *Handler) relay(w http.ResponseWriter, r *http.Request, res *http.Respon
 
 	rc := http.NewResponseController(w)
 	interval := h.flushInterval(res)
-	if interval < 0 || announced > 0 {
-		rc.Flush() // headers now: a stream's client waits for them
+	if (interval < 0 || announced > 0) && res.ContentLength != 0 {
+		// Headers now: a stream's client waits for them. Not for an empty
+		// body, whose header must end the stream: a gRPC trailers-only
+		// response is HEADERS with END_STREAM, or no status at all.
+		rc.Flush()
 	}
 	readErr, writeErr := copyBody(w, rc, res.Body, interval)
 	if readErr != nil {
