@@ -1,0 +1,126 @@
+package proxy
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"runtime"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/triohttp/trio/internal/testserver"
+)
+
+// bytePattern is an endless reader of a repeating byte pattern.
+type bytePattern struct{ off int }
+
+func (p *bytePattern) Read(b []byte) (int, error) {
+	for i := range b {
+		b[i] = byte(p.off % 251)
+		p.off++
+	}
+	return len(b), nil
+}
+
+// heapPeak samples the process's heap in use every 10 ms until stop is
+// called, which returns the largest sample.
+func heapPeak() (stop func() uint64) {
+	runtime.GC()
+	var peak uint64
+	var mu sync.Mutex
+	done := make(chan struct{})
+	ended := make(chan struct{})
+	go func() {
+		defer close(ended)
+		var ms runtime.MemStats
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			runtime.ReadMemStats(&ms)
+			mu.Lock()
+			peak = max(peak, ms.HeapInuse)
+			mu.Unlock()
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() uint64 {
+		close(done)
+		<-ended
+		mu.Lock()
+		defer mu.Unlock()
+		return peak
+	}
+}
+
+// TestLargeTransfer: 1 GiB up and 1 GiB down through the proxy with the
+// client over h1 and h2, 256 MiB over h3, slower (64 MiB each with
+// -short), upstream over HTTP/1.1, with the heap of the whole test process
+// (client, proxy and upstream together) under 64 MiB: nothing is held
+// whole.
+func TestLargeTransfer(t *testing.T) {
+	for _, m := range []testserver.Mode{testserver.H2, testserver.H1, testserver.H3} {
+		size := int64(1 << 30)
+		if m == testserver.H3 {
+			size = 256 << 20
+		}
+		if testing.Short() {
+			size = 64 << 20
+		}
+		t.Run(string(m), func(t *testing.T) { testLargeTransfer(t, m, size) })
+	}
+}
+
+func testLargeTransfer(t *testing.T, m testserver.Mode, size int64) {
+	up, _ := upstreamH1(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == "PUT" {
+			n, err := io.Copy(io.Discard, r.Body)
+			if err != nil {
+				http.Error(w, err.Error(), 500)
+				return
+			}
+			fmt.Fprint(w, n)
+			return
+		}
+		w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
+		io.CopyN(w, &bytePattern{}, size)
+	}))
+	ts := front(t, m, &Handler{Pool: poolOf(t, up)})
+	const limit = 64 << 20
+
+	t.Run("upload", func(t *testing.T) {
+		stop := heapPeak()
+		start := time.Now()
+		req := newRequest(t, "PUT", ts.URL+"/up", io.LimitReader(&bytePattern{}, size))
+		req.ContentLength = size
+		res := do(t, ts, req)
+		b, err := io.ReadAll(res.Body)
+		elapsed, peak := time.Since(start), stop()
+		if err != nil || string(b) != strconv.FormatInt(size, 10) {
+			t.Fatalf("upstream answered %d %q %v; want the %d bytes counted", res.StatusCode, b, err, size)
+		}
+		t.Logf("%d MiB up in %v (%.0f MiB/s), heap in use at most %.1f MiB", size>>20, elapsed.Round(time.Millisecond), float64(size>>20)/elapsed.Seconds(), float64(peak)/(1<<20))
+		if peak > limit {
+			t.Errorf("heap in use reached %.1f MiB; want under 64 MiB", float64(peak)/(1<<20))
+		}
+	})
+	t.Run("download", func(t *testing.T) {
+		stop := heapPeak()
+		start := time.Now()
+		res := do(t, ts, newRequest(t, "GET", ts.URL+"/down", nil))
+		n, err := io.Copy(io.Discard, res.Body)
+		elapsed, peak := time.Since(start), stop()
+		if err != nil || n != size {
+			t.Fatalf("read %d bytes, %v; want %d", n, err, size)
+		}
+		t.Logf("%d MiB down in %v (%.0f MiB/s), heap in use at most %.1f MiB", size>>20, elapsed.Round(time.Millisecond), float64(size>>20)/elapsed.Seconds(), float64(peak)/(1<<20))
+		if peak > limit {
+			t.Errorf("heap in use reached %.1f MiB; want under 64 MiB", float64(peak)/(1<<20))
+		}
+	})
+}
