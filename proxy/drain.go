@@ -117,14 +117,11 @@ func (p *Pool) Reconfigure(c PoolConfig, urls ...string) error {
 	return nil
 }
 
-// scheduleDrain closes u's WebSockets after the grace, if u is still not
+// scheduleDrain closes u's WebSockets after the grace (on a timer's
+// goroutine, also with no grace: callers hold locks), if u is still not
 // healthy then.
 func (p *Pool) scheduleDrain(u *Upstream) {
-	grace := p.settings().DrainGrace
-	if grace < 0 {
-		p.closeRelays(u)
-		return
-	}
+	grace := max(p.settings().DrainGrace, 0)
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if u.drainT != nil {

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -35,10 +36,13 @@ func newStatusSet(t *testing.T) *Pools {
 	up[0].checks[1].Add(4)
 	up[1].checks[0].Add(1)
 	up[1].checkErr = "status 503"
-	_, end := openWebSocket(t, wsp, wsp.Upstreams()[0])
+	f, end := openWebSocket(t, wsp, wsp.Upstreams()[0])
 	t.Cleanup(end)
 	if err := wsp.Update("http://127.0.0.1:9101"); err != nil {
 		t.Fatal(err)
+	}
+	if !f.waitClosed(time.Second) {
+		t.Fatal("the WebSocket of the removed upstream was not drained")
 	}
 	return set
 }
