@@ -169,8 +169,8 @@ func (h *Handler) roundTrip(x *exchange, out *http.Request, u *Upstream) (*http.
 	return res, err
 }
 
-// upstreamURL is the URL of r at upstream base: base's path prefixes r's,
-// and base's query goes before r's.
+// upstreamURL is the URL of r at upstream base: base's path (ParseUpstream
+// allows no query) prefixes r's.
 func upstreamURL(base *url.URL, scheme string, r *http.Request) *url.URL {
 	in := r.URL
 	u := &url.URL{Scheme: scheme, Host: base.Host, Path: in.Path, RawPath: in.RawPath, RawQuery: in.RawQuery}
@@ -178,12 +178,6 @@ func upstreamURL(base *url.URL, scheme string, r *http.Request) *url.URL {
 		u.Path = strings.TrimSuffix(base.Path, "/") + "/" + strings.TrimPrefix(in.Path, "/")
 		if in.RawPath != "" || base.RawPath != "" {
 			u.RawPath = strings.TrimSuffix(base.EscapedPath(), "/") + "/" + strings.TrimPrefix(in.EscapedPath(), "/")
-		}
-	}
-	if base.RawQuery != "" {
-		u.RawQuery = base.RawQuery
-		if in.RawQuery != "" {
-			u.RawQuery += "&" + in.RawQuery
 		}
 	}
 	return u

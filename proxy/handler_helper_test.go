@@ -3,6 +3,9 @@ package proxy
 import (
 	"context"
 	"errors"
+	"io"
+	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"sync"
@@ -26,6 +29,9 @@ func serveUpstream(t testing.TB, scheme string, srv *http.Server) (string, *http
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if srv.ErrorLog == nil {
+		srv.ErrorLog = log.New(io.Discard, "", 0) // TLS handshakes failed on purpose
 	}
 	done := make(chan struct{})
 	go func() {
@@ -106,6 +112,9 @@ func front(t testing.TB, m testserver.Mode, h *Handler) *testserver.TS {
 	t.Helper()
 	if h.Transport == nil {
 		h.Transport = newTransport(t)
+	}
+	if h.Logger == nil {
+		h.Logger = slog.New(slog.DiscardHandler) // the failures are on purpose
 	}
 	return testserver.New(t, m, h)
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"net/http/httptrace"
 	"net/textproto"
 	"strings"
@@ -209,5 +210,22 @@ func testSSE(t *testing.T, m testserver.Mode) {
 			t.Fatalf("event %d did not arrive while the upstream waited to send the next", i)
 		}
 		next <- struct{}{}
+	}
+}
+
+func TestUpstreamURL(t *testing.T) {
+	for _, tt := range []struct{ base, scheme, in, want string }{
+		{"http://u:1", "http", "/a/b?q=1", "http://u:1/a/b?q=1"},
+		{"h2c://u:1/", "http", "/a", "http://u:1/a"},
+		{"h3://u:1/base", "https", "/a?x", "https://u:1/base/a?x"},
+		{"https://u/base/", "https", "/", "https://u/base/"},
+		{"http://u/b%2Fc/", "http", "/d%2Fe", "http://u/b%2Fc/d%2Fe"},
+		{"http://u/base", "http", "/%2F", "http://u/base/%2F"},
+	} {
+		base := mustParse(t, tt.base)
+		r := httptest.NewRequest("GET", tt.in, nil)
+		if got := upstreamURL(base, tt.scheme, r).String(); got != tt.want {
+			t.Errorf("upstreamURL(%s, %s) = %s; want %s", tt.base, tt.in, got, tt.want)
+		}
 	}
 }
