@@ -62,12 +62,8 @@ func (h *Handler) logger() *slog.Logger {
 // complete one. WebSocket handshakes are relayed (see serveWebSocket).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if ws.IsHandshake(r) {
-		if s, ok := any(h).(interface {
-			serveWebSocket(http.ResponseWriter, *http.Request)
-		}); ok {
-			s.serveWebSocket(w, r)
-			return
-		}
+		h.serveWebSocket(w, r)
+		return
 	}
 	if r.Method == http.MethodConnect {
 		http.Error(w, "proxy: CONNECT is only relayed for WebSockets", http.StatusMethodNotAllowed)
