@@ -1,8 +1,10 @@
 package config
 
 import (
+	"crypto/x509"
 	"fmt"
 	"net/netip"
+	"os"
 	"strings"
 	"time"
 
@@ -35,6 +37,7 @@ func (v *checker) proxies(path string, ps []Proxy) {
 		}
 		if p.CAFile != "" {
 			p.CAFile = v.file(at+".ca_file", p.CAFile)
+			v.caFile(at+".ca_file", p.CAFile)
 			if p.InsecureSkipVerify {
 				v.errorf(at+".insecure_skip_verify", "remove one: insecure_skip_verify checks nothing, ca_file checks against its roots", "insecure_skip_verify and ca_file contradict each other")
 			}
@@ -169,4 +172,15 @@ func parsePrefix(s string) (netip.Prefix, error) {
 		return netip.Prefix{}, err
 	}
 	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
+// caFile checks that file holds PEM certificates.
+func (v *checker) caFile(at, file string) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return // missing: file reported it
+	}
+	if !x509.NewCertPool().AppendCertsFromPEM(data) {
+		v.errorf(at, "give a PEM file of CA certificates: -----BEGIN CERTIFICATE----- blocks", "no certificate in %q", file)
+	}
 }
