@@ -75,6 +75,7 @@ else
   PINNING="one core, shared"
 fi
 HZ=$(getconf CLK_TCK)
+CACERT=$WORK/cert.pem
 SIZE=1024
 H1_CONNS=64
 MUX_CONNS=8 MUX_STREAMS=16
@@ -122,7 +123,7 @@ make_fixtures() {
   fi
   TRIO_MODE=${BENCH_TRIO:-}
   if [[ -z $TRIO_MODE ]]; then
-    if "$WORK/trio" proxy -h 2>&1 | grep -q -- '-to'; then TRIO_MODE=cli; else TRIO_MODE=front; fi
+    if [[ $("$WORK/trio" proxy -h 2>&1 || true) == *"--to URL"* ]]; then TRIO_MODE=cli; else TRIO_MODE=front; fi
   fi
   case $TRIO_MODE in
     cli) TRIO_WHAT="trio proxy --to http://127.0.0.1:$BPORT" ;;
@@ -226,10 +227,17 @@ pin_backend() {
 # start_server NAME: starts it pinned, waits until it proxies a request.
 start_server() {
   local name=$1 cmd
+  CACERT=$WORK/cert.pem # what trio load trusts
   case $name in
     trio)
       if [[ $TRIO_MODE == cli ]]; then
-        cmd=("$WORK/trio" proxy --to "http://127.0.0.1:$BPORT" --listen "127.0.0.1:$PORT" --http "" --cert "$WORK/cert.pem" --key "$WORK/key.pem")
+        cmd=("$WORK/trio" proxy --to "http://127.0.0.1:$BPORT" --listen "127.0.0.1:$PORT" --http "")
+        if [[ $("$WORK/trio" proxy -h 2>&1 || true) == *"  -cert "* ]]; then
+          cmd+=(--cert "$WORK/cert.pem" --key "$WORK/key.pem")
+        else # its certificate for localhost from its local CA (also ECDSA P-256)
+          cmd=(env TRIO_DATA_DIR="$WORK/trio-data" "${cmd[@]}")
+          CACERT=$WORK/trio-data/ca/root.pem
+        fi
       else
         local impl=proxy
         [[ $TRIO_MODE == httputil ]] && impl=httputil
@@ -314,7 +322,7 @@ warm_h2() { "${PIN_LOAD[@]}" h2load -t1 -c"$MUX_CONNS" -m"$MUX_STREAMS" -D "$WAR
 # tload PROTO CONNS STREAMS SECONDS URL: trio load, "requests rps p50_ms p99_ms errors".
 tload() {
   local j tls=()
-  [[ $5 == https:* ]] && tls=(--cacert "$WORK/cert.pem")
+  [[ $5 == https:* ]] && tls=(--cacert "$CACERT")
   j=$("${PIN_LOAD[@]}" "$WORK/trio" load --proto "$1" -c "$2" -m "$3" -d "${4}s" "${tls[@]}" --json "$5" 2>/dev/null) || true
   [[ $j == *requests_per_sec* ]] || return 1
   awk -v n="$(jnum "$j" requests)" -v r="$(jnum "$j" requests_per_sec)" -v p50="$(jnum "$j" p50_us)" \
@@ -329,7 +337,7 @@ warm_h3() { tload h3 "$MUX_CONNS" "$MUX_STREAMS" "$WARM" "$1" >/dev/null || true
 jnum() { grep -o "\"$2\":[-0-9.e+]*" <<<"$1" | head -1 | cut -d: -f2; }
 
 h3_works() {
-  "${PIN_LOAD[@]}" "$WORK/trio" load --proto h3 -n 1 -d 3s --cacert "$WORK/cert.pem" "https://$HOST:$PORT/1k.bin" >"$WORK/h3probe.log" 2>&1
+  "${PIN_LOAD[@]}" "$WORK/trio" load --proto h3 -n 1 -d 3s --cacert "$CACERT" "https://$HOST:$PORT/1k.bin" >"$WORK/h3probe.log" 2>&1
 }
 
 # --- the run -------------------------------------------------------------------
@@ -440,7 +448,9 @@ report() {
   echo "trio proxy bench $(date -u +%FT%TZ) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')); $PINNING"
   echo "  trio $TRIO_REV as $TRIO_WHAT"
   echo "  caddy $CADDY_VERSION (go install, reverse_proxy); $(nginx -v 2>&1 | cut -d' ' -f3) (proxy_pass, upstream keepalive 256, no h3); $(go version | cut -d' ' -f3)"
-  echo "  backend: bench/proxy/backend, HTTP/1.1 cleartext, $SIZE-byte body; every server over TLS with one self-signed ECDSA certificate"
+  local certs="every server over TLS with one self-signed ECDSA P-256 certificate"
+  [[ -d $WORK/trio-data ]] && certs="over TLS with ECDSA P-256 certificates: a self-signed one, trio proxy's from its local CA (it has no --cert)"
+  echo "  backend: bench/proxy/backend, HTTP/1.1 cleartext, $SIZE-byte body; $certs"
   echo "  $ROUNDS rounds of ${DUR}s per loaded cell after ${WARM}s warm-up and ${LAT}s per idle cell, the median round shown"
   echo "  loaded: h1 wrk -t1 $H1_CONNS conns; h2 h2load -t1 $MUX_CONNS conns x $MUX_STREAMS streams; h3 trio load, same; idle: trio load, 1 conn, 1 request at a time"
   echo "  load average before the run: $LOADAVG, after: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews figures)"
