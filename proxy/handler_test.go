@@ -229,3 +229,39 @@ func TestUpstreamURL(t *testing.T) {
 		}
 	}
 }
+
+// TestFlushInterval: a body of known length is held by the server's
+// buffer by default, and flushed within FlushInterval when set, or at
+// each write when negative: the client reads the first part while the
+// upstream waits to send the rest.
+func TestFlushInterval(t *testing.T) {
+	for _, fi := range []time.Duration{50 * time.Millisecond, -1} {
+		t.Run(fi.String(), func(t *testing.T) {
+			release := make(chan struct{})
+			up, _ := upstreamH1(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Length", "10")
+				w.Write([]byte("first"))
+				w.(http.Flusher).Flush()
+				<-release
+				w.Write([]byte("later"))
+			}))
+			ts := front(t, testserver.H1, &Handler{Pool: poolOf(t, up), FlushInterval: fi})
+			res := do(t, ts, newRequest(t, "GET", ts.URL+"/", nil))
+			got := make(chan string, 1)
+			go func() {
+				b := make([]byte, 5)
+				io.ReadFull(res.Body, b)
+				got <- string(b)
+			}()
+			select {
+			case s := <-got:
+				if s != "first" {
+					t.Errorf("read %q; want %q", s, "first")
+				}
+			case <-time.After(3 * time.Second):
+				t.Error("the first part did not arrive while the upstream held the rest")
+			}
+			close(release)
+		})
+	}
+}
