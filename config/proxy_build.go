@@ -44,6 +44,16 @@ func (px *proxies) transport(p *Proxy) *proxy.Transport {
 	return t
 }
 
+// closeTransports closes the upstream connections, at exit.
+func (px *proxies) closeTransports() {
+	px.mu.Lock()
+	defer px.mu.Unlock()
+	for k, t := range px.transports {
+		t.Close()
+		delete(px.transports, k)
+	}
+}
+
 // A proxyRoute is the handler of one [[site.proxy]].
 type proxyRoute struct {
 	prefix string

@@ -206,6 +206,7 @@ func (r *Runner) Shutdown(ctx context.Context) error {
 	errs := []error{r.srv.Shutdown(ctx)}
 	r.served.Wait()
 	r.stop()
+	r.px.closeTransports()
 	errs = append(errs, r.closeLog())
 	if admin != nil {
 		errs = append(errs, admin.shutdown(ctx))
