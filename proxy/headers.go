@@ -67,7 +67,7 @@ func (h *Handler) outHeader(r *http.Request, out http.Header) {
 	if te := r.Header["Te"]; len(te) > 0 && httpguts.HeaderValuesContainsToken(te, "trailers") {
 		out["Te"] = []string{"trailers"}
 	}
-	appendValue(out, "Via", viaProto(r.ProtoMajor, r.ProtoMinor)+" trio")
+	appendValue(out, "Via", via(r.ProtoMajor, r.ProtoMinor))
 
 	ip, _ := peerIP(r)
 	if !h.trusted(ip) {
@@ -96,7 +96,7 @@ func (h *Handler) outHeader(r *http.Request, out http.Header) {
 // res into dst and appends to its Via.
 func responseHeader(dst http.Header, res *http.Response) {
 	copyEndToEnd(dst, res.Header)
-	appendValue(dst, "Via", viaProto(res.ProtoMajor, res.ProtoMinor)+" trio")
+	appendValue(dst, "Via", via(res.ProtoMajor, res.ProtoMinor))
 }
 
 // appendValue appends v to the field k, as one comma-separated value,
@@ -108,18 +108,18 @@ func appendValue(h http.Header, k, v string) {
 	h[k] = []string{v}
 }
 
-// viaProto is the received-protocol of Via (RFC 9110 §7.6.3): "1.1",
-// "1.0", "2" or "3".
-func viaProto(major, minor int) string {
+// via is this proxy's Via entry (RFC 9110 §7.6.3) for a message received
+// in HTTP major.minor: "1.1 trio", "1.0 trio", "2 trio" or "3 trio".
+func via(major, minor int) string {
 	switch {
 	case major == 1 && minor == 0:
-		return "1.0"
+		return "1.0 trio"
 	case major == 2:
-		return "2"
+		return "2 trio"
 	case major == 3:
-		return "3"
+		return "3 trio"
 	}
-	return "1.1"
+	return "1.1 trio"
 }
 
 // peerIP is the address of the client connection, without zone and with
