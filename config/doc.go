@@ -40,8 +40,14 @@
 //	[site.errors]
 //	404 = "404.html"
 //
-// [Config] and [Site] list every key with its default. Relative paths
-// resolve against the file's folder.
+//	[[site.proxy]]                 # /api/ and below go to upstreams, not root
+//	path   = "/api/"
+//	to     = ["http://127.0.0.1:9000", "h2c://127.0.0.1:9001"]
+//	lb     = "least_conn"
+//	health = { path = "/healthz", interval = "2s" }
+//
+// [Config], [Site] and [Proxy] list every key with its default. Relative
+// paths resolve against the file's folder.
 //
 // # Errors
 //
@@ -62,4 +68,14 @@
 // Request (RFC 9110 §15.5.20), so that a browser which coalesced
 // connections retries on a new one. Unknown hosts go to default_site, or
 // get 404.
+//
+// # Proxies
+//
+// A site's proxy routes (see [Proxy]) take the paths under their prefix,
+// the longest first, to a [proxy.Pool] of upstreams. The [Runner] keeps
+// the pools across reloads: a route whose site and path stay keeps its
+// pool, whose upstreams that stay keep their connections and WebSockets,
+// while removed upstreams, and the routes no longer in the file, drain
+// (see [proxy.Pool.Update]). Their state is on the admin listener, as JSON
+// at /upstreams and as trio_upstream_* metrics.
 package config
