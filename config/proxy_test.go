@@ -287,3 +287,48 @@ func grepLines(s, sub string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestProxyHealthFromConfig: a route's health table checks its upstreams:
+// the one whose /healthz fails is down on /upstreams and gets no request.
+func TestProxyHealthFromConfig(t *testing.T) {
+	a := proxyBackend(t, "A")
+	sick := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "sick")
+	}))
+	t.Cleanup(sick.Close)
+	file, roots := proxyFile(t, fmt.Sprintf(`listen = "127.0.0.1:0"
+http   = ""
+admin  = "127.0.0.1:0"
+
+[[site]]
+hosts = ["127.0.0.1"]
+
+[[site.proxy]]
+path   = "/"
+to     = [%q, %q]
+health = { path = "/healthz", interval = "50ms", status = 200 }
+`, a, sick.URL))
+	r := startRunner(t, file)
+	admin := "http://" + r.AdminAddr().String()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		ups := upstreams(t, admin)
+		if len(ups) == 2 && ups[0].State == "healthy" && ups[1].State == "down" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/upstreams = %+v; want %s healthy and %s down", ups, a, sick.URL)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cl, base := clientFor(t, r, roots, "h2")
+	for range 10 {
+		if _, _, body := get(t, cl, base+"/x"); body != "A /x" {
+			t.Fatalf("with B down, GET /x = %q; want A's", body)
+		}
+	}
+}
