@@ -11,9 +11,10 @@ import (
 )
 
 // Bounds of a relay: a close handshake, once begun, and each write to a
-// leg. WebSockets may stay quiet as long as their ends like, so there is
-// no idle timeout; backends and browsers ping.
-const (
+// leg (a peer that stops reading is dropped then). WebSockets may stay
+// quiet as long as their ends like, so there is no idle timeout; backends
+// and browsers ping. Variables for tests.
+var (
 	relayCloseTimeout = 5 * time.Second
 	relayWriteTimeout = 30 * time.Second
 )
@@ -33,6 +34,7 @@ type leg struct {
 	s      relayStream
 	masked bool          // frames the relay makes for it are masked: it is the backend
 	lock   chan struct{} // held while a frame is written to it, whole
+	watch  *time.Timer   // under lock: bounds a write
 
 	closeSent bool        // under lock: a close frame went to it
 	closeRecv atomic.Bool // it sent its close frame
@@ -45,11 +47,21 @@ func newLeg(s relayStream, masked bool) *leg {
 	return &leg{s: s, masked: masked, lock: make(chan struct{}, 1)}
 }
 
-// write writes p, a frame or part of one, within relayWriteTimeout.
+// write writes p, a frame or part of one, within relayWriteTimeout: a
+// watchdog moves the write deadline to the past once the write has
+// blocked that long, as setting one before the write is not enough on
+// every engine (trio's HTTP/2 engine re-arms its wake-up for its stall
+// timeout once a write blocks on flow control).
 func (l *leg) write(p []byte) error {
-	l.s.SetWriteDeadline(time.Now().Add(relayWriteTimeout))
+	if l.watch == nil {
+		l.watch = time.AfterFunc(relayWriteTimeout, func() { l.s.SetWriteDeadline(time.Unix(1, 0)) })
+	} else {
+		l.watch.Reset(relayWriteTimeout)
+	}
 	_, err := l.s.Write(p)
-	l.s.SetWriteDeadline(time.Time{})
+	if !l.watch.Stop() {
+		l.s.SetWriteDeadline(time.Time{})
+	}
 	return err
 }
 
@@ -131,8 +143,7 @@ func (r *relay) run() error {
 			}
 			closing()
 		case req := <-r.closeReq:
-			r.inject(r.client, req.code, req.reason)
-			r.inject(r.backend, ws.StatusGoingAway, req.reason)
+			r.closeBoth(req.code, req.reason)
 			closing()
 		case <-timeout:
 			r.abort()
@@ -183,19 +194,47 @@ func (r *relay) lost(l *leg) bool {
 // once the frame being written to it (if any) is whole. If that frame does
 // not end within relayCloseTimeout, the relay is aborted.
 func (r *relay) inject(l *leg, code ws.StatusCode, reason string) {
-	if l.dead.Load() {
+	if l.dead.Load() || !r.acquire(l) {
 		return
 	}
+	r.sendClose(l, code, reason)
+	<-l.lock
+}
+
+// closeBoth sends the client a close frame with code and reason and the
+// backend one with 1001, holding both legs so that neither's reply to its
+// close frame can reach the other first.
+func (r *relay) closeBoth(code ws.StatusCode, reason string) {
+	if !r.acquire(r.client) {
+		return
+	}
+	defer func() { <-r.client.lock }()
+	if !r.acquire(r.backend) {
+		return
+	}
+	defer func() { <-r.backend.lock }()
+	r.sendClose(r.client, code, reason)
+	r.sendClose(r.backend, ws.StatusGoingAway, reason)
+}
+
+// acquire takes l's lock within relayCloseTimeout, or aborts the relay
+// and reports false.
+func (r *relay) acquire(l *leg) bool {
 	t := time.NewTimer(relayCloseTimeout)
 	defer t.Stop()
 	select {
 	case l.lock <- struct{}{}:
+		return true
 	case <-t.C:
 		r.abort()
-		return
+		return false
 	}
-	defer func() { <-l.lock }()
-	if l.closeSent {
+}
+
+// sendClose writes a close frame to l, whose lock the caller holds,
+// unless l got one or failed.
+func (r *relay) sendClose(l *leg, code ws.StatusCode, reason string) {
+	if l.closeSent || l.dead.Load() {
 		return
 	}
 	l.closeSent = true
