@@ -22,7 +22,8 @@ type Proxy struct {
 	LB string `toml:"lb"`
 
 	// HashKey is what lb = "hash" hashes: "cookie:NAME", "header:NAME",
-	// "ip" or "query:NAME". If absent, "ip".
+	// "ip" (the address the connection comes from, not X-Forwarded-For)
+	// or "query:NAME". If absent, "ip".
 	HashKey string `toml:"hash_key"`
 
 	// Health is the active health check. If absent, none.

@@ -27,7 +27,7 @@ type PoolConfig struct {
 	Policy string
 
 	// HashKey is what "hash" hashes: "cookie:NAME", "header:NAME", "ip"
-	// (the client's address) or "query:NAME". A request without the key
+	// (the host of Request.RemoteAddr, not X-Forwarded-For) or "query:NAME". A request without the key
 	// is balanced round robin. If empty with "hash", "ip" is used.
 	HashKey string
 
