@@ -230,22 +230,32 @@ func TestUpstreamURL(t *testing.T) {
 	}
 }
 
-// TestFlushInterval: a body of known length is held by the server's
-// buffer by default, and flushed within FlushInterval when set, or at
-// each write when negative: the client reads the first part while the
-// upstream waits to send the rest.
+// TestFlushInterval: a body of known length is flushed within
+// FlushInterval when set, at each write when negative, and by default at
+// each write for server-sent events and gRPC: the client reads the first
+// part while the upstream waits to send the rest. (With the default and
+// another type the server buffers it, and the client sees nothing.)
 func TestFlushInterval(t *testing.T) {
-	for _, fi := range []time.Duration{50 * time.Millisecond, -1} {
-		t.Run(fi.String(), func(t *testing.T) {
+	for _, tt := range []struct {
+		interval time.Duration
+		ctype    string
+	}{
+		{50 * time.Millisecond, "text/plain"},
+		{-1, "text/plain"},
+		{0, "text/event-stream; charset=utf-8"},
+		{0, "application/grpc+proto"},
+	} {
+		t.Run(fmt.Sprintf("%v/%s", tt.interval, tt.ctype), func(t *testing.T) {
 			release := make(chan struct{})
 			up, _ := upstreamH1(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", tt.ctype)
 				w.Header().Set("Content-Length", "10")
 				w.Write([]byte("first"))
 				w.(http.Flusher).Flush()
 				<-release
 				w.Write([]byte("later"))
 			}))
-			ts := front(t, testserver.H1, &Handler{Pool: poolOf(t, up), FlushInterval: fi})
+			ts := front(t, testserver.H1, &Handler{Pool: poolOf(t, up), FlushInterval: tt.interval})
 			res := do(t, ts, newRequest(t, "GET", ts.URL+"/", nil))
 			got := make(chan string, 1)
 			go func() {

@@ -90,7 +90,9 @@ func TestRetryOnlyReplayable(t *testing.T) {
 		io.Copy(io.Discard, r.Body)
 		w.Write([]byte("good"))
 	}))
-	ts := front(t, testserver.H1, &Handler{Pool: poolOf(t, bad, good)})
+	var log testtool.Buffer
+	logger := slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	ts := front(t, testserver.H1, &Handler{Pool: poolOf(t, bad, good), Logger: logger})
 	var status502 int64
 	for i := range 6 {
 		res := do(t, ts, newRequest(t, "GET", ts.URL+"/", nil))
@@ -110,5 +112,11 @@ func TestRetryOnlyReplayable(t *testing.T) {
 	}
 	if p := posts.Load(); p == 0 || p != status502 {
 		t.Errorf("bad upstream got %d POSTs, client got %d 502s; want as many, and some", p, status502)
+	}
+	if n := strings.Count(log.String(), `retrying on another upstream" method=POST`); n > 0 {
+		t.Errorf("%d POSTs were retried; want none", n)
+	}
+	if n := strings.Count(log.String(), `retrying on another upstream" method=GET`); n != int(gets.Load()) {
+		t.Errorf("%d GETs were retried; want the %d the bad upstream closed", n, gets.Load())
 	}
 }
