@@ -166,13 +166,6 @@ func (r *relay) abort() {
 	r.client.s.Close()
 }
 
-func (r *relay) other(l *leg) *leg {
-	if l == r.client {
-		return r.backend
-	}
-	return r.client
-}
-
 // lost handles leg l failing: it is closed, and unless it had sent its
 // close frame, the other leg gets one saying so. It reports whether l
 // failed before its close frame.

@@ -27,12 +27,10 @@ func (h *Handler) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	if err := ws.CheckHandshake(w, r); err != nil {
 		return
 	}
-	u, done, err := h.Pool.Pick(r, nil)
-	if err != nil {
-		h.fail(w, r, &gatewayError{Code: http.StatusServiceUnavailable, Msg: "no upstream available", Err: err})
+	u, done, bs, res, err := h.pickBackend(w, r)
+	if u == nil {
 		return
 	}
-	bs, res, err := h.dialBackend(r, u)
 	if err != nil {
 		if res != nil { // the backend answered, refusing: its answer is the client's
 			done(nil)
@@ -77,6 +75,36 @@ func (h *Handler) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 	done(err)
 	if err != nil {
 		h.logger().Warn("proxy: websocket backend lost", "path", r.URL.Path, "upstream", u.String(), "error", err)
+		return
+	}
+	h.logger().Debug("proxy: websocket closed", "path", r.URL.Path, "upstream", u.String(),
+		"client_code", int(rl.client.code), "backend_code", int(rl.backend.code))
+}
+
+// pickBackend picks an upstream and dials it, trying the next upstream
+// when one cannot be reached at all (the handshake never left). Without
+// any upstream it answers 503 and returns a nil u. Otherwise the caller
+// calls done; err is the last dial's.
+func (h *Handler) pickBackend(w http.ResponseWriter, r *http.Request) (u *Upstream, done func(error), bs *ws.Stream, res *http.Response, err error) {
+	var tried [4]*Upstream
+	exclude := tried[:0]
+	for {
+		next, nextDone, perr := h.Pool.Pick(r, exclude)
+		if perr != nil {
+			if u == nil {
+				h.fail(w, r, &gatewayError{Code: http.StatusServiceUnavailable, Msg: "no upstream available", Err: perr})
+				return nil, nil, nil, nil, perr
+			}
+			return u, func(error) {}, nil, nil, err // done was called for u
+		}
+		u, done = next, nextDone
+		bs, res, err = h.dialBackend(r, u)
+		if err == nil || res != nil || !unreachable(err) || r.Context().Err() != nil {
+			return u, done, bs, res, err
+		}
+		done(err)
+		h.logger().Debug("proxy: websocket upstream unreachable, trying another", "path", r.URL.Path, "upstream", u.String(), "error", err)
+		exclude = append(exclude, u)
 	}
 }
 

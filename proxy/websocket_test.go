@@ -182,3 +182,18 @@ func TestWebSocketRefused(t *testing.T) {
 		t.Errorf("unreachable backend: Dial = %v, %v; want 502", res, err)
 	}
 }
+
+// TestWebSocketRetry: a WebSocket whose first upstream cannot be reached
+// opens on the next one.
+func TestWebSocketRetry(t *testing.T) {
+	for _, m := range wsClientModes {
+		ts := wsFront(t, m, poolOf(t, "http://127.0.0.1:1", wsBackend(t, "h1", wsEcho(nil))))
+		for i := range 3 { // round robin starts once on each
+			c := wsDial(t, ts, "/", nil)
+			if got := whomEcho(t, c, "retry"); got != "retry" {
+				t.Errorf("%s #%d: echo %q", m, i, got)
+			}
+			c.Close(ws.StatusNormalClosure, "")
+		}
+	}
+}
