@@ -58,6 +58,14 @@
 // closes them with 1001 (going away), each within Close's bound; see
 // Registry for how the registry is found.
 //
+// # Proxies
+//
+// A proxy relays frames without reading messages: [AcceptStream] answers
+// the client's handshake with the header fields its backend chose, and
+// [DialStream] opens the backend's side; both return a [Stream], the raw
+// byte stream under the WebSocket in any HTTP version. Package proxy
+// relays between two of them.
+//
 // # Why gobwas/ws
 //
 // Framing uses github.com/gobwas/ws for frame headers, header validation
