@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -122,5 +123,58 @@ func TestNoUpstream(t *testing.T) {
 	body, _ := io.ReadAll(res.Body)
 	if res.StatusCode != 503 || !strings.Contains(string(body), "no upstream available") {
 		t.Errorf("got %d %q; want 503 naming the problem", res.StatusCode, body)
+	}
+}
+
+// TestPoolSeesEachEnd: every proxied request ends its Pick with the
+// upstream's error, a broken body included: with a passive check of two
+// failures, an upstream that breaks its bodies goes down, and no request
+// stays counted in flight. A client that leaves is no failure.
+func TestPoolSeesEachEnd(t *testing.T) {
+	var broken atomic.Bool
+	up, _ := upstreamH1(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "100")
+		w.Write([]byte("part"))
+		w.(http.Flusher).Flush()
+		if broken.Load() {
+			panic(http.ErrAbortHandler)
+		}
+		w.Write(make([]byte, 96))
+	}))
+	p, err := NewPool(PoolConfig{Passive: PassiveCheck{Failures: 2, Window: time.Minute}}, up)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	u := p.Upstreams()[0]
+	ts := front(t, testserver.H2, &Handler{Pool: p})
+	get := func() error {
+		res, err := ts.Client.Do(newRequest(t, "GET", ts.URL+"/", nil))
+		if err == nil {
+			_, err = io.ReadAll(res.Body)
+			res.Body.Close()
+		}
+		return err
+	}
+	for range 3 {
+		if err := get(); err != nil {
+			t.Fatalf("healthy upstream: %v", err)
+		}
+	}
+	if u.State() != Healthy || u.Requests() != 0 {
+		t.Fatalf("after 3 good requests: %v with %d in flight; want healthy with none", u.State(), u.Requests())
+	}
+	broken.Store(true)
+	for i := range 2 {
+		if err := get(); err == nil {
+			t.Fatalf("broken body %d read without error", i)
+		}
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for (u.State() != Down || u.Requests() != 0) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if u.State() != Down || u.Requests() != 0 {
+		t.Errorf("after 2 broken bodies: %v with %d in flight; want down with none", u.State(), u.Requests())
 	}
 }

@@ -89,7 +89,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		res, err := h.roundTrip(x, out, u)
 		if err == nil {
-			done(h.relay(w, r, res, x))
+			err = h.relay(w, r, res, u)
+			done(err) // before the abort, so the pool counts the request ended
+			if err != nil {
+				panic(http.ErrAbortHandler) // an RST (h2, h3) or a close (h1): not a complete response
+			}
 			return
 		}
 		if r.Context().Err() != nil { // the client left; not the upstream's fault
@@ -186,9 +190,9 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, e *gatewayError) 
 }
 
 // relay sends the upstream's response res to the client. It returns the
-// upstream's error that ended it, if any; a body broken by the upstream
-// aborts the handler.
-func (h *Handler) relay(w http.ResponseWriter, r *http.Request, res *http.Response, x *exchange) error {
+// upstream's error that broke the body, if any, after flushing what came:
+// the caller then aborts the response.
+func (h *Handler) relay(w http.ResponseWriter, r *http.Request, res *http.Response, u *Upstream) error {
 	defer res.Body.Close()
 	hdr := w.Header()
 	responseHeader(hdr, res)
@@ -215,9 +219,9 @@ func (h *Handler) relay(w http.ResponseWriter, r *http.Request, res *http.Respon
 		if r.Context().Err() != nil {
 			return nil
 		}
-		h.logger().Warn("proxy: upstream response broke mid-body", "method", r.Method, "path", r.URL.Path, "error", readErr)
-		rc.Flush()                  // what came, as a client of the upstream would have had it
-		panic(http.ErrAbortHandler) // then an RST (h2, h3) or a close (h1): not a complete response
+		h.logger().Warn("proxy: upstream response broke mid-body", "method", r.Method, "path", r.URL.Path, "upstream", u, "error", readErr)
+		rc.Flush() // what came, as a client of the upstream would have had it; then the abort
+		return readErr
 	}
 	if writeErr != nil {
 		return nil // the client left
