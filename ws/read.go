@@ -245,10 +245,17 @@ func (c *Conn) control(h gws.Header) error {
 		if code == StatusNoStatusReceived {
 			reply = 0
 		}
+		c.wmu.Lock()
+		replying := !c.closeSent
+		c.wmu.Unlock()
 		c.sendClose(reply, "") // echoes the code unless we closed first
-		c.rerr = &CloseError{Code: code, Reason: reason, Remote: true}
+		ce := &CloseError{Code: code, Reason: reason, Remote: true}
+		c.rerr = ce
 		c.endRead()
-		c.closeTransport(c.rerr.(*CloseError))
+		if c.client && replying {
+			c.awaitServerEnd(ce)
+		}
+		c.closeTransport(ce)
 		return c.rerr
 	}
 	return nil
@@ -294,6 +301,17 @@ func (c *Conn) endRead() {
 // linger half-closes a TCP or TLS transport and reads what the peer still
 // sends, for up to a second, so that closing does not reset the
 // connection and destroy the close frame before the peer reads it.
+// awaitServerEnd waits up to a second for the server to end the
+// connection once a client answered its close frame, as RFC 6455 section
+// 7.1.1 asks: over HTTP/2 and HTTP/3, closing first would reset the
+// stream, and the reset could overtake the answer, which the server would
+// then never see.
+func (c *Conn) awaitServerEnd(why *CloseError) {
+	t := time.AfterFunc(time.Second, func() { c.closeTransport(why) })
+	defer t.Stop()
+	io.Copy(io.Discard, io.LimitReader(c.br, 1<<20))
+}
+
 func (c *Conn) linger() {
 	nc, ok := c.t.(interface {
 		net.Conn
