@@ -26,6 +26,7 @@ var relayBuf = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b 
 // A relayStream is one leg's byte stream: a *ws.Stream.
 type relayStream interface {
 	io.ReadWriteCloser
+	SetReadDeadline(time.Time) error
 	SetWriteDeadline(time.Time) error
 }
 
@@ -152,6 +153,13 @@ func (r *relay) run() error {
 	}
 	if timer != nil {
 		timer.Stop()
+	}
+	if r.backend.closeRecv.Load() && !r.backend.dead.Load() {
+		// As a client, wait for the backend to end the connection first
+		// (RFC 6455 section 7.1.1): over HTTP/2 and HTTP/3 our reset
+		// could overtake the last close frame.
+		r.backend.s.SetReadDeadline(time.Now().Add(time.Second))
+		io.Copy(io.Discard, io.LimitReader(r.backend.s, 1<<20))
 	}
 	r.backend.s.Close()
 	r.client.s.Close()

@@ -88,6 +88,8 @@ func testWebSocketClose(t *testing.T, m testserver.Mode, leg string) {
 			return
 		}
 		c.Close(4002, "server says "+string(msg)) // the backend closes
+		ce, _ := c.Err().(*ws.CloseError)
+		ended <- ce // 4002 unless a reset overtook the proxy's answer
 	}))
 	ts := wsFront(t, m, poolOf(t, backend))
 
@@ -109,6 +111,9 @@ func testWebSocketClose(t *testing.T, m testserver.Mode, leg string) {
 	var ce *ws.CloseError
 	if !errors.As(err, &ce) || ce.Code != 4002 || ce.Reason != "server says bye" || !ce.Remote {
 		t.Errorf("client saw %v; want the backend's 4002 \"server says bye\"", err)
+	}
+	if be := closeErr(t, ended); be.Code != 4002 {
+		t.Errorf("backend's Err %v; want its own 4002, the close handshake complete", be)
 	}
 }
 
