@@ -16,6 +16,18 @@ import (
 // reach the client, in the client's HTTP version.
 func TestWebSocketEcho(t *testing.T) { wsRun(t, testWebSocketEcho) }
 
+// TestWebSocketEchoEngines: the same from clients served by the other
+// HTTP/2 and HTTP/3 engines, and over h2c (TestMain turns Go's extended
+// CONNECT on).
+func TestWebSocketEchoEngines(t *testing.T) {
+	for _, m := range testserver.Modes {
+		if m == testserver.H1 || m == testserver.H2 || m == testserver.H3 {
+			continue // TestWebSocketEcho
+		}
+		t.Run(string(m), func(t *testing.T) { testWebSocketEcho(t, m, "h1") })
+	}
+}
+
 func testWebSocketEcho(t *testing.T, m testserver.Mode, leg string) {
 	seen := make(chan http.Header, 1)
 	echo := wsEcho(nil)
