@@ -19,18 +19,29 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/triohttp/trio/internal/testcert"
 	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/tlsconf"
 )
 
 // grpcUpstream runs a gRPC server with the health service on an h2c
 // listener: service "ok" is SERVING, "down" NOT_SERVING, any other
 // unknown (NotFound). It returns the h2c:// URL.
-func grpcUpstream(t *testing.T) string {
+func grpcUpstream(t *testing.T) string { return grpcUpstreamTLS(t, nil) }
+
+// grpcUpstreamTLS is grpcUpstream over TLS with ca's certificate if ca is
+// not nil: an https:// URL.
+func grpcUpstreamTLS(t *testing.T, ca *tlsconf.LocalCA) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := grpc.NewServer()
+	var opts []grpc.ServerOption
+	scheme := "h2c://"
+	if ca != nil {
+		opts, scheme = append(opts, grpc.Creds(credentials.NewTLS(ca.TLSConfig()))), "https://"
+	}
+	srv := grpc.NewServer(opts...)
 	hs := health.NewServer()
 	hs.SetServingStatus("ok", healthpb.HealthCheckResponse_SERVING)
 	hs.SetServingStatus("down", healthpb.HealthCheckResponse_NOT_SERVING)
@@ -42,7 +53,7 @@ func grpcUpstream(t *testing.T) string {
 		srv.Stop()
 		<-done
 	})
-	return "h2c://" + ln.Addr().String()
+	return scheme + ln.Addr().String()
 }
 
 // TestGRPC: gRPC calls through the proxy to a grpc-go server on h2c, from
@@ -60,6 +71,31 @@ func testGRPC(t *testing.T, m testserver.Mode) {
 		testGRPCOverH3(t, ts)
 		return
 	}
+	testGRPCClient(t, ts)
+}
+
+// TestGRPCOverTLS: the same calls to a grpc-go server over HTTP/2 with TLS
+// (an https upstream trusted through CAFile), from h2 and h3 clients.
+func TestGRPCOverTLS(t *testing.T) {
+	ca := testcert.New(t).Source.(*tlsconf.LocalCA)
+	up := grpcUpstreamTLS(t, ca)
+	for _, m := range []testserver.Mode{testserver.H2, testserver.H3} {
+		t.Run(string(m), func(t *testing.T) {
+			tr := newTransport(t)
+			tr.CAFile = ca.RootFile()
+			ts := front(t, m, &Handler{Pool: poolOf(t, up), Transport: tr})
+			if m == testserver.H3 {
+				testGRPCOverH3(t, ts)
+			} else {
+				testGRPCClient(t, ts)
+			}
+		})
+	}
+}
+
+// testGRPCClient makes health calls with grpc-go's client to ts.
+func testGRPCClient(t *testing.T, ts *testserver.TS) {
+	m := ts.Mode
 	creds := insecure.NewCredentials()
 	if m.TLS() {
 		creds = credentials.NewTLS(ts.ClientTLS("h2"))

@@ -9,7 +9,9 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/quic-go/quic-go/http3"
 
@@ -164,4 +166,40 @@ func mustParse(t *testing.T, raw string) *url.URL {
 		t.Fatal(err)
 	}
 	return u
+}
+
+// TestIdleConnTimeout: a kept-alive upstream connection idle for
+// IdleConnTimeout is closed; one in use is reused meanwhile.
+func TestIdleConnTimeout(t *testing.T) {
+	closed := make(chan struct{}, 10)
+	var opened atomic.Int64
+	srv := &http.Server{Handler: protoEcho, ConnState: func(c net.Conn, s http.ConnState) {
+		switch s {
+		case http.StateNew:
+			opened.Add(1)
+		case http.StateClosed:
+			closed <- struct{}{}
+		}
+	}}
+	up, _ := serveUpstream(t, "http", srv)
+	tr := newTransport(t)
+	tr.IdleConnTimeout = 300 * time.Millisecond
+	ts := front(t, testserver.H1, &Handler{Pool: poolOf(t, up), Transport: tr})
+	start := time.Now()
+	for range 3 {
+		res := do(t, ts, newRequest(t, "GET", ts.URL+"/", nil))
+		io.ReadAll(res.Body)
+		res.Body.Close()
+	}
+	if n := opened.Load(); n != 1 {
+		t.Errorf("3 requests in a row opened %d upstream connections; want 1, kept alive", n)
+	}
+	select {
+	case <-closed:
+		if d := time.Since(start); d < 300*time.Millisecond {
+			t.Errorf("upstream connection closed after %v; want it kept for the idle timeout", d)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("idle upstream connection still open after 5 s; want it closed after 300 ms")
+	}
 }
