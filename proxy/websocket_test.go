@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/triohttp/trio/internal/testserver"
 	"github.com/triohttp/trio/ws"
@@ -142,7 +143,8 @@ func testWebSocketBackendDies(t *testing.T, m testserver.Mode, leg string) {
 		c.ReadMessage()
 		c.CloseNow() // no close frame: TCP closed (h1), stream reset (h2)
 	}))
-	ts := wsFront(t, m, poolOf(t, backend))
+	pool := passivePool(t, backend)
+	ts := wsFront(t, m, pool)
 	c := wsDial(t, ts, "/", nil)
 	if err := c.WriteMessage(ws.MessageText, []byte("die")); err != nil {
 		t.Fatal(err)
@@ -152,6 +154,24 @@ func testWebSocketBackendDies(t *testing.T, m testserver.Mode, leg string) {
 	if !errors.As(err, &ce) || ce.Code != ws.StatusBadGateway || !ce.Remote {
 		t.Errorf("client saw %v; want a close frame 1014 from the proxy", err)
 	}
+	u := pool.Upstreams()[0]
+	for i := 0; u.State() != Down; i++ { // the relay ends just after the close frame
+		if i == 200 {
+			t.Fatalf("upstream %s after its WebSocket died; want down (passive check, 1 failure)", u.State())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// passivePool is a pool of url that marks it down after one failure.
+func passivePool(t testing.TB, url string) *Pool {
+	t.Helper()
+	p, err := NewPool(PoolConfig{Name: t.Name(), Passive: PassiveCheck{Failures: 1}}, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	return p
 }
 
 // TestWebSocketClientDies: a client that drops its connection without a
@@ -160,7 +180,8 @@ func TestWebSocketClientDies(t *testing.T) { wsRun(t, testWebSocketClientDies) }
 
 func testWebSocketClientDies(t *testing.T, m testserver.Mode, leg string) {
 	ended := make(chan *ws.CloseError, 1)
-	ts := wsFront(t, m, poolOf(t, wsBackend(t, leg, wsEcho(ended))))
+	pool := passivePool(t, wsBackend(t, leg, wsEcho(ended)))
+	ts := wsFront(t, m, pool)
 	c := wsDial(t, ts, "/", nil)
 	if err := c.WriteMessage(ws.MessageText, []byte("hi")); err != nil {
 		t.Fatal(err)
@@ -171,6 +192,17 @@ func testWebSocketClientDies(t *testing.T, m testserver.Mode, leg string) {
 	c.CloseNow()
 	if ce := closeErr(t, ended); ce.Code != ws.StatusGoingAway || !ce.Remote {
 		t.Errorf("backend saw %v; want a close frame 1001 from the proxy", ce)
+	}
+	u := pool.Upstreams()[0]
+	for i := 0; u.Requests() != 0; i++ { // the relay ends and calls done
+		if i == 200 {
+			t.Fatalf("%d requests still open on the upstream", u.Requests())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(10 * time.Millisecond) // done's passive check follows the count
+	if s := u.State(); s != Healthy {
+		t.Errorf("upstream %s after its client died; want healthy: not the backend's failure", s)
 	}
 }
 
