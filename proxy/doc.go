@@ -30,8 +30,10 @@
 // gigabyte upload or download goes through in constant memory. Trailers
 // go both ways; 103 Early Hints are relayed as they come, and Expect:
 // 100-continue is forwarded so that the client's body flows only after the
-// upstream's 100. Server-sent events and gRPC are flushed write by write
-// (see Handler.FlushInterval).
+// upstream's 100 (Go's own HTTP/2 engine, h2.EngineStd, keeps Expect from
+// handlers: there the 100 goes out as the proxy starts reading the body).
+// Server-sent events and gRPC are flushed write by write (see
+// Handler.FlushInterval).
 //
 // # Failures
 //
