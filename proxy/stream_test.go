@@ -1,6 +1,7 @@
 package proxy
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -123,4 +124,47 @@ func testLargeTransfer(t *testing.T, m testserver.Mode, size int64) {
 			t.Errorf("heap in use reached %.1f MiB; want under 64 MiB", float64(peak)/(1<<20))
 		}
 	})
+}
+
+// TestClientLeaves: a client that stops reading a download and leaves
+// ends the upstream's request too (its connection is closed), on every
+// mode, and the pool counts the request ended, as no failure.
+func TestClientLeaves(t *testing.T) { testserver.Run(t, testClientLeaves) }
+
+func testClientLeaves(t *testing.T, m testserver.Mode) {
+	upstreamDone := make(chan error, 1)
+	up, _ := upstreamH1(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(1<<30))
+		_, err := io.CopyN(w, &bytePattern{}, 1<<30)
+		upstreamDone <- err
+	}))
+	p, err := NewPool(PoolConfig{Passive: PassiveCheck{Failures: 1}}, up) // one failure marks it down
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	ts := front(t, m, &Handler{Pool: p})
+	ctx, cancel := context.WithCancel(context.Background())
+	req := newRequest(t, "GET", ts.URL+"/", nil).WithContext(ctx)
+	res := do(t, ts, req)
+	if _, err := io.CopyN(io.Discard, res.Body, 1<<20); err != nil {
+		t.Fatalf("reading the first MiB: %v", err)
+	}
+	cancel()
+	select {
+	case err := <-upstreamDone:
+		if err == nil {
+			t.Error("the upstream wrote its whole GiB; want its write to fail once the client left")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the upstream still writes 5 s after the client left")
+	}
+	u := p.Upstreams()[0]
+	deadline := time.Now().Add(2 * time.Second)
+	for u.Requests() != 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := u.Requests(); n != 0 || u.State() != Healthy {
+		t.Errorf("upstream %v with %d in flight; want healthy with none", u.State(), n)
+	}
 }
