@@ -93,9 +93,16 @@ func (h *Handler) outHeader(r *http.Request, out http.Header) {
 }
 
 // responseHeader copies the end-to-end fields of the upstream's response
-// res into dst and appends to its Via.
+// res into dst and appends to its Via. The upstream's Alt-Svc is dropped:
+// it names the upstream's endpoints, not the proxy's, and the server's
+// own (set before the handler runs) stays.
 func responseHeader(dst http.Header, res *http.Response) {
+	own, hasOwn := dst["Alt-Svc"]
 	copyEndToEnd(dst, res.Header)
+	delete(dst, "Alt-Svc")
+	if hasOwn {
+		dst["Alt-Svc"] = own
+	}
 	appendValue(dst, "Via", via(res.ProtoMajor, res.ProtoMinor))
 }
 

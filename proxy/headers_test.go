@@ -19,6 +19,7 @@ var headerEcho = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Connection", "X-Private")
 	w.Header().Set("X-Private", "hop")
 	w.Header().Set("Keep-Alive", "timeout=5")
+	w.Header().Set("Alt-Svc", `h3=":1"`)
 	json.NewEncoder(w).Encode(r.Header)
 })
 
@@ -80,6 +81,9 @@ func testHeaders(t *testing.T, m testserver.Mode) {
 	}
 	if g := res.Header.Get("Via"); g != "1.1 trio" {
 		t.Errorf("response Via = %q; want %q", g, "1.1 trio")
+	}
+	if g, want := res.Header.Get("Alt-Svc"), map[bool]string{true: ts.Server.AltSvc()}[m.TLS() && m.Base() != testserver.H3]; g != want {
+		t.Errorf("Alt-Svc = %q; want trio's own %q, never the upstream's", g, want)
 	}
 	for _, k := range []string{"X-Private", "Keep-Alive"} {
 		if v := res.Header.Get(k); v != "" {
