@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -16,6 +17,7 @@ import (
 var headerEcho = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Got-Proto", r.Proto)
 	w.Header().Set("X-Got-Host", r.Host)
+	w.Header().Set("X-Got-Length", fmt.Sprint(r.ContentLength, r.TransferEncoding))
 	w.Header().Set("Connection", "X-Private")
 	w.Header().Set("X-Private", "hop")
 	w.Header().Set("Keep-Alive", "timeout=5")
@@ -75,6 +77,9 @@ func testHeaders(t *testing.T, m testserver.Mode) {
 		if g := strings.Join(got[k], ", "); g != v && v != "" {
 			t.Errorf("upstream got %s = %q; want %q", k, g, v)
 		}
+	}
+	if g := res.Header.Get("X-Got-Length"); g != "0 []" {
+		t.Errorf("upstream got a GET with length, transfer coding %s; want 0 [], no body", g)
 	}
 	if g := res.Header.Get("X-Got-Host"); g != host {
 		t.Errorf("upstream got Host %q; want the client's %q", g, host)
