@@ -78,7 +78,8 @@ func (h *Handler) serveWebSocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.logger().Debug("proxy: websocket closed", "path", r.URL.Path, "upstream", u.String(),
-		"client_code", int(rl.client.code), "backend_code", int(rl.backend.code))
+		"client_code", int(rl.client.code), "client_reason", rl.client.reason,
+		"backend_code", int(rl.backend.code), "backend_reason", rl.backend.reason)
 }
 
 // pickBackend picks an upstream and dials it, trying the next upstream
