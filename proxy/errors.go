@@ -32,8 +32,14 @@ func (e *gatewayError) Error() string {
 func (e *gatewayError) Unwrap() error { return e.Err }
 
 // classify turns the error of a round trip to upstream u, made with
-// context ctx, into what the client gets.
+// context ctx, whose response had not started, into what the client gets.
 func classify(ctx context.Context, u *Upstream, err error) *gatewayError {
+	return classifyAfter(ctx, u, err, false)
+}
+
+// classifyAfter is classify, where started tells whether a byte of the
+// response had come.
+func classifyAfter(ctx context.Context, u *Upstream, err error, started bool) *gatewayError {
 	e := &gatewayError{Code: http.StatusBadGateway, Upstream: u.String(), Err: err}
 	var op *net.OpError
 	var cert *tls.CertificateVerificationError
@@ -49,7 +55,7 @@ func classify(ctx context.Context, u *Upstream, err error) *gatewayError {
 		}
 	case errors.As(err, &cert) || errors.As(err, &unknownCA) || errors.As(err, &hostname):
 		e.Msg = "upstream certificate not trusted"
-	case isConnFailure(err):
+	case !started && isConnFailure(err):
 		e.Msg = "upstream closed the connection before responding"
 	default:
 		e.Msg = "upstream sent no valid response"

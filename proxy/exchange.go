@@ -21,6 +21,7 @@ type exchange struct {
 	mu      sync.Mutex // guards below
 	waiting bool       // in a round trip: 1xx may be written, the timer may fire
 	fired   bool
+	gotByte bool // the round trip's response started
 	timer   *time.Timer
 }
 
@@ -28,6 +29,7 @@ func newExchange(w http.ResponseWriter, cancel context.CancelCauseFunc, d time.D
 	x := &exchange{w: w, cancel: cancel, d: d}
 	x.trace.Got1xxResponse = x.got1xx
 	x.trace.WroteRequest = x.wroteRequest
+	x.trace.GotFirstResponseByte = x.gotFirstByte
 	return x
 }
 
@@ -38,7 +40,7 @@ func (x *exchange) withTrace(ctx context.Context) context.Context {
 // begin and end bracket a round trip.
 func (x *exchange) begin() {
 	x.mu.Lock()
-	x.waiting = true
+	x.waiting, x.gotByte = true, false
 	x.mu.Unlock()
 }
 
@@ -53,6 +55,20 @@ func (x *exchange) end() {
 
 // stop ends the exchange: no 1xx or timeout after it.
 func (x *exchange) stop() { x.end() }
+
+func (x *exchange) gotFirstByte() {
+	x.mu.Lock()
+	x.gotByte = true
+	x.mu.Unlock()
+}
+
+// responseStarted reports whether a byte of the last round trip's
+// response came (for HTTP/2 and HTTP/3, its HEADERS frame).
+func (x *exchange) responseStarted() bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	return x.gotByte
+}
 
 func (x *exchange) timedOut() bool {
 	x.mu.Lock()

@@ -101,8 +101,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		done(err)
-		last = classify(ctx, u, err)
-		if last.Code == http.StatusGatewayTimeout && ctx.Err() != nil || !replayable(out) || !isConnFailure(err) {
+		started := x.responseStarted()
+		last = classifyAfter(ctx, u, err, started)
+		if last.Code == http.StatusGatewayTimeout && ctx.Err() != nil || !replayable(out) || started || !isConnFailure(err) {
 			h.fail(w, r, last)
 			return
 		}

@@ -23,23 +23,18 @@ func replayable(out *http.Request) bool {
 	return false
 }
 
-// isConnFailure reports whether err, from a round trip that returned no
-// response, is a failure of the connection before any byte of a response
-// came: refused or timed-out dial, reset, or closed (a clean EOF, not one
-// within the status line or header, which is an invalid response).
+// isConnFailure reports whether err, from a round trip whose response
+// had not started, is a failure of the connection: a refused or timed-out
+// dial, a reset, or a close (an HTTP/2 or HTTP/3 connection lost or shut).
+// TLS failures and invalid requests are not.
 func isConnFailure(err error) bool {
 	var op *net.OpError
 	if errors.As(err, &op) && op.Op == "dial" {
 		return true
 	}
 	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
-		errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, syscall.EPIPE) {
-		return true
-	}
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return false // the response started, and broke within its header
-	}
-	if errors.Is(err, io.EOF) {
+		errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, syscall.EPIPE) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return true
 	}
 	var hsTimeout *quic.HandshakeTimeoutError
@@ -49,10 +44,11 @@ func isConnFailure(err error) bool {
 	if errors.As(err, &hsTimeout) || errors.As(err, &idle) || errors.As(err, &reset) || errors.As(err, &app) {
 		return true
 	}
-	// HTTP/1.1's closed keep-alive connection and HTTP/2's lost or
+	// HTTP/1.1's closed keep-alive connection and HTTP/2's lost, closed or
 	// GOAWAY'd ones have no exported error type.
 	s := err.Error()
 	return strings.Contains(s, "server closed idle connection") ||
 		strings.Contains(s, "http2: client connection lost") ||
+		strings.Contains(s, "http2: client connection force closed") ||
 		strings.Contains(s, "http2: server sent GOAWAY")
 }

@@ -11,23 +11,37 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/triohttp/trio/internal/testserver"
 	"github.com/triohttp/trio/internal/testtool"
 )
 
 // TestRetryKilledUpstream: one of two upstreams is killed (listener and
-// connections closed) in the middle of 600 GETs from 8 clients at once;
-// every GET still gets its 200, from the other upstream.
+// connections closed, requests in flight included) in the middle of 600
+// GETs from 8 clients at once; every GET still gets its 200, from the
+// other upstream. Upstreams over HTTP/1.1 and h2c.
 func TestRetryKilledUpstream(t *testing.T) {
+	for _, scheme := range []string{"http", "h2c"} {
+		t.Run(scheme, func(t *testing.T) { testRetryKilledUpstream(t, scheme) })
+	}
+}
+
+func testRetryKilledUpstream(t *testing.T, scheme string) {
 	var served [2]atomic.Int64
 	var urls [2]string
 	var srvs [2]*http.Server
 	for i := range urls {
-		urls[i], srvs[i] = upstreamH1(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		srvs[i] = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			served[i].Add(1)
+			time.Sleep(time.Millisecond) // some are in flight at the kill
 			fmt.Fprintf(w, "%d %s", i, r.URL.Path)
-		}))
+		})}
+		if scheme == "h2c" {
+			srvs[i].Protocols = new(http.Protocols)
+			srvs[i].Protocols.SetUnencryptedHTTP2(true)
+		}
+		urls[i], _ = serveUpstream(t, scheme, srvs[i])
 	}
 	var log testtool.Buffer
 	logger := slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))
