@@ -49,7 +49,7 @@ func testWebSocketBrowser(t *testing.T, leg string) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			say := "hello-through-proxy-" + tt.name
-			dom := browser.DumpDOM(t, "https://"+origin+"/chat.html?say="+say, 3*time.Second, tt.flags...)
+			dom := browser.DumpDOM(t, "https://"+origin+"/chat.html?say="+say, 15*time.Second, tt.flags...)
 			select {
 			case p := <-protos:
 				if p != tt.want {
