@@ -2,9 +2,11 @@ package proxy
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,29 +17,73 @@ import (
 	"github.com/triohttp/trio/ws"
 )
 
-// TestWebSocketBrowser: headless Chromium loads the demo chat page through
-// the proxy and says hello; the room's echo of it shows on the page, so
-// the message went through both legs and back. Its WebSocket reaches the
-// proxy over HTTP/1.1, HTTP/2 and, with EnableWebsocketsOverHttp3, HTTP/3.
-func TestWebSocketBrowser(t *testing.T) {
-	browser.Path(t)
-	for _, leg := range wsBackendLegs {
-		t.Run(leg, func(t *testing.T) { testWebSocketBrowser(t, leg) })
-	}
-}
+// echoPage opens a WebSocket to the demo's /ws/echo through the proxy,
+// sends a message and shows the echo. Its fetch of /hold stays pending
+// until the page fetches /got, after the echo (or the close) came, or for
+// 5 s: a request in flight stops Chromium's virtual time, so the DOM is
+// dumped only once the round trip is over. (Chromium sometimes holds /got
+// back until /hold is answered; such runs take the 5 s.)
+const echoPage = `<!doctype html><title>relay</title><p id="out">waiting</p>
+<script>
+fetch("/hold");
+const out = document.getElementById("out");
+const s = new WebSocket("wss://" + location.host + "/ws/echo");
+s.onopen = () => s.send("MSG");
+s.onmessage = m => { out.textContent = "echo:" + m.data; fetch("/got"); };
+s.onclose = e => { out.textContent += " closed " + e.code; fetch("/got"); };
+</script>`
 
-func testWebSocketBrowser(t *testing.T, leg string) {
-	protos := make(chan string, 8)
+// browserFront runs the proxy to the demo site over leg behind a
+// trio.Server on localhost, with the echo page and its /hold and /got;
+// protos receives the HTTP version of each WebSocket handshake.
+func browserFront(t *testing.T, leg string) (origin string, ts *testserver.TS, protos chan string) {
+	protos = make(chan string, 16)
 	h := &Handler{Pool: poolOf(t, wsBackend(t, leg, demo.Handler())), Transport: newTransport(t)}
-	seen := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	var mu sync.Mutex
+	got := make(chan struct{})
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /echo-page.html", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = make(chan struct{}) // one page load at a time
+		mu.Unlock()
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, echoPage)
+	})
+	mux.HandleFunc("GET /hold", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		ch := got
+		mu.Unlock()
+		select {
+		case <-ch:
+		case <-time.After(5 * time.Second):
+		}
+	})
+	mux.HandleFunc("GET /got", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		select {
+		case <-got:
+		default:
+			close(got)
+		}
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		if ws.IsHandshake(r) {
 			protos <- fmt.Sprintf("HTTP/%d", r.ProtoMajor)
 		}
 		h.ServeHTTP(w, r)
 	})
-	ts := testserver.New(t, testserver.H2, seen, func(s *trio.Server) { s.Addr = "localhost:0" })
-	origin := fmt.Sprintf("localhost:%d", ts.TLSAddr().(*net.TCPAddr).Port)
-	tests := []struct {
+	ts = testserver.New(t, testserver.H2, mux, func(s *trio.Server) { s.Addr = "localhost:0" })
+	return fmt.Sprintf("localhost:%d", ts.TLSAddr().(*net.TCPAddr).Port), ts, protos
+}
+
+// chromeModes are Chromium's flags for a WebSocket over HTTP/1.1, HTTP/2
+// and HTTP/3 to origin, and the version the proxy should see.
+func chromeModes(t *testing.T, origin string, ts *testserver.TS) []struct {
+	name, want string
+	flags      []string
+} {
+	return []struct {
 		name, want string
 		flags      []string
 	}{
@@ -46,21 +92,72 @@ func testWebSocketBrowser(t *testing.T, leg string) {
 		{"h3", "HTTP/3", []string{"--origin-to-force-quic-on=" + origin, "--enable-features=EnableWebsocketsOverHttp3",
 			browser.SPKIFlag(t, ts.TLSAddr().String(), "localhost")}},
 	}
-	for _, tt := range tests {
+}
+
+// checkProto fails t unless the proxy saw a WebSocket over want.
+func checkProto(t *testing.T, protos chan string, want, dom string) {
+	t.Helper()
+	select {
+	case p := <-protos:
+		if p != want {
+			t.Errorf("Chromium's WebSocket reached the proxy over %s; want %s", p, want)
+		}
+	default:
+		t.Fatalf("no WebSocket reached the proxy; DOM:\n%.3000s", dom)
+	}
+}
+
+// TestWebSocketBrowser: headless Chromium's WebSocket goes through the
+// proxy to an h1 and an h2c backend and its message comes back, over
+// HTTP/1.1, HTTP/2 and, with EnableWebsocketsOverHttp3, HTTP/3.
+func TestWebSocketBrowser(t *testing.T) {
+	browser.Path(t)
+	for _, leg := range wsBackendLegs {
+		t.Run(leg, func(t *testing.T) {
+			origin, ts, protos := browserFront(t, leg)
+			for _, tt := range chromeModes(t, origin, ts) {
+				t.Run(tt.name, func(t *testing.T) {
+					dom := browser.DumpDOM(t, "https://"+origin+"/echo-page.html", 5*time.Second, tt.flags...)
+					checkProto(t, protos, tt.want, dom)
+					if !strings.Contains(dom, `<p id="out">echo:MSG</p>`) {
+						t.Errorf("the page shows no echo; DOM:\n%.3000s", dom)
+					}
+				})
+			}
+		})
+	}
+}
+
+// TestWebSocketBrowserChat: Chromium opens the demo chat page through the
+// proxy and says hello; a Go member, also through the proxy, hears it, and
+// the page shows the room's events.
+func TestWebSocketBrowserChat(t *testing.T) {
+	browser.Path(t)
+	origin, ts, protos := browserFront(t, "h1")
+	for _, tt := range chromeModes(t, origin, ts) {
 		t.Run(tt.name, func(t *testing.T) {
+			gopher := wsDial(t, ts, "/ws/chat", nil)
+			protos <- "" // the gopher's own handshake, drained below
+			nextEvent(t, gopher, "welcome", "")
+			<-protos
+			<-protos
 			say := "hello-through-proxy-" + tt.name
-			dom := browser.DumpDOM(t, "https://"+origin+"/chat.html?say="+say, 15*time.Second, tt.flags...)
+			heard := make(chan struct{})
+			go func() {
+				defer close(heard)
+				nextEvent(t, gopher, "msg", say)
+			}()
+			dom := browser.DumpDOM(t, "https://"+origin+"/chat.html?say="+say, 5*time.Second, tt.flags...)
+			checkProto(t, protos, tt.want, dom)
 			select {
-			case p := <-protos:
-				if p != tt.want {
-					t.Errorf("Chromium's WebSocket reached the proxy over %s; want %s", p, tt.want)
-				}
-			default:
-				t.Fatalf("no WebSocket reached the proxy; DOM:\n%.3000s", dom)
+			case <-heard:
+			case <-time.After(5 * time.Second):
+				t.Fatalf("the Go member did not hear %q; DOM:\n%.3000s", say, dom)
 			}
-			if !strings.Contains(dom, ": "+say) {
-				t.Errorf("the page does not show its message back from the room; DOM:\n%.3000s", dom)
+			if !strings.Contains(dom, `id="status">open`) || !strings.Contains(dom, "joined") {
+				t.Errorf("the page shows no open room; DOM:\n%.3000s", dom)
 			}
+			gopher.Close(ws.StatusNormalClosure, "")
 		})
 	}
 }
