@@ -137,10 +137,8 @@ func TestWebSocketBrowserChat(t *testing.T) {
 	for _, tt := range chromeModes(t, origin, ts) {
 		t.Run(tt.name, func(t *testing.T) {
 			gopher := wsDial(t, ts, "/ws/chat", nil)
-			protos <- "" // the gopher's own handshake, drained below
+			<-protos // the gopher's own handshake
 			nextEvent(t, gopher, "welcome", "")
-			<-protos
-			<-protos
 			say := "hello-through-proxy-" + tt.name
 			heard := make(chan struct{})
 			go func() {
