@@ -109,6 +109,28 @@ func TestZeroWindowStall(t *testing.T) {
 	}
 }
 
+// TestWriteDeadlineWhileStalled checks that a write deadline set before a
+// write still ends it when the write then waits for a window the client
+// never opens: the stall timeout, armed later, must not postpone it.
+func TestWriteDeadlineWhileStalled(t *testing.T) {
+	werr := make(chan error, 1)
+	ts := newTestServer(t, h2cTrio, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.NewResponseController(w).SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+		_, err := w.Write([]byte(strings.Repeat("x", 1<<20)))
+		werr <- err
+	}), &Config{StallTimeout: time.Minute})
+	rc := newRawClient(t, ts.addr, http2.Setting{ID: http2.SettingInitialWindowSize, Val: 0})
+	rc.headers(1, true)
+	select {
+	case err := <-werr:
+		if err == nil {
+			t.Fatal("Write succeeded with a closed window")
+		}
+	case <-time.After(10 * time.Second): // a bound, not a measurement: the stall timeout is a minute
+		t.Fatal("write still blocked past its deadline")
+	}
+}
+
 // TestHeaderListTooLarge expects 431 for a header list over MaxHeaderBytes.
 func TestHeaderListTooLarge(t *testing.T) {
 	ts := newTestServer(t, h2cTrio, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}), &Config{MaxHeaderBytes: 1000})

@@ -76,8 +76,15 @@ func (c *conn) writeDataLocked(st *stream, p []byte, end bool) error {
 	}
 }
 
-// armWakeLocked makes sure the stream's timer fires no later than t.
+// armWakeLocked makes sure the stream's timer fires no later than t. A
+// wake-up already armed for an earlier time (the write deadline, or the
+// stall timeout) is kept: moving it later would let a deadline pass
+// unnoticed while the writer waits for flow control.
 func (c *conn) armWakeLocked(st *stream, t time.Time) {
+	if !st.wWake.IsZero() && st.wWake.Before(t) && time.Now().Before(st.wWake) {
+		return
+	}
+	st.wWake = t
 	if st.wTimer == nil {
 		st.wTimer = time.AfterFunc(time.Until(t), func() { c.onWriteTimer(st) })
 		return
@@ -89,6 +96,9 @@ func (c *conn) armWakeLocked(st *stream, t time.Time) {
 func (c *conn) onWriteTimer(st *stream) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if !time.Now().Before(st.wWake) {
+		st.wWake = time.Time{} // not re-armed for later since it fired
+	}
 	if !st.wDeadline.IsZero() && !time.Now().Before(st.wDeadline) && !st.localClosed {
 		c.resetLocked(st, http2.ErrCodeInternal, os.ErrDeadlineExceeded)
 	}

@@ -35,6 +35,7 @@ type stream struct {
 	wDeadline  time.Time
 	stallStart time.Time
 	wTimer     *time.Timer
+	wWake      time.Time // when wTimer fires; zero when it is not armed
 
 	// Receive side.
 	recvWin    int64 // what the client may still send
