@@ -63,6 +63,10 @@ func (s *Server) observe() {
 	conns := &h1Conns{o: o}
 	s.tlsSrv.ConnState = conns.hook(s.tlsSrv.ConnState, false)
 	s.textSrv.ConnState = conns.hook(s.textSrv.ConnState, true)
+	if s.tlsH1 != nil {
+		s.tlsH1.ConnState = conns.hook(nil, false)
+		s.textH1.ConnState = conns.hook(nil, true)
+	}
 	if s.h2Srv != nil {
 		s.h2Srv.Observer = protoObserver{o, H2}
 	}

@@ -38,7 +38,12 @@ func (s *Server) Serve(tcp net.Listener, udp net.PacketConn) error {
 		n++
 		go func() {
 			defer s.hand.removeTLS(tcp)
-			err := s.tlsSrv.Serve(s.H1.TLSListener(tcp, s.tlsSrv)) // handshakes as ServeTLS would; see h1.Config.Listener
+			var err error
+			if s.tlsH1 != nil {
+				err = s.tlsH1.Serve(tcp)
+			} else {
+				err = s.tlsSrv.Serve(s.H1.TLSListener(tcp, s.tlsSrv)) // handshakes as ServeTLS would; see h1.Config.Listener
+			}
 			errc <- s.retiredErr(tcp, err)
 		}()
 	}
@@ -79,6 +84,9 @@ func (s *Server) ServeCleartext(l net.Listener) error {
 	if s.isClosed() {
 		l.Close()
 		return http.ErrServerClosed
+	}
+	if s.textH1 != nil {
+		return s.retiredErr(l, s.textH1.Serve(l))
 	}
 	err := s.textSrv.Serve(s.H1.Listener(l)) // RFC 9112 framing checks; see h1.Config.Listener
 	return s.retiredErr(l, err)

@@ -60,6 +60,10 @@ type Server struct {
 	textSrv  *http.Server // cleartext HTTP/1.1 and h2c
 	quicSrv  *h3.Server   // HTTP/3; nil when disabled
 	h2Srv    *h2.Server   // trio's HTTP/2 engine; nil when Go's is used
+	tlsH1    *h1.Server   // trio's HTTP/1.1 engine over TLS; nil when Go's is used
+	textH1   *h1.Server   // trio's HTTP/1.1 engine in cleartext; nil when Go's is used
+	stdTLS   *handoff     // HTTP/2 from tlsH1 to Go's engine
+	stdText  *handoff     // h2c from textH1 to Go's engine
 	upgrades upgrades     // connections switched by Upgrade: h2c
 
 	altSvc  atomic.Pointer[[]string] // Alt-Svc field value once a UDP socket is served
@@ -156,6 +160,9 @@ func (s *Server) build() error {
 
 	if !s.H2.Disable && s.H2.SelectedEngine() == h2.EngineTrio {
 		s.useTrioH2()
+	}
+	if s.H1.SelectedEngine() == h1.EngineTrio {
+		s.useTrioH1(s.withAltSvc(h), text)
 	}
 	if !s.H3.Disable {
 		s.quicSrv = s.H3.NewServer(tlsconf.QUIC(src), h, s.Logger)

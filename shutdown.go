@@ -85,6 +85,10 @@ func (s *Server) stop(f func(stopper) error) error {
 	run(s.tlsSrv)
 	run(s.textSrv)
 	run(&s.upgrades)
+	if s.tlsH1 != nil {
+		run(s.tlsH1)
+		run(s.textH1)
+	}
 	if s.h2Srv != nil {
 		run(s.h2Srv)
 	}

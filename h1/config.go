@@ -40,12 +40,55 @@ type Config struct {
 	// DisableKeepAlives closes every connection after one response.
 	DisableKeepAlives bool
 
+	// Engine selects the HTTP/1.1 implementation. If empty, EngineTrio is
+	// used.
+	Engine Engine
+
 	// TLSHandshakeHook, if set, is called after each handshake a
 	// TLSListener does, with its error (nil when it succeeded), as
 	// http.Server.ConnState is told of connections. trio.Server sets it
 	// to tell its Observer.
 	TLSHandshakeHook func(err error)
 }
+
+func (c *Config) readHeaderTimeout() time.Duration {
+	if c == nil {
+		return 10 * time.Second
+	}
+	return defaults.Duration(c.ReadHeaderTimeout, 10*time.Second)
+}
+
+func (c *Config) idleTimeout() time.Duration {
+	if c == nil {
+		return 2 * time.Minute
+	}
+	return defaults.Duration(c.IdleTimeout, 2*time.Minute)
+}
+
+func (c *Config) readTimeout() time.Duration {
+	if c == nil {
+		return 0
+	}
+	return max(c.ReadTimeout, 0)
+}
+
+func (c *Config) writeTimeout() time.Duration {
+	if c == nil {
+		return 0
+	}
+	return max(c.WriteTimeout, 0)
+}
+
+// maxHeadBytes is the most a request head may take, MaxHeaderBytes plus
+// the slack net/http allows.
+func (c *Config) maxHeadBytes() int {
+	if c == nil {
+		return 1<<20 + 4096
+	}
+	return defaults.Or(c.MaxHeaderBytes, 1<<20) + 4096
+}
+
+func (c *Config) keepAlives() bool { return c == nil || !c.DisableKeepAlives }
 
 func (c *Config) maxURIBytes() int64 {
 	switch {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"io"
 	"log"
 	"net"
 	"net/http"
@@ -129,17 +128,11 @@ func (l *tlsListener) handshake(c net.Conn) {
 
 // handshakeFailed logs and answers as net/http does.
 func (l *tlsListener) handshakeFailed(c net.Conn, err error) {
-	reason := err.Error()
-	if re, ok := err.(tls.RecordHeaderError); ok && re.Conn != nil && looksLikeHTTP(re.RecordHeader) {
-		io.WriteString(re.Conn, "HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n")
-		reason = "client sent an HTTP request to an HTTPS server"
-	}
-	c.Close()
 	logf := log.Printf
 	if l.srv.ErrorLog != nil {
 		logf = l.srv.ErrorLog.Printf
 	}
-	logf("http: TLS handshake error from %s: %v", c.RemoteAddr(), reason)
+	handshakeFailed(c, err, logf)
 }
 
 // track adds c to the handshaking connections, or removes it. It reports

@@ -18,6 +18,7 @@ import (
 	"github.com/quic-go/quic-go/http3"
 
 	"github.com/triohttp/trio"
+	"github.com/triohttp/trio/h1"
 	"github.com/triohttp/trio/h2"
 	"github.com/triohttp/trio/h3"
 	"github.com/triohttp/trio/internal/testcert"
@@ -34,12 +35,19 @@ const (
 	H3  Mode = "h3"  // HTTP/3 over QUIC
 )
 
-// Modes lists every mode, in the order Run runs them: the four protocols,
-// HTTP/2 and HTTP/3 on their default engines, then h2, h2c and h3 again
-// on the other engine, so every handler test covers both (see
+// Modes lists every mode, in the order Run runs them: the four protocols
+// on their default engines, then h1, h2, h2c and h3 again on the other
+// engine, so every handler test covers both (see h1.Config.Engine,
 // h2.Config.Engine and h3.Config.Engine).
-var Modes = []Mode{H1, H2, H2C, H3,
+var Modes = []Mode{H1, H2, H2C, H3, H1.on(string(otherH1Engine())),
 	H2.on(string(otherH2Engine())), H2C.on(string(otherH2Engine())), H3.on(string(otherH3Engine()))}
+
+func otherH1Engine() h1.Engine {
+	if (*h1.Config)(nil).SelectedEngine() == h1.EngineTrio {
+		return h1.EngineStd
+	}
+	return h1.EngineTrio
+}
 
 func otherH2Engine() h2.Engine {
 	if (*h2.Config)(nil).SelectedEngine() == h2.EngineTrio {
@@ -68,10 +76,20 @@ func (m Mode) Base() Mode {
 // mode that is not HTTP/2.
 func (m Mode) Engine() h2.Engine {
 	_, e, _ := strings.Cut(string(m), "-")
-	if m.Base() == H3 {
+	if b := m.Base(); b != H2 && b != H2C {
 		return ""
 	}
 	return h2.Engine(e)
+}
+
+// H1Engine is the HTTP/1.1 engine m asks for, "" for the default or for a
+// mode that is not HTTP/1.1.
+func (m Mode) H1Engine() h1.Engine {
+	_, e, _ := strings.Cut(string(m), "-")
+	if m.Base() != H1 {
+		return ""
+	}
+	return h1.Engine(e)
 }
 
 // H3Engine is the HTTP/3 engine m asks for, "" for the default or for a
@@ -130,6 +148,7 @@ func New(t testing.TB, m Mode, h http.Handler, opts ...func(*trio.Server)) *TS {
 		TLS:      cert.Source,
 		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
+	srv.H1.Engine = m.H1Engine()
 	srv.H2.Engine = m.Engine()
 	srv.H3.Engine = m.H3Engine()
 	for _, o := range opts {

@@ -1,0 +1,147 @@
+package h1
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+)
+
+// Connection states, for Shutdown: it closes new and idle connections.
+const (
+	stateNew    int32 = iota // accepted, no request yet
+	stateActive              // a request is being read or answered
+	stateIdle                // waiting for the next request
+	stateClosed              // closed, or taken by Shutdown
+)
+
+// readerPool and writerPool hold the buffers of active connections; an
+// idle one holds neither.
+var (
+	readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
+	writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 4096) }}
+)
+
+// A srvConn is one connection served by the trio engine. Its goroutine
+// (serve) reads requests; handlers run on worker goroutines, one request
+// at a time, while the connection's goroutine watches for the client
+// going away.
+type srvConn struct {
+	srv      *Server
+	raw      net.Conn  // the accepted connection
+	nc       net.Conn  // what HTTP runs on: raw, or a *tls.Conn over it
+	out      io.Writer // where responses go: nc, with TLS records batched
+	tlsState *tls.ConnectionState
+	remote   string
+	ctx      context.Context // with the server and local address
+	state    atomic.Int32
+
+	br     *bufio.Reader // nil while idle
+	bw     *bufio.Writer // nil while idle
+	src    connReader    // what br reads: one, then nc
+	one    [1]byte       // the first byte of a request, read while idle
+	hasOne bool
+
+	head []byte   // scratch for request heads
+	hbuf []byte   // scratch for response heads
+	keys []string // scratch for sorting field names
+	pend []byte   // a response body before its head is written
+	hdr  http.Header
+
+	cur  *response     // the request a handler serves
+	done chan struct{} // the handler returned
+	eof  chan struct{} // the request body was read to its end
+
+	mu        sync.Mutex // guards below: Hijack against the background read
+	reading   bool       // the background read runs
+	aborting  bool       // Hijack stopped it
+	hijacked  bool
+	abortDone chan struct{}
+}
+
+func newSrvConn(s *Server, nc net.Conn) *srvConn {
+	c := &srvConn{srv: s, raw: nc, nc: nc, out: nc,
+		done: make(chan struct{}, 1), eof: make(chan struct{}, 1), abortDone: make(chan struct{}, 1)}
+	c.src.c = c
+	return c
+}
+
+// A connReader is what a connection's bufio.Reader reads: the byte read
+// while idle, then the connection.
+type connReader struct{ c *srvConn }
+
+func (r *connReader) Read(p []byte) (int, error) {
+	if r.c.hasOne && len(p) > 0 {
+		r.c.hasOne = false
+		p[0] = r.c.one[0]
+		return 1, nil
+	}
+	return r.c.nc.Read(p)
+}
+
+// reader returns the connection's reader, taking one from the pool.
+func (c *srvConn) reader() *bufio.Reader {
+	if c.br == nil {
+		c.br = readerPool.Get().(*bufio.Reader)
+		c.br.Reset(&c.src)
+	}
+	return c.br
+}
+
+// releaseReader gives an empty reader back to the pool.
+func (c *srvConn) releaseReader() {
+	if c.br != nil && c.br.Buffered() == 0 {
+		c.br.Reset(nil)
+		readerPool.Put(c.br)
+		c.br = nil
+	}
+}
+
+// writer returns the connection's writer, taking one from the pool.
+func (c *srvConn) writer() *bufio.Writer {
+	if c.bw == nil {
+		c.bw = writerPool.Get().(*bufio.Writer)
+		c.bw.Reset(c.out)
+	}
+	return c.bw
+}
+
+func (c *srvConn) releaseWriter() {
+	if c.bw != nil {
+		c.bw.Reset(nil)
+		writerPool.Put(c.bw)
+		c.bw = nil
+	}
+}
+
+// A tlsWriter writes to a TLS connection, the records of large writes
+// gathered (see batchConn).
+type tlsWriter struct {
+	tc *tls.Conn
+	bc *batchConn
+}
+
+func (w tlsWriter) Write(p []byte) (int, error) {
+	if len(p) <= maxRecord {
+		return w.tc.Write(p)
+	}
+	return w.bc.WriteBatched(w.tc, p)
+}
+
+// setState moves the connection to st unless Shutdown closed it, and
+// reports whether it did.
+func (c *srvConn) setState(st int32) bool {
+	for {
+		old := c.state.Load()
+		if old == stateClosed {
+			return false
+		}
+		if c.state.CompareAndSwap(old, st) {
+			return true
+		}
+	}
+}
