@@ -55,7 +55,11 @@ func (w *response) commit(final bool, sniff []byte) {
 	w.closeAfter = w.closeAfter || !keepAlive
 
 	b := appendStatusLine(w.c.hbuf[:0], code)
-	b, w.c.keys = appendFields(b, h, w.c.keys, nil)
+	var skip func(string) bool
+	if declared := h["Trailer"]; len(declared) > 0 {
+		skip = func(k string) bool { return hasToken(declared, k) } // sent as trailers
+	}
+	b, w.c.keys = appendFields(b, h, w.c.keys, skip)
 	if setLength {
 		b = append(b, "Content-Length: "...)
 		b = strconv.AppendInt(b, w.length, 10)

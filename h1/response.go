@@ -256,7 +256,8 @@ func (w *response) finish() {
 		w.commit(true, w.pend)
 		w.writeBody(w.pend)
 		w.pend = w.pend[:0]
-	} else if w.chunked && !w.noBody {
+	}
+	if w.chunked && !w.noBody {
 		w.writeTrailers()
 	}
 	if w.length >= 0 && w.written < w.length && !w.noBody {
