@@ -121,7 +121,13 @@ func (w *response) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	if !w.committed {
-		w.commit(false, p)
+		sniff := w.pend
+		if len(sniff) == 0 {
+			sniff = p
+		}
+		w.commit(false, sniff)
+		w.writeBody(w.pend)
+		w.pend = w.pend[:0]
 	}
 	return w.writeBody(p)
 }

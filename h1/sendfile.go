@@ -41,6 +41,13 @@ func (w *response) ReadFrom(src io.Reader) (int64, error) {
 		w.fail(err)
 		return 0, err
 	}
+	left := w.length - w.written
+	switch r := src.(type) {
+	case *io.LimitedReader: // io.CopyN's, as static uses: sendfile sees through one
+		r.N = min(r.N, left)
+	default:
+		src = &io.LimitedReader{R: src, N: left}
+	}
 	n, err := rf.ReadFrom(src)
 	w.written += n
 	w.fail(err)
