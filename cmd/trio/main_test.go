@@ -50,6 +50,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"serve", "--cert", file}, "--cert and --key go together"},
 		{[]string{"serve", "--cert", filepath.Join(dir, "c.pem"), "--key", filepath.Join(dir, "k.pem")}, "c.pem"},
 		{[]string{"trust", "x"}, "trust takes no arguments"},
+		{[]string{"serve", "--h1-engine", "fast"}, `--h1-engine must be "trio" or "std", not "fast"`},
 		{[]string{"serve", "--h2-engine", "fast"}, `--h2-engine must be "trio" or "std", not "fast"`},
 		{[]string{"serve", "--h3-engine", "fast"}, `--h3-engine must be "trio" or "std", not "fast"`},
 		{[]string{"load", "--bogus"}, "load: flag provided but not defined: -bogus"},
@@ -260,7 +261,7 @@ func TestServeDir(t *testing.T) {
 func testServeDir(t *testing.T, engine string) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "index.html"), []byte("<h1>mine</h1>"), 0o644)
-	banner, pool := started(t, "serve", "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--h2-engine", engine, "--h3-engine", engine, dir)
+	banner, pool := started(t, "serve", "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--h1-engine", engine, "--h2-engine", engine, "--h3-engine", engine, dir)
 	secure, text := urls(t, banner)
 	for proto, body := range getAll(t, secure, text, "/", pool) {
 		if body != "<h1>mine</h1>" {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/triohttp/trio"
 	"github.com/triohttp/trio/demo"
+	"github.com/triohttp/trio/h1"
 	"github.com/triohttp/trio/h2"
 	"github.com/triohttp/trio/h3"
 	"github.com/triohttp/trio/static"
@@ -31,6 +32,7 @@ type serveFlags struct {
 	certFlags
 	hsts            bool
 	noH2, noH3      bool
+	h1Engine        string
 	h2Engine        string
 	h3Engine        string
 	redirect        bool
@@ -63,6 +65,7 @@ func parseServe(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.StringVar(&f.onDemandAllow, "on-demand-allow", "", "get certificates at first handshake for these `names` (comma-separated) only")
 	fs.BoolVar(&f.hsts, "hsts", false, "send Strict-Transport-Security (one year) on https responses")
 	fs.BoolVar(&f.noH2, "no-h2", false, "turn HTTP/2 off (TLS and h2c)")
+	fs.StringVar(&f.h1Engine, "h1-engine", "", "HTTP/1.1 `engine`: trio (its own, the default) or std (Go's net/http)")
 	fs.StringVar(&f.h2Engine, "h2-engine", "", "HTTP/2 `engine`: trio (its own, the default) or std (Go's built-in)")
 	fs.BoolVar(&f.noH3, "no-h3", false, "turn HTTP/3 off (no UDP socket, no Alt-Svc)")
 	fs.StringVar(&f.h3Engine, "h3-engine", "", "HTTP/3 `engine`: trio (its own, the default) or std (quic-go's http3)")
@@ -85,6 +88,11 @@ func parseServe(args []string, stderr io.Writer) (*serveFlags, error) {
 		f.dir = fs.Arg(0)
 	default:
 		return nil, fmt.Errorf("serve takes at most one directory, got %d arguments", fs.NArg())
+	}
+	switch h1.Engine(f.h1Engine) {
+	case "", h1.EngineTrio, h1.EngineStd:
+	default:
+		return nil, fmt.Errorf("--h1-engine must be %q or %q, not %q", h1.EngineTrio, h1.EngineStd, f.h1Engine)
 	}
 	switch h2.Engine(f.h2Engine) {
 	case "", h2.EngineTrio, h2.EngineStd:
@@ -193,6 +201,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	srv := &trio.Server{Addr: f.listen, HTTPAddr: f.http, RedirectHTTP: f.redirect || f.acme(), Logger: logger}
 	srv.H2.Disable, srv.H3.Disable = f.noH2, f.noH3
+	srv.H1.Engine = h1.Engine(f.h1Engine)
 	srv.H2.Engine = h2.Engine(f.h2Engine)
 	srv.H3.Engine = h3.Engine(f.h3Engine)
 	srv.Handler = siteHandler(f)

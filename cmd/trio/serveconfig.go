@@ -11,6 +11,7 @@ import (
 
 	"github.com/triohttp/trio"
 	"github.com/triohttp/trio/config"
+	"github.com/triohttp/trio/h1"
 	"github.com/triohttp/trio/h2"
 	"github.com/triohttp/trio/h3"
 	"github.com/triohttp/trio/tlsconf"
@@ -38,7 +39,7 @@ func serveConfig(ctx context.Context, f *serveFlags, logger *slog.Logger, held *
 		defer signal.Stop(hup)
 	}
 	r, err := config.Start(ctx, c, logger, func(s *trio.Server) {
-		s.H2.Engine, s.H3.Engine = h2.Engine(f.h2Engine), h3.Engine(f.h3Engine)
+		s.H1.Engine, s.H2.Engine, s.H3.Engine = h1.Engine(f.h1Engine), h2.Engine(f.h2Engine), h3.Engine(f.h3Engine)
 	})
 	if err != nil {
 		held.release()
