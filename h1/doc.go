@@ -1,8 +1,18 @@
-// Package h1 holds what is particular to HTTP/1.1 (RFC 9112) in trio: its
-// timeouts and limits, the cleartext upgrade to HTTP/2 (`Upgrade: h2c`,
-// RFC 7540 §3.2), the redirect from http:// to https://, and the request
-// framing checks of RFC 9112 that net/http lacks ([Config.Listener]).
+// Package h1 is trio's HTTP/1.1 (RFC 9112): its server engine ([Server],
+// [EngineTrio], the default), its timeouts and limits ([Config]), the
+// cleartext upgrade to HTTP/2 (`Upgrade: h2c`, RFC 7540 §3.2), the redirect
+// from http:// to https://, and the WebSocket handshake.
 //
-// HTTP/1.1 itself is net/http's. Most users set fields of [Config] through
-// trio.Server.H1 and never import this package directly.
+// # Engines
+//
+// [EngineTrio] parses each request once, applying RFC 9112's framing rules
+// as it builds the *http.Request, and serves keep-alive and pipelined
+// connections with pooled buffers that an idle connection gives back.
+// Handlers run on reused goroutines while the connection's goroutine watches
+// for the client going away. [EngineStd] serves HTTP/1.1 with net/http
+// behind a framing checker that follows the same rules on a second pass
+// ([Config.Listener], [Config.TLSListener]), for comparison.
+//
+// Most users set fields of [Config] through trio.Server.H1 and never import
+// this package directly.
 package h1
