@@ -34,10 +34,7 @@ func (w *response) commit(final bool, sniff []byte) {
 
 	setLength := false
 	switch {
-	case !bodyAllowed(code):
-		if code == http.StatusSwitchingProtocols {
-			keepAlive = false // the handler takes the connection over, or nothing follows
-		}
+	case !bodyAllowed(code): // 101 included: what follows is the handler's, once it hijacks
 	case w.length >= 0:
 	case final && !trailers && !identity && (!isHead || w.written > 0):
 		w.length, setLength = w.written, true

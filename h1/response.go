@@ -266,8 +266,8 @@ func (w *response) finish() {
 	if w.chunked && !w.noBody {
 		w.writeTrailers()
 	}
-	if w.length >= 0 && w.written < w.length && !w.noBody {
-		w.closeAfter = true // short of its Content-Length: the client cannot frame the next one
+	if w.length >= 0 && w.written < w.length && !w.noBody || w.status == http.StatusSwitchingProtocols {
+		w.closeAfter = true // short of its Content-Length, or switched and not taken over
 	}
 	if w.err == nil {
 		w.fail(w.c.writer().Flush())
