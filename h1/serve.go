@@ -55,7 +55,11 @@ func (c *srvConn) loop() result {
 				return res
 			}
 		}
-		if res := c.serveRequest(first); res != resNext {
+		switch res := c.serveRequest(first); res {
+		case resNext:
+		case resHijacked: // the reader is the handler's now
+			return res
+		default:
 			c.dropBuffers()
 			return res
 		}
