@@ -211,6 +211,16 @@ root  = "site"
 		byName[name], rooms[name] = c, room
 	}
 
+	// The relays of the duplicates closed above end a moment after their
+	// clients' close handshakes: wait until each upstream holds only its one.
+	settled := func() bool {
+		ups := upstreams(t, admin)
+		return len(ups) == 2 && ups[0].WebSockets == 1 && ups[1].WebSockets == 1
+	}
+	for wait := time.Now().Add(5 * time.Second); !settled() && time.Now().Before(wait); {
+		time.Sleep(10 * time.Millisecond)
+	}
+
 	os.WriteFile(file, []byte(conf(a)), 0o644)
 	start := time.Now()
 	if err := r.Reload(); err != nil {
