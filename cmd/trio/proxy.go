@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"strings"
 	"time"
 
@@ -132,21 +131,7 @@ func proxyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	printProxyBanner(stdout, f, ls, ca)
 	held.release()
 
-	select {
-	case err := <-served:
-		return fail(stderr, exitError, "proxy: %v", err)
-	case <-ctx.Done():
-	}
-	fmt.Fprintln(stdout, "trio: shutting down; waiting for in-flight requests")
-	sctx, cancel := context.WithTimeout(context.Background(), f.shutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		fail(stderr, exitError, "shutdown: %v (connections closed)", err)
-	}
-	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-		return fail(stderr, exitError, "proxy: %v", err)
-	}
-	return exitOK
+	return serveUntilDone(ctx, "proxy", srv, served, f.shutdownTimeout, stdout, stderr)
 }
 
 // printProxyBanner tells where trio listens and where it proxies to.

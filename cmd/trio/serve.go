@@ -231,19 +231,26 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	printBanner(stdout, f, ls, router.Local)
 	held.release()
 
+	return serveUntilDone(ctx, "serve", srv, served, f.shutdownTimeout, stdout, stderr)
+}
+
+// serveUntilDone waits until ctx ends or served reports that a listener
+// died (or the certificate source failed), then shuts srv down, giving
+// in-flight requests up to timeout. cmd names the command in messages.
+func serveUntilDone(ctx context.Context, cmd string, srv *trio.Server, served <-chan error, timeout time.Duration, stdout, stderr io.Writer) int {
 	select {
-	case err := <-served: // a listener died, or the certificate source failed
-		return fail(stderr, exitError, "serve: %v", err)
+	case err := <-served:
+		return fail(stderr, exitError, "%s: %v", cmd, err)
 	case <-ctx.Done():
 	}
 	fmt.Fprintln(stdout, "trio: shutting down; waiting for in-flight requests")
-	sctx, cancel := context.WithTimeout(context.Background(), f.shutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		fail(stderr, exitError, "shutdown: %v (connections closed)", err)
 	}
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-		return fail(stderr, exitError, "serve: %v", err)
+		return fail(stderr, exitError, "%s: %v", cmd, err)
 	}
 	return exitOK
 }
