@@ -210,7 +210,10 @@ start_backend() {
   BACKEND_PID=$!
   PIDS+=("$BACKEND_PID")
   for _ in $(seq 1 50); do
-    curl -sf -o /dev/null "http://127.0.0.1:$BPORT/" && return 0
+    if curl -sf -o /dev/null "http://127.0.0.1:$BPORT/"; then
+      kill -0 "$BACKEND_PID" 2>/dev/null && return 0
+      break # another process answers on the port
+    fi
     sleep 0.1
   done
   echo "proxy.sh: the backend did not start:" >&2
@@ -595,9 +598,13 @@ main() {
 }
 
 if ((SAVE)); then
+  # Not main | tee: main would run in a subshell, and cleanup would not see
+  # the processes it started. The report comes at the end anyway.
   mkdir -p "$ROOT/bench/results"
   out="$ROOT/bench/results/$(date -u +%F-%H%M)-proxy.txt"
-  main | tee "$out"
+  main >"$WORK/report.txt"
+  cp "$WORK/report.txt" "$out"
+  cat "$out"
   echo "saved $out" >&2
 else
   main
