@@ -22,6 +22,7 @@ func init() {
 type proxyFlags struct {
 	to              stringList // --to, comma-separated, repeatable
 	listen, http    string
+	cert, key       string // certificate files for the names they cover; else the local CA
 	pool            proxy.PoolConfig
 	tr              proxy.Transport
 	shutdownTimeout time.Duration
@@ -39,6 +40,8 @@ func parseProxy(args []string, stderr io.Writer) (*proxyFlags, error) {
 	fs.Var(&f.to, "to", "upstream `URLs`, comma-separated (repeatable)")
 	fs.StringVar(&f.listen, "listen", trio.DefaultAddr, "TCP and UDP `address` for HTTPS and HTTP/3")
 	fs.StringVar(&f.http, "http", ":8080", "cleartext `address` for HTTP/1.1 and h2c; \"\" disables it")
+	fs.StringVar(&f.cert, "cert", "", "certificate chain PEM `file` for the names it covers, reloaded when it changes (default: the local development CA)")
+	fs.StringVar(&f.key, "key", "", "private key PEM `file` for --cert")
 	fs.StringVar(&f.pool.Policy, "lb", "round_robin", "balancing `policy`: round_robin, least_conn, random_two or hash")
 	fs.StringVar(&f.pool.HashKey, "hash-key", "", "what --lb hash hashes: cookie:NAME, header:NAME, ip or query:NAME (default ip)")
 	fs.StringVar(&f.pool.Health.Path, "health-path", "", "check each upstream with a GET of this `path` (a 2xx passes); none if empty")
@@ -92,6 +95,9 @@ func parseProxy(args []string, stderr io.Writer) (*proxyFlags, error) {
 		return nil, errors.New(strings.TrimPrefix(err.Error(), "proxy: "))
 	}
 	p.Close()
+	if (f.cert == "") != (f.key == "") {
+		return nil, errors.New("--cert and --key go together")
+	}
 	if f.tr.CAFile != "" && f.tr.InsecureSkipVerify {
 		return nil, errors.New("--ca-file and --insecure-skip-verify contradict each other")
 	}
@@ -118,8 +124,13 @@ func proxyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return fail(stderr, exitUsage, "proxy: %v", err)
 	}
 	defer pool.Close()
-	ca := &tlsconf.LocalCA{Logger: logger}
-	srv := &trio.Server{Addr: f.listen, HTTPAddr: f.http, Logger: logger, TLS: &tlsconf.Router{Local: ca},
+	router, err := (&certFlags{cert: f.cert, key: f.key}).router(ctx, logger)
+	if err != nil {
+		held.release()
+		return usageError(stderr, "proxy", err)
+	}
+	ca := router.Local
+	srv := &trio.Server{Addr: f.listen, HTTPAddr: f.http, Logger: logger, TLS: router,
 		Handler: &proxy.Handler{Pool: pool, Transport: &f.tr, Logger: logger}}
 	ls, err := srv.Listen()
 	if err != nil {
@@ -153,6 +164,10 @@ func printProxyBanner(w io.Writer, f *proxyFlags, ls *trio.Listeners, ca *tlscon
 		}
 	}
 	fmt.Fprintf(w, "Proxying to %s (%s)\n", strings.Join(f.to, ", "), policy)
-	fmt.Fprintf(w, "Certificates: the local CA, root %s; trust it with: trio trust\n", ca.RootFile())
+	if f.cert != "" {
+		fmt.Fprintf(w, "Certificates: %s for the names it covers (reloaded on change); the local CA for the others, root %s\n", f.cert, ca.RootFile())
+	} else {
+		fmt.Fprintf(w, "Certificates: the local CA, root %s; trust it with: trio trust\n", ca.RootFile())
+	}
 	fmt.Fprintln(w, "Press Ctrl-C to stop.")
 }

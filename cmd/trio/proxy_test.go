@@ -4,13 +4,22 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
 	"io"
+	"math/big"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -45,6 +54,8 @@ func TestProxyUsageErrors(t *testing.T) {
 		{[]string{"proxy", "--to", "http://a", "--listen", "nowhere"}, `--listen "nowhere": want host:port`},
 		{[]string{"proxy", "--to", "https://a", "--ca-file", "ca.pem", "--insecure-skip-verify"}, "contradict each other"},
 		{[]string{"proxy", "--to", "http://a", "http://b"}, "proxy takes no arguments"},
+		{[]string{"proxy", "--to", "http://a", "--cert", "c.pem"}, "--cert and --key go together"},
+		{[]string{"proxy", "--to", "http://a", "--cert", "missing.pem", "--key", "missing.key"}, "missing.pem"},
 	} {
 		var out, errOut bytes.Buffer
 		if code := run(context.Background(), tt.args, &out, &errOut); code != exitUsage {
@@ -149,4 +160,56 @@ func TestProxyBinary(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Error("trio proxy did not exit within 15s of SIGINT")
 	}
+}
+
+// TestProxyCertFiles: with --cert and --key, trio proxy serves that
+// certificate for the names it covers, over TCP and QUIC alike.
+func TestProxyCertFiles(t *testing.T) {
+	certFile, keyFile, leaf := selfSigned(t, "localhost")
+	a := nameServer(t, "A")
+	banner, _ := started(t, "proxy", "--to", a, "--cert", certFile, "--key", keyFile,
+		"--listen", "127.0.0.1:0", "--http", "127.0.0.1:0")
+	if !strings.Contains(banner, certFile) {
+		t.Errorf("banner does not name %s:\n%s", certFile, banner)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(leaf)
+	secure, text := urls(t, banner)
+	for proto, body := range getAll(t, secure, text, "/c", pool) { // verifies the chain against leaf alone
+		if body != "A /c" {
+			t.Errorf("%s: %q; want A's answer", proto, body)
+		}
+	}
+}
+
+// selfSigned writes a self-signed certificate for name (and 127.0.0.1) and
+// its key as PEM files in a temporary folder.
+func selfSigned(t *testing.T, name string) (certFile, keyFile string, leaf *x509.Certificate) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(42), Subject: pkix.Name{CommonName: name},
+		DNSNames: []string{name}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if leaf, err = x509.ParseCertificate(der); err != nil {
+		t.Fatal(err)
+	}
+	kder, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600)
+	return certFile, keyFile, leaf
 }
