@@ -19,50 +19,7 @@ import (
 	"github.com/triohttp/trio/tlsconf"
 )
 
-// reloadFiles are the configurations of a reload test: before, a broken
-// one, and after (site a moved to other content, site c added). Each
-// serves the demo site, with its WebSocket echo, on 127.0.0.1.
-const (
-	reloadBefore = `listen = "127.0.0.1:0"
-http   = "127.0.0.1:0"
-admin  = "127.0.0.1:0"
-
-[log]
-access = "access.log"
-
-[[site]]
-hosts = ["a.localhost"]
-root  = "site-a"
-
-[[site]]
-hosts = ["127.0.0.1"]
-`
-	reloadBroken = reloadBefore + `
-[[site]]
-hosts = ["c.localhost"]
-rot   = "site-c"
-`
-	reloadAfter = `listen = "127.0.0.1:0"
-http   = "127.0.0.1:0"
-admin  = "127.0.0.1:0"
-
-[log]
-access = "access.log"
-
-[[site]]
-hosts = ["a.localhost"]
-root  = "site-a2"
-
-[[site]]
-hosts = ["127.0.0.1"]
-
-[[site]]
-hosts = ["c.localhost"]
-root  = "site-c"
-`
-)
-
-// reloadDir writes the sites of the reload test and reloadBefore as
+// reloadDir writes the sites of the reload test and loadtest.ConfigBefore as
 // trio.toml into a new directory, and sets the local CA's directory.
 func reloadDir(t *testing.T) (file, data string) {
 	t.Helper()
@@ -76,7 +33,7 @@ func reloadDir(t *testing.T) (file, data string) {
 		}
 	}
 	file = filepath.Join(dir, "trio.toml")
-	if err := os.WriteFile(file, []byte(reloadBefore), 0o644); err != nil {
+	if err := os.WriteFile(file, []byte(loadtest.ConfigBefore), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return file, data
@@ -113,7 +70,7 @@ func TestReloadUnderLoad(t *testing.T) {
 	load.WaitSent(t, 60)
 
 	// A broken file: refused, logged with file:line:col, counted.
-	os.WriteFile(file, []byte(reloadBroken), 0o644)
+	os.WriteFile(file, []byte(loadtest.ConfigBroken), 0o644)
 	err = r.Reload()
 	if err == nil || !strings.Contains(err.Error(), "trio.toml:17:1") {
 		t.Errorf("Reload of a broken file = %v; want an error at trio.toml:17:1", err)
@@ -124,7 +81,7 @@ func TestReloadUnderLoad(t *testing.T) {
 	load.WaitSent(t, 60)
 
 	// A good one: new content for a, a new site c.
-	os.WriteFile(file, []byte(reloadAfter), 0o644)
+	os.WriteFile(file, []byte(loadtest.ConfigAfter), 0o644)
 	reloaded := time.Now()
 	if err := r.Reload(); err != nil {
 		t.Fatalf("Reload = %v", err)
@@ -213,7 +170,7 @@ func TestReloadMovesListeners(t *testing.T) {
 	}
 	load.WaitSent(t, 60)
 
-	moved := strings.ReplaceAll(reloadBefore, "127.0.0.1:0", "127.0.0.2:0")
+	moved := strings.ReplaceAll(loadtest.ConfigBefore, "127.0.0.1:0", "127.0.0.2:0")
 	os.WriteFile(file, []byte(moved), 0o644)
 	reloaded := time.Now()
 	if err := r.Reload(); err != nil {

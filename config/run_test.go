@@ -37,7 +37,7 @@ func startRunner(t *testing.T, file string) *config.Runner {
 func TestReloadRefusesFixedKeys(t *testing.T) {
 	file, _ := reloadDir(t)
 	r := startRunner(t, file)
-	os.WriteFile(file, []byte("h2 = false\nh3 = false\n"+strings.Replace(reloadBefore, `"site-a"`, `"site-a2"`, 1)), 0o644)
+	os.WriteFile(file, []byte("h2 = false\nh3 = false\n"+strings.Replace(loadtest.ConfigBefore, `"site-a"`, `"site-a2"`, 1)), 0o644)
 	err := r.Reload()
 	if err == nil {
 		t.Fatal("Reload turning h2 and h3 off succeeded; want it refused")
@@ -143,7 +143,7 @@ func TestReloadReopensAccessLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	get()
-	os.WriteFile(file, []byte(strings.Replace(reloadBefore, `access = "access.log"`, `access = "other.log"`, 1)), 0o644)
+	os.WriteFile(file, []byte(strings.Replace(loadtest.ConfigBefore, `access = "access.log"`, `access = "other.log"`, 1)), 0o644)
 	if err := r.Reload(); err != nil {
 		t.Fatal(err)
 	}

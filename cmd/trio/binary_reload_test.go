@@ -62,12 +62,12 @@ func TestBinaryReloadSIGHUP(t *testing.T) {
 	}
 	load.WaitSent(t, 60)
 
-	writeFile(t, file, configBroken)
+	writeFile(t, file, loadtest.ConfigBroken)
 	cmd.Process.Signal(syscall.SIGHUP)
 	waitLog(t, &stderr, `level=ERROR msg="config: reload refused; still serving the previous configuration" error="\S*trio\.toml:17:1: site\[2\]\.rot: unknown key`)
 	load.WaitSent(t, 60)
 
-	writeFile(t, file, configAfter)
+	writeFile(t, file, loadtest.ConfigAfter)
 	reloaded := time.Now()
 	cmd.Process.Signal(syscall.SIGHUP)
 	waitLog(t, &stderr, `msg="config: reloaded"`)

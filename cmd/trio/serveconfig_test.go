@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/triohttp/trio/internal/loadtest"
 	"github.com/triohttp/trio/internal/testtool"
 )
 
@@ -25,7 +26,7 @@ func siteConfig(t *testing.T) string {
 		os.WriteFile(filepath.Join(dir, name, "index.html"), []byte(body), 0o644)
 	}
 	file := filepath.Join(dir, "trio.toml")
-	writeFile(t, file, configBefore)
+	writeFile(t, file, loadtest.ConfigBefore)
 	return file
 }
 
@@ -35,46 +36,6 @@ func writeFile(t *testing.T, path, text string) {
 		t.Fatal(err)
 	}
 }
-
-const (
-	configBefore = `listen = "127.0.0.1:0"
-http   = "127.0.0.1:0"
-admin  = "127.0.0.1:0"
-
-[log]
-access = "access.log"
-
-[[site]]
-hosts = ["a.localhost"]
-root  = "site-a"
-
-[[site]]
-hosts = ["127.0.0.1"]
-`
-	configBroken = configBefore + `
-[[site]]
-hosts = ["c.localhost"]
-rot   = "site-c"
-`
-	configAfter = `listen = "127.0.0.1:0"
-http   = "127.0.0.1:0"
-admin  = "127.0.0.1:0"
-
-[log]
-access = "access.log"
-
-[[site]]
-hosts = ["a.localhost"]
-root  = "site-a2"
-
-[[site]]
-hosts = ["127.0.0.1"]
-
-[[site]]
-hosts = ["c.localhost"]
-root  = "site-c"
-`
-)
 
 var adminRE = regexp.MustCompile(`http://(\S+)\s+admin:`)
 
@@ -120,7 +81,7 @@ func TestServeConfigReloadCommand(t *testing.T) {
 	if code := run(context.Background(), []string{"reload", "--admin", admin}, &rout, &rerr); code != exitOK || rout.String() != "trio: reloaded\n" {
 		t.Errorf("trio reload --admin: exit %d, stdout %q, stderr %q; want 0 and \"trio: reloaded\"", code, rout.String(), rerr.String())
 	}
-	writeFile(t, file, configBroken)
+	writeFile(t, file, loadtest.ConfigBroken)
 	rout.Reset()
 	rerr.Reset()
 	code := run(context.Background(), []string{"reload", "--admin", admin}, &rout, &rerr)
