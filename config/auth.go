@@ -90,7 +90,7 @@ func basicAuth(next http.Handler, rules []*authRule) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		for _, a := range rules {
-			if _, ok := a.pat.match(r.URL.Path); !ok {
+			if !a.pat.matches(r.URL.Path) {
 				continue
 			}
 			if !a.allowed(r) {

@@ -22,7 +22,7 @@ func newHeaderRule(h *HeaderRule) *headerRule {
 // that matches, in order.
 func applyHeaders(hdr http.Header, path string, rules []*headerRule) {
 	for _, h := range rules {
-		if _, ok := h.pat.match(path); !ok {
+		if !h.pat.matches(path) {
 			continue
 		}
 		for _, k := range h.del {

@@ -12,14 +12,16 @@ import (
 // run of characters ("/assets/*", "*.css"), or "~" and a regular
 // expression matched anywhere in the path.
 type pattern struct {
-	re   *regexp.Regexp
-	glob bool // re came from a glob: its groups are the stars
+	re    *regexp.Regexp
+	glob  bool   // re came from a glob: its groups are the stars
+	all   bool   // "": every path matches
+	exact string // a glob without stars: matches this path only
 }
 
 // compilePattern compiles p; "" matches every path.
 func compilePattern(p string) (*pattern, error) {
 	if p == "" {
-		return &pattern{re: regexp.MustCompile(`^`)}, nil
+		return &pattern{re: regexp.MustCompile(`^`), all: true}, nil
 	}
 	if expr, ok := strings.CutPrefix(p, "~"); ok {
 		re, err := regexp.Compile(expr)
@@ -39,7 +41,23 @@ func compilePattern(p string) (*pattern, error) {
 	for i := range parts {
 		parts[i] = regexp.QuoteMeta(parts[i])
 	}
-	return &pattern{re: regexp.MustCompile("^" + strings.Join(parts, "(.*)") + "$"), glob: true}, nil
+	pat := &pattern{re: regexp.MustCompile("^" + strings.Join(parts, "(.*)") + "$"), glob: true}
+	if len(parts) == 1 {
+		pat.exact = p
+	}
+	return pat, nil
+}
+
+// matches reports whether path matches, without the submatches: what
+// header and auth rules ask on every request, so it allocates nothing.
+func (p *pattern) matches(path string) bool {
+	switch {
+	case p.all:
+		return true
+	case p.exact != "":
+		return path == p.exact
+	}
+	return p.re.MatchString(path)
 }
 
 // match reports whether path matches, with the submatches.

@@ -148,6 +148,9 @@ func TestPatternExpand(t *testing.T) {
 			t.Fatal(err)
 		}
 		m, ok := p.match(tt.path)
+		if p.matches(tt.path) != ok {
+			t.Errorf("pattern %q: matches(%q) = %v, but match found %v", tt.pat, tt.path, !ok, ok)
+		}
 		if !ok {
 			t.Errorf("%q does not match %q", tt.pat, tt.path)
 			continue
