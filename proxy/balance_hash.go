@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 )
@@ -46,8 +45,8 @@ func (k hashKey) of(r *http.Request) string {
 	case "query":
 		return r.URL.Query().Get(k.name)
 	case "ip":
-		if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-			return host
+		if ip, ok := peerIP(r); ok { // one client, one key: ::ffff:1.2.3.4 is 1.2.3.4
+			return ip.String()
 		}
 		return r.RemoteAddr
 	}

@@ -298,9 +298,6 @@ func (c *Conn) endRead() {
 	c.recvOnce.Do(func() { close(c.closeRecv) })
 }
 
-// linger half-closes a TCP or TLS transport and reads what the peer still
-// sends, for up to a second, so that closing does not reset the
-// connection and destroy the close frame before the peer reads it.
 // awaitServerEnd waits up to a second for the server to end the
 // connection once a client answered its close frame, as RFC 6455 section
 // 7.1.1 asks: over HTTP/2 and HTTP/3, closing first would reset the
@@ -312,6 +309,9 @@ func (c *Conn) awaitServerEnd(why *CloseError) {
 	io.Copy(io.Discard, io.LimitReader(c.br, 1<<20))
 }
 
+// linger half-closes a TCP or TLS transport and reads what the peer still
+// sends, for up to a second, so that closing does not reset the
+// connection and destroy the close frame before the peer reads it.
 func (c *Conn) linger() {
 	nc, ok := c.t.(interface {
 		net.Conn
