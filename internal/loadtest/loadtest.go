@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"strconv"
@@ -63,13 +64,16 @@ type Load struct {
 	closers []io.Closer
 }
 
+// wsProtos are the protocols Start opens a WebSocket over.
+var wsProtos = []string{"http/1.1", "h2", "h3"}
+
 // Start opens a WebSocket per protocol (if t.WSPath is set) and starts one
 // client per protocol sending requests until Stop or MaxRequests.
 func Start(t Target) (*Load, error) {
 	l := &Load{t: t, echoes: map[string]int{}}
 	l.ctx, l.cancel = context.WithCancel(context.Background())
 	if t.WSPath != "" {
-		for _, proto := range []string{"http/1.1", "h2", "h3"} {
+		for _, proto := range wsProtos {
 			c, err := l.dialWS(proto)
 			if err != nil {
 				l.Stop()
@@ -220,21 +224,23 @@ func Get(t Target) []Result {
 func (l *Load) Echoes() map[string]int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	m := make(map[string]int, len(l.echoes))
-	for p, n := range l.echoes {
-		m[p] = n
-	}
-	return m
+	return maps.Clone(l.echoes)
 }
 
 // WaitEchoes waits until every WebSocket has echoed n more messages, at
-// most timeout, and reports whether they did.
+// most timeout, and reports whether they did. Each protocol's WebSocket
+// counts, including one that has not echoed yet; without WebSockets it
+// reports false.
 func (l *Load) WaitEchoes(n int, timeout time.Duration) bool {
+	if l.t.WSPath == "" {
+		return false
+	}
 	start := l.Echoes()
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
 		now, done := l.Echoes(), true
-		for p, k := range start {
+		for _, p := range wsProtos {
+			k := start[p]
 			if now[p] < k+n {
 				done = false
 			}
