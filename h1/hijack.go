@@ -56,9 +56,7 @@ func (c *srvConn) takeReader() *bufio.Reader {
 			p, _ := c.br.Peek(n)
 			pending = bytes.Clone(p)
 		}
-		c.br.Reset(nil)
-		readerPool.Put(c.br)
-		c.br = nil
+		c.dropBuffers()
 	} else if c.hasOne {
 		pending = []byte{c.one[0]}
 		c.hasOne = false

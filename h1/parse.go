@@ -41,8 +41,9 @@ func parseHead(s string, first bool, h *head) *statusError {
 		return err
 	}
 	h.contentLength = -1
-	h.header = make(http.Header, strings.Count(rest, "\n"))
-	vals := make([]string, 0, strings.Count(rest, "\n"))
+	fields := strings.Count(rest, "\n")
+	h.header = make(http.Header, fields)
+	vals := make([]string, 0, fields)
 	hosts, tes := 0, 0
 	te := ""
 	for {
