@@ -33,7 +33,7 @@ func check(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	timeout := fs.Duration("timeout", 10*time.Second, "limit for each case")
 	h3addr := fs.String("h3-addr", "", "UDP `host:port` of the HTTP/3 endpoint (default: from Alt-Svc)")
 	wsPath := fs.String("ws", "", "`PATH` of a WebSocket echo endpoint for the ws suite (default: the URL's path)")
-	if err := parseFlags(fs, reorderFlags(args), stderr); errors.Is(err, flag.ErrHelp) {
+	if err := parseFlags(fs, args, stderr); errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	} else if err != nil {
 		return usageError(stderr, "check", err)
@@ -71,37 +71,4 @@ func check(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitError
 	}
 	return exitOK
-}
-
-// reorderFlags moves flags after the URL to the front, so that both
-// "trio check URL --json" and "trio check --json URL" work.
-func reorderFlags(args []string) []string {
-	var flags, rest []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case a == "--":
-			rest = append(rest, args[i+1:]...)
-			i = len(args)
-		case strings.HasPrefix(a, "-"):
-			flags = append(flags, a)
-			name := strings.TrimLeft(a, "-")
-			if !strings.Contains(name, "=") && takesValue(name) && i+1 < len(args) {
-				i++
-				flags = append(flags, args[i])
-			}
-		default:
-			rest = append(rest, a)
-		}
-	}
-	return append(flags, rest...)
-}
-
-// takesValue reports whether check's flag name needs an argument.
-func takesValue(name string) bool {
-	switch name {
-	case "suite", "cacert", "timeout", "h3-addr", "ws":
-		return true
-	}
-	return false
 }
