@@ -2,34 +2,33 @@ package demo
 
 import (
 	"crypto/tls"
-	"embed"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 )
 
-//go:embed site
-var site embed.FS
+// Handler returns the demo site with its own chat room and ticker: the
+// embedded pages, served by package static (ETag, compression, ranges),
+// /api/whoami, the generated /tile/N.svg images, and the WebSockets
+// /ws/chat (a Chat room), /ws/ticker (a Ticker) and /ws/echo (Echo), on
+// any HTTP version.
+func Handler() http.Handler { return site(new(Chat), new(Ticker)) }
 
-// Handler returns the demo site: the embedded pages, /api/whoami, the
-// generated /tile/N.svg images, and the WebSockets /ws/chat (a Chat room),
-// /ws/ticker (a Ticker) and /ws/echo (Echo), on any HTTP version.
-func Handler() http.Handler {
-	root, _ := fs.Sub(site, "site")
+// site is the demo site with the given chat and ticker WebSocket handlers.
+func site(chat, ticker http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /", http.FileServerFS(root))
+	mux.Handle("GET /", pages())
 	mux.HandleFunc("GET /api/whoami", whoami)
 	mux.HandleFunc("GET /tile/{n}", tile)
 	// WebSockets: GET on HTTP/1.1, extended CONNECT on HTTP/2 and HTTP/3.
-	for path, h := range map[string]http.Handler{"/ws/chat": new(Chat), "/ws/ticker": new(Ticker), "/ws/echo": http.HandlerFunc(Echo)} {
+	for path, h := range map[string]http.Handler{"/ws/chat": chat, "/ws/ticker": ticker, "/ws/echo": http.HandlerFunc(Echo)} {
 		mux.Handle("GET "+path, h)
 		mux.Handle("CONNECT "+path, h)
 	}
-	return mux
+	return countRequests(mux, newConnCounter())
 }
 
 // Whoami is what the server saw of a request.
@@ -40,10 +39,14 @@ type Whoami struct {
 	ServerName string `json:"serverName,omitempty"`
 	RemoteAddr string `json:"remoteAddr"`
 	Host       string `json:"host"`
+	// ConnRequests is how many requests the connection that carried this
+	// one has brought so far, this one included: keep-alive at work. See
+	// connCounter for how a connection is recognised.
+	ConnRequests int `json:"connRequests"`
 }
 
 func whoami(w http.ResponseWriter, r *http.Request) {
-	me := Whoami{Proto: r.Proto, RemoteAddr: r.RemoteAddr, Host: r.Host}
+	me := Whoami{Proto: r.Proto, RemoteAddr: r.RemoteAddr, Host: r.Host, ConnRequests: connRequests(r)}
 	if r.TLS != nil {
 		me.TLS = tls.VersionName(r.TLS.Version)
 		me.ALPN = r.TLS.NegotiatedProtocol

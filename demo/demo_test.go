@@ -24,6 +24,9 @@ func testDemo(t *testing.T, m testserver.Mode) {
 	if me.Proto != m.Proto() {
 		t.Errorf("whoami proto = %q; want %q", me.Proto, m.Proto())
 	}
+	if me.ConnRequests < 1 {
+		t.Errorf("whoami connRequests = %d; want at least 1", me.ConnRequests)
+	}
 	wantALPN := map[testserver.Mode]string{testserver.H1: "http/1.1", testserver.H2: "h2", testserver.H3: "h3"}[m.Base()]
 	if me.ALPN != wantALPN {
 		t.Errorf("whoami alpn = %q; want %q", me.ALPN, wantALPN)
@@ -67,5 +70,68 @@ func TestTileDelayIsBounded(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
 		t.Errorf("status = %d; want 200", resp.StatusCode)
+	}
+}
+
+// The client reuses its connection, so each whoami reports one more
+// request on it than the last, with every request in between counted.
+func TestConnRequests(t *testing.T) { testserver.Run(t, testConnRequests) }
+func testConnRequests(t *testing.T, m testserver.Mode) {
+	ts := testserver.New(t, m, demo.Handler())
+	count := func() int {
+		t.Helper()
+		var me demo.Whoami
+		if err := json.Unmarshal([]byte(ts.Get(t, "/api/whoami")), &me); err != nil {
+			t.Fatalf("whoami: %v", err)
+		}
+		return me.ConnRequests
+	}
+	first := count()
+	ts.Get(t, "/tile/1.svg")
+	ts.Get(t, "/style.css")
+	if got := count(); got != first+3 {
+		t.Errorf("connRequests after two more requests and this one = %d; want %d", got, first+3)
+	}
+}
+
+// The pages come from package static: a strong ETag that a conditional
+// request matches, compression by Accept-Encoding, and ranges, with a
+// range in an unknown unit ignored (RFC 9110 §14.2; trio check's
+// semantics/range-unknown-unit).
+func TestPagesServedByStatic(t *testing.T) {
+	ts := testserver.New(t, testserver.H2, demo.Handler())
+	do := func(path string, hdr map[string]string) (*http.Response, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", ts.URL+path, nil)
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		resp, err := ts.Client.Transport.RoundTrip(req) // no transparent gzip
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, string(b)
+	}
+	resp, full := do("/style.css", nil)
+	etag := resp.Header.Get("ETag")
+	if resp.StatusCode != 200 || etag == "" || strings.HasPrefix(etag, "W/") {
+		t.Fatalf("GET /style.css: status %d, ETag %q; want 200 with a strong ETag", resp.StatusCode, etag)
+	}
+	if resp, _ := do("/style.css", map[string]string{"If-None-Match": etag}); resp.StatusCode != http.StatusNotModified {
+		t.Errorf("If-None-Match with its ETag: status %d; want 304", resp.StatusCode)
+	}
+	if resp, _ := do("/app.js", map[string]string{"Accept-Encoding": "gzip"}); resp.Header.Get("Content-Encoding") != "gzip" {
+		t.Errorf("Accept-Encoding: gzip: Content-Encoding %q; want gzip", resp.Header.Get("Content-Encoding"))
+	}
+	if resp, body := do("/style.css", map[string]string{"Range": "bytes=0-9"}); resp.StatusCode != http.StatusPartialContent || body != full[:10] {
+		t.Errorf("Range bytes=0-9: status %d, body %q; want 206 and %q", resp.StatusCode, body, full[:10])
+	}
+	if resp, body := do("/style.css", map[string]string{"Range": "pages=0-9"}); resp.StatusCode != 200 || body != full {
+		t.Errorf("Range in an unknown unit: status %d, %d bytes; want 200 with the whole file (%d bytes)", resp.StatusCode, len(body), len(full))
+	}
+	if resp, _ := do("/", nil); resp.StatusCode != 200 || resp.Header.Get("ETag") == "" {
+		t.Errorf("GET /: status %d, ETag %q; want 200 with an ETag", resp.StatusCode, resp.Header.Get("ETag"))
 	}
 }

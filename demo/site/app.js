@@ -41,6 +41,10 @@ async function showWhoami() {
     const dd = document.createElement("dd"); dd.textContent = v;
     dl.append(dt, dd);
   }
+  document.getElementById("conn-requests").textContent = me.connRequests;
+  document.getElementById("conn-requests-label").textContent =
+    (me.connRequests === 1 ? "request" : "requests") + " so far on the " + me.proto +
+    " connection that carried /api/whoami (from " + me.remoteAddr + ")";
   const alt = resp.headers.get("alt-svc");
   document.getElementById("altsvc").textContent = alt
     ? "The server advertises HTTP/3 with Alt-Svc: " + alt
@@ -61,7 +65,7 @@ function loadTiles() {
       if (--left === 0) {
         document.getElementById("tiles-time").textContent =
           "64 tiles in " + Math.round(performance.now() - start) + " ms";
-        showResources();
+        showWhoami(); // the keep-alive count now includes the tiles
       }
     };
     img.src = "/tile/" + i + ".svg?delay=" + Math.floor(Math.random() * max) + "&t=" + Date.now();
@@ -75,10 +79,16 @@ function showHowto() {
     "# HTTP/1.1 and HTTP/2 with curl (trust the local CA first: trio trust)",
     "curl --http1.1 -sI " + o + "/",
     "curl --http2 -sI " + o + "/",
-    "# HTTP/3: Chrome upgrades through Alt-Svc only for public roots; force it for this origin:",
-    "chromium --origin-to-force-quic-on=" + host + " " + o + "/",
+    "# HTTP/3: Chromium follows Alt-Svc only for public roots, so force QUIC for this",
+    "# origin, with the --ignore-certificate-errors-spki-list flag trio printed at start;",
+    "# the feature flag also carries the chat's WebSocket over HTTP/3 (RFC 9220):",
+    "chromium --origin-to-force-quic-on=" + host + " --ignore-certificate-errors-spki-list=... " +
+      "--enable-features=EnableWebsocketsOverHttp3 " + o + "/",
+    "# Watch the frames of every connection, and keep qlog files for qvis:",
+    "trio serve --trace --qlog qlog/",
   ].join("\n");
 }
 
 document.getElementById("reload").addEventListener("click", loadTiles);
+document.getElementById("ask-again").addEventListener("click", showWhoami);
 window.addEventListener("load", () => { showWhoami(); loadTiles(); showHowto(); });
