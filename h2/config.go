@@ -47,6 +47,11 @@ type Config struct {
 	// connection closed when a write to it blocks that long.
 	// If zero, 30 seconds; if negative, never.
 	StallTimeout time.Duration
+
+	// Trace, if set, is told of every frame trio's engine reads or writes
+	// (EngineStd ignores it): `trio serve --trace` prints them. nil means
+	// none, at no cost.
+	Trace Tracer
 }
 
 // zeroConfig stands in for a nil *Config.

@@ -85,6 +85,7 @@ type conn struct {
 	cancel     context.CancelFunc
 	maxStreams uint32
 	writerDone chan struct{}
+	trace      *tracer // nil unless Config.Trace is set
 	handlers   sync.WaitGroup     // handlers running
 	workers    *workers.Pool[job] // goroutines that run handlers, kept for the next stream
 
@@ -144,6 +145,7 @@ func newConn(ctx context.Context, cfg *Config, nc net.Conn, h http.Handler, opts
 	if opts != nil {
 		c.hs = opts.BaseConfig
 	}
+	c.trace = newTracer(cfg.get().Trace, c.remoteAddr)
 	if c.h == nil {
 		c.h = http.NotFoundHandler()
 	}
@@ -271,6 +273,9 @@ func (c *conn) writeLoop() {
 				c.nc.SetWriteDeadline(now.Add(stall))
 				deadlineSet = now
 			}
+		}
+		if c.trace != nil {
+			c.trace.written(buf)
 		}
 		if _, err := c.write(buf); err != nil {
 			c.mu.Lock()

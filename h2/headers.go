@@ -17,6 +17,9 @@ func (c *conn) processHeaders(f *http2.HeadersFrame) error {
 	if err := c.readHeaderBlock(f); err != nil {
 		return err
 	}
+	if c.trace != nil {
+		c.trace.readHeaders(f, c.hb.fields)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if st := c.streams[id]; st != nil {

@@ -23,6 +23,9 @@ func (c *conn) readLoop(sawPreface bool) error {
 	}
 	for {
 		f, err := c.fr.ReadFrame()
+		if err == nil && c.trace != nil {
+			c.trace.read(f)
+		}
 		if err == nil {
 			err = c.process(f)
 		}
