@@ -85,7 +85,7 @@ type conn struct {
 	cancel     context.CancelFunc
 	maxStreams uint32
 	writerDone chan struct{}
-	trace      *tracer // nil unless Config.Trace is set
+	trace      *tracer            // nil unless Config.Trace is set
 	handlers   sync.WaitGroup     // handlers running
 	workers    *workers.Pool[job] // goroutines that run handlers, kept for the next stream
 
