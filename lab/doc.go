@@ -1,0 +1,30 @@
+// Package lab is trio's protocol lab: an impaired network link on which
+// HTTP/1.1, HTTP/2 and HTTP/3 can be compared under real packet loss, the
+// resources a lab page loads, and a headless run that measures them.
+//
+// Import it to build a classroom tool or an experiment; cmd/trio's
+// `trio lab` is one.
+//
+// # The link
+//
+// [NewLink] creates a network namespace, trio-lab-<pid>, joined to the
+// host's by a userspace link: a TUN device in each namespace, and Go
+// copying IP packets between them, dropping (with a seeded generator),
+// delaying, jittering and rate-limiting each one as its [Impairment] says.
+// Because whole IP packets are lost, TCP sees real loss and retransmits;
+// QUIC over UDP sees the same loss, packet for packet. A server listens
+// inside the namespace ([Link.Listen], [Link.ListenUDP]); clients in the
+// host namespace (Go clients, a browser) dial [Link.ServerIP].
+//
+// The link needs root (CAP_NET_ADMIN) on Linux; [NewLink] returns
+// [ErrNeedRoot] otherwise. Without root, [NewUDPRelay] impairs UDP on
+// loopback only: HTTP/3 is impaired, TCP is not.
+//
+// # The headless run
+//
+// [Run] serves [Resources] from trio's own engines inside the namespace
+// and fetches them with Go clients as a browser would (six HTTP/1.1
+// connections, one HTTP/2 connection, one QUIC connection), once per
+// protocol, loss rate and seed, and reports the median and 95th percentile
+// page-complete time. [ChartSVG] draws the results.
+package lab
