@@ -17,4 +17,3 @@ func NewLink(imp Impairment) (*Link, error) {
 }
 
 func (l *Link) inNS(f func() error) error { return errNotLinux }
-
