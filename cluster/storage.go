@@ -1,0 +1,499 @@
+package cluster
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/caddyserver/certmagic"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// DefaultCertBucket is StorageConfig.Bucket when empty.
+const DefaultCertBucket = "trio_certs"
+
+// DefaultLockTTL is StorageConfig.LockTTL when zero: as long as
+// certmagic.FileStorage lets a lock go unrefreshed before it is stale.
+const DefaultLockTTL = 10 * time.Second
+
+// StorageConfig configures NewStorage. The zero value is usable.
+type StorageConfig struct {
+	// Bucket is the JetStream key-value bucket, created if missing.
+	// If empty, DefaultCertBucket.
+	Bucket string
+
+	// Replicas is the bucket's number of replicas when NewStorage creates
+	// it. If zero, 1.
+	Replicas int
+
+	// LockTTL is how long a lock may go without its holder refreshing it
+	// before another instance takes it over as stale. Holders refresh
+	// every LockTTL/3. If zero, DefaultLockTTL.
+	LockTTL time.Duration
+
+	// Owner names this instance in the locks it holds, for people reading
+	// the bucket. If empty, hostname-pid.
+	Owner string
+}
+
+// A Storage is a certmagic.Storage on a JetStream key-value bucket, so
+// that trio instances sharing a NATS cluster share certificates, ACME
+// accounts and challenge tokens, and only one of them orders each
+// certificate. It also implements certmagic.TryLocker and
+// certmagic.LockLeaseRenewer. Make one with NewStorage; it is safe for
+// concurrent use.
+//
+// # Keys
+//
+// certmagic keys are paths ("certificates/acme/example.com/example.com.crt")
+// while KV keys allow only [-/_=.a-zA-Z0-9] with "." separating tokens. A
+// file key is stored as "k." and its path components joined by ".", each
+// component kept as is where it is [-_a-zA-Z0-9] and every other byte
+// written "=XX" (upper-case hex); an empty component is "=". So every
+// string round-trips, and "k.certificates.>" lists a folder. Locks are
+// "l." and the lock name as one escaped component.
+//
+// # Locks
+//
+// Lock creates the lock key, which fails while another holds it. The
+// holder rewrites the key every LockTTL/3, each write a new revision; a
+// waiter that sees one revision unchanged for LockTTL on its own clock
+// takes the lock over with a compare-and-set on that revision, so no two
+// waiters take over one stale lock and clocks need not agree. Unlock
+// deletes the key only at the holder's revision: a holder whose lock was
+// taken over gets an error rather than releasing the new holder's.
+type Storage struct {
+	kv    jetstream.KeyValue
+	ttl   time.Duration
+	owner string
+
+	mu   sync.Mutex // guards held
+	held map[string]*heldLock
+}
+
+// A heldLock is a lock this Storage holds, refreshed until Unlock.
+type heldLock struct {
+	rev  uint64 // the key's revision we last wrote; guarded by Storage.mu
+	lost error  // set when a refresh found the lock taken; guarded by Storage.mu
+	stop chan struct{}
+	done chan struct{}
+}
+
+// NewStorage binds the bucket cfg names in js, creating it if missing.
+func NewStorage(ctx context.Context, js jetstream.JetStream, cfg StorageConfig) (*Storage, error) {
+	bucket := cmp.Or(cfg.Bucket, DefaultCertBucket)
+	kv, err := js.KeyValue(ctx, bucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		kv, err = js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
+			Bucket:      bucket,
+			Description: "trio: certificates, ACME accounts and locks (certmagic.Storage)",
+			Replicas:    max(cfg.Replicas, 1),
+			Storage:     jetstream.FileStorage,
+		})
+		if errors.Is(err, jetstream.ErrBucketExists) { // another instance created it first
+			kv, err = js.KeyValue(ctx, bucket)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cluster: certificate storage: bucket %q: %w", bucket, err)
+	}
+	s := &Storage{kv: kv, ttl: cfg.LockTTL, owner: cfg.Owner, held: map[string]*heldLock{}}
+	if s.ttl <= 0 {
+		s.ttl = DefaultLockTTL
+	}
+	if s.owner == "" {
+		host, _ := os.Hostname()
+		s.owner = fmt.Sprintf("%s-%d", host, os.Getpid())
+	}
+	return s, nil
+}
+
+// String names the storage in certmagic's logs.
+func (s *Storage) String() string { return "nats-kv:" + s.kv.Bucket() }
+
+// Store puts value at key.
+func (s *Storage) Store(ctx context.Context, key string, value []byte) error {
+	if _, err := s.kv.Put(ctx, fileKey(key), value); err != nil {
+		return fmt.Errorf("cluster: storing %s: %w", key, err)
+	}
+	return nil
+}
+
+// Load returns the value at key, or an error wrapping fs.ErrNotExist.
+func (s *Storage) Load(ctx context.Context, key string) ([]byte, error) {
+	e, err := s.kv.Get(ctx, fileKey(key))
+	if err != nil {
+		return nil, notExist("loading", key, err)
+	}
+	return e.Value(), nil
+}
+
+// notExist wraps err, as fs.ErrNotExist when the key is missing.
+func notExist(op, key string, err error) error {
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return fmt.Errorf("cluster: %s %s: %w", op, key, fs.ErrNotExist)
+	}
+	return fmt.Errorf("cluster: %s %s: %w", op, key, err)
+}
+
+// Delete removes key and every key under it as a folder. A missing key
+// is not an error.
+func (s *Storage) Delete(ctx context.Context, key string) error {
+	keys, err := s.keys(ctx, key, true)
+	if err != nil {
+		return fmt.Errorf("cluster: deleting %s: %w", key, err)
+	}
+	for _, k := range keys {
+		if err := s.kv.Purge(ctx, k); err != nil {
+			return fmt.Errorf("cluster: deleting %s: %w", key, err)
+		}
+	}
+	return nil
+}
+
+// Exists reports whether key is a file or a folder of files.
+func (s *Storage) Exists(ctx context.Context, key string) bool {
+	keys, err := s.keys(ctx, key, true)
+	return err == nil && len(keys) > 0
+}
+
+// Stat describes key: a file, with its size and the time it was stored,
+// or a folder (IsTerminal false).
+func (s *Storage) Stat(ctx context.Context, key string) (certmagic.KeyInfo, error) {
+	e, err := s.kv.Get(ctx, fileKey(key))
+	if err == nil {
+		return certmagic.KeyInfo{Key: key, Modified: e.Created(), Size: int64(len(e.Value())), IsTerminal: true}, nil
+	}
+	if !errors.Is(err, jetstream.ErrKeyNotFound) {
+		return certmagic.KeyInfo{}, fmt.Errorf("cluster: stat %s: %w", key, err)
+	}
+	under, err := s.keys(ctx, key, false)
+	if err != nil {
+		return certmagic.KeyInfo{}, fmt.Errorf("cluster: stat %s: %w", key, err)
+	}
+	if len(under) == 0 {
+		return certmagic.KeyInfo{}, notExist("stat", key, jetstream.ErrKeyNotFound)
+	}
+	return certmagic.KeyInfo{Key: key, IsTerminal: false}, nil
+}
+
+// List returns the keys under the folder prefix ("" is the top), as
+// certmagic.FileStorage does: its files and folders, and if recursive,
+// theirs too, all below it. A prefix that is a file has none; one that
+// is neither gives an error wrapping fs.ErrNotExist.
+func (s *Storage) List(ctx context.Context, prefix string, recursive bool) ([]string, error) {
+	keys, err := s.keys(ctx, prefix, true)
+	if err != nil {
+		return nil, fmt.Errorf("cluster: listing %s: %w", prefix, err)
+	}
+	if len(keys) == 0 {
+		return nil, notExist("listing", prefix, jetstream.ErrKeyNotFound)
+	}
+	seen := map[string]bool{}
+	var out []string
+	add := func(k string) {
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	for _, k := range keys {
+		name, err := decodeFileKey(k)
+		if err != nil {
+			continue // not written by a Storage; certmagic cannot name it
+		}
+		rel, ok := below(prefix, name)
+		if !ok {
+			continue // the prefix itself, a file
+		}
+		parts := strings.Split(rel, "/")
+		if !recursive {
+			parts = parts[:1]
+		}
+		for i := range parts {
+			add(joinKey(prefix, strings.Join(parts[:i+1], "/")))
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// below returns name relative to the folder prefix, if it is under it.
+func below(prefix, name string) (string, bool) {
+	if prefix == "" {
+		return name, true
+	}
+	rel, ok := strings.CutPrefix(name, prefix+"/")
+	return rel, ok
+}
+
+func joinKey(prefix, rel string) string {
+	if prefix == "" {
+		return rel
+	}
+	return prefix + "/" + rel
+}
+
+// keys returns the KV keys of the file key (if withFile) and of the files
+// under it as a folder. The key "" is the top folder.
+func (s *Storage) keys(ctx context.Context, key string, withFile bool) ([]string, error) {
+	filter := "k.>"
+	var filters []string
+	if key != "" {
+		filter = fileKey(key) + ".>"
+		if withFile {
+			filters = append(filters, fileKey(key))
+		}
+	}
+	filters = append(filters, filter)
+	l, err := s.kv.ListKeysFiltered(ctx, filters...)
+	if err != nil {
+		return nil, err
+	}
+	var keys []string
+	for k := range l.Keys() {
+		keys = append(keys, k)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err // the lister stops quietly when ctx ends
+	}
+	slices.Sort(keys)
+	return slices.Compact(keys), nil
+}
+
+// lockValue is what a lock key holds: who holds it, for people reading
+// the bucket. Ownership itself is the key's revision.
+type lockValue struct {
+	Owner    string    `json:"owner"`
+	Name     string    `json:"name"`
+	Acquired time.Time `json:"acquired"`
+	Renewed  time.Time `json:"renewed"`
+}
+
+func (s *Storage) lockValue(name string, acquired time.Time) []byte {
+	b, _ := json.Marshal(lockValue{Owner: s.owner, Name: name, Acquired: acquired, Renewed: time.Now()})
+	return b
+}
+
+// Lock takes the lock name, waiting while another instance (or another
+// goroutine) holds it, until it is released or goes stale, or ctx ends.
+func (s *Storage) Lock(ctx context.Context, name string) error {
+	key := lockKey(name)
+	w, err := s.kv.Watch(ctx, key, jetstream.UpdatesOnly(), jetstream.MetaOnly())
+	if err != nil {
+		return fmt.Errorf("cluster: lock %s: %w", name, err)
+	}
+	defer w.Stop()
+	updates := w.Updates()
+	poll := time.NewTimer(0)
+	defer poll.Stop()
+	var seen uint64 // the holder's revision as last seen
+	var seenAt time.Time
+	for {
+		var takeover uint64
+		if seen != 0 && time.Since(seenAt) >= s.ttl {
+			takeover = seen
+		}
+		ok, cur, err := s.attempt(ctx, name, key, takeover)
+		if err != nil {
+			return fmt.Errorf("cluster: lock %s: %w", name, err)
+		}
+		if ok {
+			return nil
+		}
+		if cur != seen {
+			seen, seenAt = cur, time.Now()
+		}
+		poll.Reset(s.pollInterval())
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("cluster: lock %s: %w", name, ctx.Err())
+		case _, open := <-updates: // released, renewed or taken: look again
+			if !open {
+				updates = nil // the watch ended: poll alone
+			}
+		case <-poll.C:
+		}
+	}
+}
+
+// pollInterval is how often a waiter looks at a lock without news from
+// its watch, so that a stale lock is taken within LockTTL/4 of going stale.
+func (s *Storage) pollInterval() time.Duration {
+	return min(max(s.ttl/4, 10*time.Millisecond), time.Second)
+}
+
+// TryLock takes the lock name if no one holds it, without waiting.
+func (s *Storage) TryLock(ctx context.Context, name string) (bool, error) {
+	ok, _, err := s.attempt(ctx, name, lockKey(name), 0)
+	if err != nil {
+		return false, fmt.Errorf("cluster: lock %s: %w", name, err)
+	}
+	return ok, nil
+}
+
+// attempt creates the lock key, or if takeover is not 0, replaces the
+// stale lock at that revision. If it does not get the lock, cur is the
+// revision of the lock held (0 if it vanished meanwhile).
+func (s *Storage) attempt(ctx context.Context, name, key string, takeover uint64) (ok bool, cur uint64, err error) {
+	now := time.Now()
+	var rev uint64
+	if takeover == 0 {
+		rev, err = s.kv.Create(ctx, key, s.lockValue(name, now))
+	} else {
+		rev, err = s.kv.Update(ctx, key, s.lockValue(name, now), takeover)
+	}
+	switch {
+	case err == nil:
+		s.hold(name, key, rev, now)
+		return true, 0, nil
+	case errors.Is(err, jetstream.ErrKeyExists), errors.Is(err, jetstream.ErrKeyRevisionMismatch):
+	default:
+		return false, 0, err
+	}
+	e, err := s.kv.Get(ctx, key)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return false, 0, nil
+	}
+	if err != nil {
+		return false, 0, err
+	}
+	return false, e.Revision(), nil
+}
+
+// hold records a lock taken at rev and starts refreshing it.
+func (s *Storage) hold(name, key string, rev uint64, acquired time.Time) {
+	l := &heldLock{rev: rev, stop: make(chan struct{}), done: make(chan struct{})}
+	s.mu.Lock()
+	s.held[name] = l
+	s.mu.Unlock()
+	go s.refresh(name, key, l, acquired)
+}
+
+// refresh rewrites the lock key every LockTTL/3 until l.stop closes or
+// the lock turns out to have been taken over.
+func (s *Storage) refresh(name, key string, l *heldLock, acquired time.Time) {
+	defer close(l.done)
+	every := s.ttl / 3
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-l.stop:
+			return
+		case <-t.C:
+		}
+		s.mu.Lock()
+		rev := l.rev
+		s.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), every)
+		next, err := s.kv.Update(ctx, key, s.lockValue(name, acquired), rev)
+		cancel()
+		s.mu.Lock()
+		switch {
+		case err == nil:
+			l.rev = next
+		case errors.Is(err, jetstream.ErrKeyRevisionMismatch), errors.Is(err, jetstream.ErrKeyNotFound):
+			l.lost = fmt.Errorf("cluster: lock %s went stale and was taken over", name)
+		}
+		lost := l.lost != nil
+		s.mu.Unlock()
+		if lost {
+			return
+		}
+		// Any other error is NATS being away: try again next tick; if it
+		// stays away past LockTTL, another instance may take the lock.
+	}
+}
+
+// RenewLockLease refreshes the lock name now. Locks are refreshed
+// without it until Unlock, so lease is not needed; the call reports
+// whether the lock is still held.
+func (s *Storage) RenewLockLease(ctx context.Context, name string, lease time.Duration) error {
+	s.mu.Lock()
+	l := s.held[name]
+	var rev uint64
+	var lost error
+	if l != nil {
+		rev, lost = l.rev, l.lost
+	}
+	s.mu.Unlock()
+	switch {
+	case l == nil:
+		return fmt.Errorf("cluster: renewing lock %s: not held here", name)
+	case lost != nil:
+		return lost
+	}
+	next, err := s.kv.Update(ctx, lockKey(name), s.lockValue(name, time.Now()), rev)
+	if err != nil {
+		return fmt.Errorf("cluster: renewing lock %s: %w", name, err)
+	}
+	s.mu.Lock()
+	if l.rev == rev {
+		l.rev = next
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+// Unlock releases the lock name, which this Storage must hold. It fails
+// if the lock went stale and another instance took it.
+func (s *Storage) Unlock(ctx context.Context, name string) error {
+	s.mu.Lock()
+	l := s.held[name]
+	delete(s.held, name)
+	s.mu.Unlock()
+	if l == nil {
+		return fmt.Errorf("cluster: unlock %s: not held here", name)
+	}
+	close(l.stop)
+	<-l.done
+	s.mu.Lock()
+	rev, lost := l.rev, l.lost
+	s.mu.Unlock()
+	if lost != nil {
+		return lost
+	}
+	err := s.kv.Delete(ctx, lockKey(name), jetstream.LastRevision(rev))
+	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+		return fmt.Errorf("cluster: unlock %s: taken over by another instance as stale", name)
+	}
+	if err != nil {
+		return fmt.Errorf("cluster: unlock %s: %w", name, err)
+	}
+	return nil
+}
+
+// Close releases every lock this Storage holds, as
+// certmagic.CleanUpOwnLocks does at exit. The Storage stays usable.
+func (s *Storage) Close() error {
+	s.mu.Lock()
+	names := make([]string, 0, len(s.held))
+	for name := range s.held {
+		names = append(names, name)
+	}
+	s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), s.ttl)
+	defer cancel()
+	var errs []error
+	for _, name := range names {
+		if err := s.Unlock(ctx, name); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+var (
+	_ certmagic.Storage          = (*Storage)(nil)
+	_ certmagic.TryLocker        = (*Storage)(nil)
+	_ certmagic.LockLeaseRenewer = (*Storage)(nil)
+)

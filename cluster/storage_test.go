@@ -1,0 +1,398 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// storageNATS runs a NATS server with JetStream in the test process, on a
+// random loopback port with its store in a temporary folder, until the
+// test ends, and returns its client URL.
+func storageNATS(t testing.TB) string {
+	t.Helper()
+	s, err := server.NewServer(&server.Options{
+		ServerName: "storage-test",
+		Host:       "127.0.0.1",
+		Port:       server.RANDOM_PORT,
+		JetStream:  true,
+		StoreDir:   t.TempDir(),
+		NoLog:      true,
+		NoSigs:     true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Start()
+	t.Cleanup(func() {
+		s.Shutdown()
+		s.WaitForShutdown()
+	})
+	if !s.ReadyForConnections(10 * time.Second) {
+		t.Fatal("embedded NATS server not ready after 10s")
+	}
+	return s.ClientURL()
+}
+
+// storageJS connects to url as one trio instance would, until the test
+// ends.
+func storageJS(t testing.TB, url string) (*nats.Conn, jetstream.JetStream) {
+	t.Helper()
+	nc, err := nats.Connect(url, nats.MaxReconnects(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return nc, js
+}
+
+// newTestStorage is a Storage on its own connection to url: what one trio
+// instance has.
+func newTestStorage(t testing.TB, url string, cfg StorageConfig) (*Storage, *nats.Conn) {
+	t.Helper()
+	nc, js := storageJS(t, url)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	s, err := NewStorage(ctx, js, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, nc
+}
+
+func testCtx(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// TestStorageFiles checks Store, Load, Exists, Stat, List and Delete
+// against certmagic's documented semantics, with keys whose characters
+// KV keys do not allow.
+func TestStorageFiles(t *testing.T) {
+	url := storageNATS(t)
+	s, _ := newTestStorage(t, url, StorageConfig{})
+	ctx := testCtx(t)
+	files := map[string]string{
+		"certificates/acme-v02.api.letsencrypt.org-directory/example.com/example.com.crt": "crt",
+		"certificates/acme-v02.api.letsencrypt.org-directory/example.com/example.com.key": "key",
+		"certificates/acme-v02.api.letsencrypt.org-directory/wildcard_.example.org/wildcard_.example.org.json": "{}",
+		"acme/ca/users/ops@example.com/ops.json": "account",
+		"ocsp/example.com-abc":                    "staple",
+		"odd/ sp*ce:and%/ü.txt":                   "unicode",
+		"top":                                     "a file at the top",
+	}
+	before := time.Now().Add(-time.Second)
+	for k, v := range files {
+		if err := s.Store(ctx, k, []byte(v)); err != nil {
+			t.Fatalf("Store(%q): %v", k, err)
+		}
+	}
+	for k, v := range files {
+		got, err := s.Load(ctx, k)
+		if err != nil || string(got) != v {
+			t.Errorf("Load(%q) = %q, %v; want %q", k, got, err, v)
+		}
+		info, err := s.Stat(ctx, k)
+		if err != nil || info.Key != k || !info.IsTerminal || info.Size != int64(len(v)) || info.Modified.Before(before) {
+			t.Errorf("Stat(%q) = %+v, %v; want a file of %d bytes stored just now", k, info, err, len(v))
+		}
+	}
+	if err := s.Store(ctx, "top", []byte("overwritten")); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Load(ctx, "top"); string(got) != "overwritten" {
+		t.Errorf("Load(top) after a second Store = %q; want the last value", got)
+	}
+
+	for _, k := range []string{"missing", "certificates/missing", "certificates/acme-v02.api.letsencrypt.org-directory/example.com/example.com"} {
+		if _, err := s.Load(ctx, k); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("Load(%q) = %v; want fs.ErrNotExist", k, err)
+		}
+		if _, err := s.Stat(ctx, k); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("Stat(%q) = %v; want fs.ErrNotExist", k, err)
+		}
+		if _, err := s.List(ctx, k, false); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("List(%q) = %v; want fs.ErrNotExist", k, err)
+		}
+		if s.Exists(ctx, k) {
+			t.Errorf("Exists(%q) = true; want false", k)
+		}
+	}
+	// "a" is a prefix of "a/b" but not of "ab/c".
+	if s.Exists(ctx, "certificates/acme-v02") || s.Exists(ctx, "to") {
+		t.Error("Exists matched a prefix that is not a whole component")
+	}
+	for _, dir := range []string{"certificates", "certificates/acme-v02.api.letsencrypt.org-directory", "odd", "odd/ sp*ce:and%"} {
+		if !s.Exists(ctx, dir) {
+			t.Errorf("Exists(%q) = false; want true for a folder", dir)
+		}
+		info, err := s.Stat(ctx, dir)
+		if err != nil || info.IsTerminal || info.Key != dir {
+			t.Errorf("Stat(%q) = %+v, %v; want a folder", dir, info, err)
+		}
+	}
+
+	const ca = "certificates/acme-v02.api.letsencrypt.org-directory"
+	lists := []struct {
+		prefix    string
+		recursive bool
+		want      []string
+	}{
+		{"", false, []string{"acme", "certificates", "ocsp", "odd", "top"}},
+		{"certificates", false, []string{ca}},
+		{ca, false, []string{ca + "/example.com", ca + "/wildcard_.example.org"}},
+		{ca + "/example.com", false, []string{ca + "/example.com/example.com.crt", ca + "/example.com/example.com.key"}},
+		{"certificates", true, []string{ca, ca + "/example.com", ca + "/example.com/example.com.crt", ca + "/example.com/example.com.key",
+			ca + "/wildcard_.example.org", ca + "/wildcard_.example.org/wildcard_.example.org.json"}},
+		{"odd", true, []string{"odd/ sp*ce:and%", "odd/ sp*ce:and%/ü.txt"}},
+		{"top", false, nil}, // a file has nothing under it
+	}
+	for _, l := range lists {
+		got, err := s.List(ctx, l.prefix, l.recursive)
+		if err != nil || !slices.Equal(got, l.want) {
+			t.Errorf("List(%q, %v) = %q, %v; want %q", l.prefix, l.recursive, got, err, l.want)
+		}
+	}
+
+	// Delete removes a file, a folder with all under it, and a missing
+	// key without error.
+	if err := s.Delete(ctx, "top"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctx, ca+"/example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctx, "never/stored"); err != nil {
+		t.Errorf("Delete of a missing key = %v; want nil", err)
+	}
+	for _, k := range []string{"top", ca + "/example.com", ca + "/example.com/example.com.crt"} {
+		if s.Exists(ctx, k) {
+			t.Errorf("Exists(%q) after Delete = true", k)
+		}
+	}
+	if got, err := s.List(ctx, ca, false); err != nil || !slices.Equal(got, []string{ca + "/wildcard_.example.org"}) {
+		t.Errorf("List(%q) after Delete = %q, %v; want the other site only", ca, got, err)
+	}
+	if err := s.Delete(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.List(ctx, "", true); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("List(\"\") after deleting everything = %q, %v; want fs.ErrNotExist", got, err)
+	}
+}
+
+// TestStorageSharedBucket: instances starting together create the bucket
+// once and see each other's files.
+func TestStorageSharedBucket(t *testing.T) {
+	url := storageNATS(t)
+	var wg sync.WaitGroup
+	stores := make([]*Storage, 4)
+	errs := make([]error, len(stores))
+	for i := range stores {
+		_, js := storageJS(t, url)
+		wg.Go(func() {
+			stores[i], errs[i] = NewStorage(testCtx(t), js, StorageConfig{})
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("NewStorage %d: %v", i, err)
+		}
+	}
+	ctx := testCtx(t)
+	if err := stores[0].Store(ctx, "a/b", []byte("from 0")); err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range stores {
+		if got, err := s.Load(ctx, "a/b"); err != nil || string(got) != "from 0" {
+			t.Errorf("instance %d: Load = %q, %v", i, got, err)
+		}
+		if s.String() != "nats-kv:"+DefaultCertBucket {
+			t.Errorf("String() = %q", s.String())
+		}
+	}
+}
+
+// TestStorageLockWaits: a second instance's Lock blocks while the first
+// holds the lock and returns soon after Unlock; a Lock whose context ends
+// returns its error; TryLock does not wait.
+func TestStorageLockWaits(t *testing.T) {
+	url := storageNATS(t)
+	a, _ := newTestStorage(t, url, StorageConfig{LockTTL: 2 * time.Second})
+	b, _ := newTestStorage(t, url, StorageConfig{LockTTL: 2 * time.Second})
+	ctx := testCtx(t)
+	const name = "issue_cert_example.com"
+	if err := a.Lock(ctx, name); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := b.TryLock(ctx, name); ok || err != nil {
+		t.Errorf("TryLock while held = %v, %v; want false, nil", ok, err)
+	}
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	if err := b.Lock(short, name); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Lock with a context ending while held = %v; want context.DeadlineExceeded", err)
+	}
+	if err := b.Unlock(ctx, name); err == nil {
+		t.Error("Unlock by an instance that does not hold the lock succeeded")
+	}
+	got := make(chan time.Time, 1)
+	go func() {
+		if err := b.Lock(ctx, name); err != nil {
+			t.Error(err)
+		}
+		got <- time.Now()
+	}()
+	time.Sleep(3 * time.Second) // past LockTTL: a refreshed lock never goes stale
+	select {
+	case <-got:
+		t.Fatal("Lock returned while another instance held (and refreshed) the lock")
+	default:
+	}
+	released := time.Now()
+	if err := a.Unlock(ctx, name); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case at := <-got:
+		if d := at.Sub(released); d > time.Second {
+			t.Errorf("Lock returned %v after Unlock; want well under a second (it watches the key)", d)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Lock still waiting 5s after Unlock")
+	}
+	if err := a.Unlock(ctx, name); err == nil {
+		t.Error("a second Unlock succeeded")
+	}
+	if err := b.RenewLockLease(ctx, name, time.Minute); err != nil {
+		t.Errorf("RenewLockLease by the holder: %v", err)
+	}
+	if err := a.RenewLockLease(ctx, name, time.Minute); err == nil {
+		t.Error("RenewLockLease by an instance not holding the lock succeeded")
+	}
+	if err := b.Unlock(ctx, name); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := a.TryLock(ctx, name); !ok || err != nil {
+		t.Errorf("TryLock when free = %v, %v; want true", ok, err)
+	}
+	if err := a.Unlock(ctx, name); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestStorageLockStale: when the holder dies (its connection gone, so no
+// refresh), another instance takes the lock after LockTTL, not before;
+// the old holder's Unlock then fails instead of releasing the new
+// holder's lock.
+func TestStorageLockStale(t *testing.T) {
+	url := storageNATS(t)
+	const ttl = 600 * time.Millisecond
+	a, ncA := newTestStorage(t, url, StorageConfig{LockTTL: ttl})
+	b, _ := newTestStorage(t, url, StorageConfig{LockTTL: ttl})
+	c, _ := newTestStorage(t, url, StorageConfig{LockTTL: ttl})
+	ctx := testCtx(t)
+	const name = "issue_cert_stale.example"
+	if err := a.Lock(ctx, name); err != nil {
+		t.Fatal(err)
+	}
+	ncA.Close() // instance A is gone
+	died := time.Now()
+	if err := b.Lock(ctx, name); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(died); d < ttl-ttl/3 || d > 4*ttl {
+		// The last refresh may have come up to LockTTL/3 before A died.
+		t.Errorf("stale lock taken after %v; want about LockTTL (%v)", d, ttl)
+	}
+	if err := a.Unlock(context.Background(), name); err == nil {
+		t.Error("the dead holder's Unlock succeeded; it must not release the new holder's lock")
+	}
+	if ok, _ := c.TryLock(ctx, name); ok {
+		t.Error("TryLock succeeded while B holds the lock taken over")
+	}
+	// B, alive, keeps the lock past LockTTL.
+	time.Sleep(2 * ttl)
+	if ok, _ := c.TryLock(ctx, name); ok {
+		t.Error("B's lock went stale though B refreshes it")
+	}
+	if err := b.Unlock(ctx, name); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestStorageLockExclusive: goroutines of three instances contend for
+// one lock; at most one is ever inside, and every one gets in.
+func TestStorageLockExclusive(t *testing.T) {
+	url := storageNATS(t)
+	var stores []*Storage
+	for range 3 {
+		s, _ := newTestStorage(t, url, StorageConfig{LockTTL: 5 * time.Second})
+		stores = append(stores, s)
+	}
+	ctx := testCtx(t)
+	var inside, most, entered atomic.Int32
+	var wg sync.WaitGroup
+	const perInstance = 4
+	for _, s := range stores {
+		for range perInstance {
+			wg.Go(func() {
+				if err := s.Lock(ctx, "renew_cert_busy.example"); err != nil {
+					t.Error(err)
+					return
+				}
+				n := inside.Add(1)
+				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+				}
+				entered.Add(1)
+				time.Sleep(20 * time.Millisecond)
+				inside.Add(-1)
+				if err := s.Unlock(ctx, "renew_cert_busy.example"); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+	}
+	wg.Wait()
+	if most.Load() != 1 || entered.Load() != 3*perInstance {
+		t.Errorf("at most %d inside at once, %d entered; want 1 and %d", most.Load(), entered.Load(), 3*perInstance)
+	}
+}
+
+// TestStorageCloseReleases: Close releases the locks held, so that
+// others need not wait for them to go stale.
+func TestStorageCloseReleases(t *testing.T) {
+	url := storageNATS(t)
+	a, _ := newTestStorage(t, url, StorageConfig{LockTTL: time.Minute})
+	b, _ := newTestStorage(t, url, StorageConfig{LockTTL: time.Minute})
+	ctx := testCtx(t)
+	for _, name := range []string{"one", "two/with/slashes"} {
+		if err := a.Lock(ctx, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"one", "two/with/slashes"} {
+		if ok, err := b.TryLock(ctx, name); !ok || err != nil {
+			t.Errorf("TryLock(%q) after the holder's Close = %v, %v; want true", name, ok, err)
+		}
+	}
+}
