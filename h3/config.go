@@ -42,6 +42,12 @@ type Config struct {
 	// AltSvcMaxAge is the ma= parameter of the Alt-Svc header: how long a
 	// client may remember that HTTP/3 is here. If zero, 24 hours.
 	AltSvcMaxAge time.Duration
+
+	// Tracer, if set, is quic.Config's Tracer for every connection: the
+	// trace it returns gets the connection's QUIC events and, with either
+	// engine, its HTTP/3 frames (see trace.go). `trio serve --trace` and
+	// --qlog set it. nil means none, at no cost.
+	Tracer Tracer
 }
 
 func (c *Config) maxIncomingStreams() int64  { return defaults.Or(c.MaxIncomingStreams, 250) }

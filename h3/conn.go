@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/quic-go/quic-go"
+	"github.com/quic-go/quic-go/qlogwriter"
 	"github.com/triohttp/trio/internal/workers"
 )
 
@@ -27,6 +28,8 @@ type conn struct {
 	ctrlMu sync.Mutex
 	ctrl   *quic.SendStream
 
+	qlog qlogwriter.Recorder // HTTP/3 frames for Config.Tracer; nil if not traced
+
 	tlsOnce sync.Once
 	tls     *tls.ConnectionState
 	remote  string
@@ -42,7 +45,7 @@ type conn struct {
 }
 
 func newConn(s *Server, qc *quic.Conn) *conn {
-	c := &conn{srv: s, qc: qc, local: qc.LocalAddr(), gotSettings: make(chan struct{}), remote: qc.RemoteAddr().String()}
+	c := &conn{srv: s, qc: qc, local: qc.LocalAddr(), gotSettings: make(chan struct{}), remote: qc.RemoteAddr().String(), qlog: newQlog(qc)}
 	c.workers = workers.New(func(str *quic.Stream) {
 		defer c.handlers.Done()
 		c.serveStream(str)
@@ -71,12 +74,18 @@ func (ctx *streamCtx) Value(key any) any {
 // serve serves the connection until it closes, and returns once every
 // handler on it has returned.
 func (c *conn) serve() {
+	defer c.closeQlog()
 	defer c.workers.Wait() // after the handlers: idle ones leave as the connection closes
 	defer c.handlers.Wait()
 	ctrl, err := c.qc.OpenUniStream()
 	if err == nil {
 		c.ctrl = ctrl
-		_, err = ctrl.Write(appendSettingsFrame([]byte{streamControl}, c.srv.cfg.maxHeaderBytes()))
+		b := appendSettingsFrame([]byte{streamControl}, c.srv.cfg.maxHeaderBytes())
+		_, err = ctrl.Write(b)
+		if c.qlog != nil {
+			c.qlogStreamType(ctrl.StreamID(), streamControl, true)
+			new(frameScanner).created(c.qlog, ctrl.StreamID(), b[1:])
+		}
 	}
 	if err != nil {
 		c.qc.CloseWithError(ErrInternal.app(), "opening the control stream")
@@ -170,7 +179,11 @@ func (c *conn) goAway() {
 	id, idle := c.nextID, c.active == 0
 	c.mu.Unlock()
 	c.ctrlMu.Lock()
-	c.ctrl.Write(appendVarintFrame(nil, frameGoaway, uint64(id)))
+	b := appendVarintFrame(nil, frameGoaway, uint64(id))
+	c.ctrl.Write(b)
+	if c.qlog != nil {
+		new(frameScanner).created(c.qlog, c.ctrl.StreamID(), b)
+	}
 	c.ctrlMu.Unlock()
 	if idle {
 		go c.closeAfterLinger()

@@ -1,12 +1,19 @@
 package h3
 
-import "io"
+import (
+	"io"
+
+	"github.com/quic-go/quic-go"
+)
 
 // readControl reads the client's control stream: SETTINGS first, then
 // GOAWAY, MAX_PUSH_ID, CANCEL_PUSH and frames to ignore (RFC 9114 section
 // 6.2.1). It returns a connError, or the error that ended the stream.
-func (c *conn) readControl(r io.Reader) error {
+func (c *conn) readControl(r io.Reader, id quic.StreamID) error {
 	fr := &frameReader{r: r}
+	if c.qlog != nil {
+		fr.traceOn(c, id)
+	}
 	typ, n, err := fr.header()
 	if err != nil {
 		return err

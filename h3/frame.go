@@ -4,6 +4,8 @@ import (
 	"errors"
 	"io"
 
+	"github.com/quic-go/quic-go"
+	"github.com/quic-go/quic-go/qlogwriter"
 	"github.com/quic-go/quic-go/quicvarint"
 )
 
@@ -39,6 +41,10 @@ type frameReader struct {
 	hdr  [16]byte // a frame header being read: two varints of at most 8 bytes
 	hn   int
 	skip uint64 // payload bytes of an ignored frame still to discard
+
+	qlog qlogwriter.Recorder // records the frames read; nil if not traced
+	id   quic.StreamID       // the stream, for qlog
+	typ  uint64              // the last frame's type, for qlog
 }
 
 // header returns the next frame's type and payload length. io.EOF means
@@ -52,6 +58,9 @@ func (fr *frameReader) header() (typ, length uint64, err error) {
 		if typ, n, err := quicvarint.Parse(fr.hdr[:fr.hn]); err == nil {
 			if length, _, err := quicvarint.Parse(fr.hdr[n:fr.hn]); err == nil {
 				fr.hn = 0
+				if fr.qlog != nil {
+					fr.parsed(typ, length)
+				}
 				return typ, length, nil
 			}
 		}
@@ -103,6 +112,9 @@ func (fr *frameReader) payload(n uint64) ([]byte, error) {
 			err = errTruncated
 		}
 		return nil, err
+	}
+	if fr.qlog != nil {
+		fr.parsedPayload(p)
 	}
 	return p, nil
 }

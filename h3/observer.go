@@ -33,10 +33,14 @@ var errHandshake = errors.New("h3: connection closed before its handshake comple
 // created with its context (the one quic.Conn.Context returns). It traces
 // nothing: it notes the handshake begun, reported as failed if the
 // context ends before handshakeDone sees it complete.
-func (s *Server) tracer(ctx context.Context, isClient bool, _ quic.ConnectionID) qlogwriter.Trace {
+func (s *Server) tracer(ctx context.Context, isClient bool, id quic.ConnectionID) qlogwriter.Trace {
+	var trace qlogwriter.Trace
+	if s.cfg.Tracer != nil {
+		trace = s.cfg.Tracer(ctx, isClient, id)
+	}
 	o := s.Observer
 	if o == nil || isClient {
-		return nil
+		return trace
 	}
 	done, reported := ctx.Done(), new(atomic.Bool)
 	s.handshakes.Store(done, reported)
@@ -50,7 +54,7 @@ func (s *Server) tracer(ctx context.Context, isClient bool, _ quic.ConnectionID)
 			o.Handshake(err)
 		}
 	})
-	return nil
+	return trace
 }
 
 // handshakeDone reports qc's handshake as complete: at once for

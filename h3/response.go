@@ -231,6 +231,8 @@ func (w *responseWriter) write(b []byte) error {
 	}
 	if _, err := w.rs.str.Write(b); err != nil {
 		w.err = err
+	} else if w.rs.c.qlog != nil {
+		w.rs.wscan.created(w.rs.c.qlog, w.rs.str.StreamID(), b)
 	}
 	return w.err
 }

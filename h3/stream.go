@@ -21,7 +21,8 @@ type requestStream struct {
 	fr       frameReader
 	body     requestBody
 	w        responseWriter
-	released atomic.Bool // streamDone called
+	released atomic.Bool  // streamDone called
+	wscan    frameScanner // the frames written, for qlog
 }
 
 // serveStream reads a request from str, runs the handler and finishes
@@ -30,6 +31,9 @@ type requestStream struct {
 func (c *conn) serveStream(str *quic.Stream) {
 	rs := &requestStream{c: c, str: str}
 	rs.fr.r = str
+	if c.qlog != nil {
+		rs.fr.traceOn(c, str.StreamID())
+	}
 	defer func() {
 		if !rs.w.hijacked {
 			rs.release()

@@ -39,9 +39,12 @@ func (c *conn) serveUni(str *quic.ReceiveStream) {
 	if err != nil {
 		return // reset or closed before its type: nothing to serve
 	}
+	if c.qlog != nil {
+		c.qlogStreamType(str.StreamID(), typ, false)
+	}
 	switch typ {
 	case streamControl:
-		err = c.critical(&c.gotCtrl, "control", func() error { return c.readControl(br) })
+		err = c.critical(&c.gotCtrl, "control", func() error { return c.readControl(br, str.StreamID()) })
 	case streamQPACKEncoder:
 		err = c.critical(&c.gotEnc, "QPACK encoder", func() error { return readQPACKEncoder(br) })
 	case streamQPACKDecoder:

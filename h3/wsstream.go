@@ -46,6 +46,9 @@ func (s *wsStream) Write(p []byte) (int, error) {
 	if _, err := s.rs.str.Write(appendFrameHeader(s.hb[:0], frameData, len(p))); err != nil {
 		return 0, err
 	}
+	if s.rs.c.qlog != nil {
+		createdData(s.rs.c.qlog, s.rs.str.StreamID(), len(p))
+	}
 	return s.rs.str.Write(p)
 }
 
