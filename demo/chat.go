@@ -4,25 +4,49 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
 
+	"github.com/triohttp/trio/hub"
 	"github.com/triohttp/trio/internal/defaults"
 	"github.com/triohttp/trio/ws"
 )
 
-// A Chat is a chat room over WebSockets: every text message a member sends
-// goes to every member, whichever HTTP version each connected with. It
-// drops members that stall (their queue fills, or a write or ping times
-// out), vanish (reads fail) or flood (more than Rate messages a second).
-// A member that stops reading is dropped when a ping goes unanswered for
-// WriteTimeout; one that reads stays, however long the room is quiet.
-// The zero value is ready to use.
+// A Chat is a chat room over WebSockets, on a hub room: every text message
+// a member sends goes to every member, whichever HTTP version each
+// connected with and whichever instance of the cluster each reached.
+//
+// Every event carries the room's sequence number ("seq") and the instance
+// the member is connected to ("instance"). A member that lost its
+// connection resumes, on any instance, with ?after=SEQ in the URL or with
+// {"type":"resume","after":SEQ} as its first message: it gets every
+// message after SEQ, in order, once, then the live room; if the history
+// no longer reaches back that far it gets {"type":"gap","oldest":N} and
+// the live room. ?after=0 joins live at once; without ?after= the room
+// waits up to ResumeWait for a resume message before it starts. A resume
+// message sent later may only skip ahead (after >= the welcome's seq);
+// one asking for older messages is closed with 1008.
+//
+// It drops members that stall (they fall Queue messages behind, or a
+// write or ping times out), vanish (reads fail) or flood (more than Rate
+// messages a second). A member that stops reading is dropped when a ping
+// goes unanswered for WriteTimeout; one that reads stays, however long the
+// room is quiet. When the hub closes (the instance is draining), members
+// are closed with 1012, so that they move to another instance.
+//
+// The zero value is ready to use, on a private in-process hub.
 type Chat struct {
-	// Queue is how many messages may wait for a slow member. 0 means 64.
+	// Hub carries the room to the other instances. nil means a private
+	// in-process hub, made on first use, whose Queue is Queue.
+	Hub *hub.Hub
+	// Room is the hub room. "" means "chat".
+	Room string
+	// Queue is how many messages may wait for a slow member, when Hub is
+	// nil (a Hub given has its own Queue). 0 means 64.
 	Queue int
 	// WriteTimeout bounds a write or a ping. 0 means 10s.
 	WriteTimeout time.Duration
@@ -31,178 +55,168 @@ type Chat struct {
 	// Rate is the messages a second a member may send, with bursts of
 	// twice that. 0 means 10.
 	Rate int
+	// ResumeWait is how long a member that gave no ?after= has to send a
+	// resume message. 0 means 500ms.
+	ResumeWait time.Duration
+
+	once sync.Once
+	hub  *hub.Hub
 
 	mu      sync.Mutex
-	members map[*member]struct{}
-	seq     int
+	members map[*session]struct{}
 }
 
 // A ChatEvent is what the room sends as JSON in a text message.
 type ChatEvent struct {
-	Type  string `json:"type"` // welcome, join, leave, msg
-	From  string `json:"from"`
-	Proto string `json:"proto"` // the sender's HTTP version
-	Text  string `json:"text,omitempty"`
-	Count int    `json:"count"` // members in the room
+	Seq      uint64 `json:"seq,omitempty"`      // the room's sequence number; always sent
+	Instance string `json:"instance,omitempty"` // the instance the receiver is connected to; always sent
+	Type     string `json:"type"`               // welcome, join, leave, msg, gap
+	From     string `json:"from,omitempty"`
+	Proto    string `json:"proto,omitempty"` // the sender's HTTP version
+	Via      string `json:"via,omitempty"`   // the instance the sender is connected to
+	Text     string `json:"text,omitempty"`
+	Count    int    `json:"count,omitempty"`  // members in the room, on every instance (welcome, join, leave)
+	Oldest   uint64 `json:"oldest,omitempty"` // gap: the oldest message the history holds
 }
 
 // maxChatMessage bounds what a member may send.
 const maxChatMessage = 4 << 10
 
-type member struct {
-	name, proto string
-	c           *ws.Conn
-	out         chan []byte
-	once        sync.Once
-}
-
-// Len is the number of members.
+// Len is the number of members on this instance.
 func (h *Chat) Len() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return len(h.members)
 }
 
+func (h *Chat) init() {
+	h.once.Do(func() {
+		h.hub = h.Hub
+		if h.hub == nil {
+			h.hub = &hub.Hub{Queue: h.Queue}
+		}
+	})
+}
+
+func (h *Chat) room() string { return defaults.Or(h.Room, "chat") }
+
 func (h *Chat) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	after, resume, ok := afterParam(w, r)
+	if !ok {
+		return
+	}
+	h.init()
 	c, err := ws.Accept(w, r, &ws.AcceptOptions{ReadLimit: maxChatMessage, Compression: ws.CompressionNoContextTakeover})
 	if err != nil {
 		return
 	}
 	defer c.CloseNow()
-	m := &member{proto: c.Proto(), c: c, out: make(chan []byte, defaults.Or(h.Queue, 64))}
-	h.mu.Lock()
-	if h.members == nil {
-		h.members = make(map[*member]struct{})
+	s := &session{
+		c: c, hub: h.hub, room: h.room(), instance: quote(h.hub.InstanceName()),
+		writeTimeout: defaults.Or(h.WriteTimeout, 10*time.Second),
+		pingInterval: defaults.Or(h.PingInterval, 30*time.Second),
 	}
-	h.seq++
-	m.name = fmt.Sprintf("guest-%d", h.seq)
-	h.members[m] = struct{}{}
-	n := len(h.members)
-	h.mu.Unlock()
-
-	m.send(h.event(ChatEvent{Type: "welcome", From: m.name, Proto: m.proto, Count: n}))
-	h.broadcast(ChatEvent{Type: "join", From: m.name, Proto: m.proto})
+	texts := s.read(defaults.Or(h.Rate, 10))
+	defer drain(texts)
+	var first []byte // a text sent before the member joined
+	if !resume {
+		after, resume, first, ok = awaitResume(texts, defaults.Or(h.ResumeWait, 500*time.Millisecond))
+		if !ok {
+			return
+		}
+	}
+	me := hub.Presence{Name: fmt.Sprintf("guest-%06x", rand.Uint32()>>8), Proto: c.Proto()}
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	m, from, oldest, err := s.join(ctx, me, after, resume)
+	cancel()
+	if err != nil {
+		s.endFor(err)
+		return
+	}
+	me = m.Presence()
+	h.add(s)
+	hello := [][]byte{s.event(ChatEvent{Type: "welcome", From: me.Name, Proto: me.Proto, Count: h.count()}, from)}
+	if oldest != 0 {
+		hello = append(hello, s.event(ChatEvent{Type: "gap", Oldest: oldest}, from))
+	}
 	done := make(chan struct{})
-	go func() { defer close(done); h.write(m) }()
-	h.read(m)
-	h.leave(m, ws.StatusNormalClosure, "")
-	<-done
-	h.broadcast(ChatEvent{Type: "leave", From: m.name, Proto: m.proto})
-}
+	go func() { defer close(done); s.relay(m, hello) }()
 
-// read relays m's messages until it leaves or breaks a rule.
-func (h *Chat) read(m *member) {
-	rate := defaults.Or(h.Rate, 10)
-	tokens, last := float64(2*rate), time.Now()
-	for {
-		typ, msg, err := m.c.ReadMessage()
-		if err != nil {
-			return
-		}
-		now := time.Now()
-		tokens = min(float64(2*rate), tokens+now.Sub(last).Seconds()*float64(rate))
-		last = now
-		if tokens < 1 {
-			h.leave(m, ws.StatusPolicyViolation, "flooding: over the message rate")
-			return
-		}
-		tokens--
-		if typ != ws.MessageText {
-			h.leave(m, ws.StatusUnsupportedData, "the chat takes text only")
-			return
-		}
-		text := strings.TrimSpace(string(msg))
-		if text == "" || !utf8.ValidString(text) {
+	h.publish(s, ChatEvent{Type: "join", From: me.Name, Proto: me.Proto, Count: h.count()})
+	if first != nil {
+		h.say(s, me, first)
+	}
+	for msg := range texts {
+		if n, ok := parseResume(msg); ok {
+			if n < from {
+				s.end(ws.StatusPolicyViolation, "resume must be the first message, or use ?after=")
+				break
+			}
+			s.floor.Store(max(s.floor.Load(), n))
 			continue
 		}
-		h.broadcast(ChatEvent{Type: "msg", From: m.name, Proto: m.proto, Text: text})
+		h.say(s, me, msg)
 	}
+	s.end(ws.StatusNormalClosure, "")
+	<-done
+	m.Leave()
+	h.remove(s)
+	h.publish(s, ChatEvent{Type: "leave", From: me.Name, Proto: me.Proto, Count: h.count()})
 }
 
-// write sends m its queue, and pings it when idle. It sets the write
-// deadline for each of its writes and clears it after: a deadline left set
-// would drop a member that reads but had nothing to read for timeout (over
-// HTTP/2 the stream is reset when it passes; over HTTP/1.1 and HTTP/3 the
-// next write fails, be it a ping, a pong or a close frame).
-func (h *Chat) write(m *member) {
-	timeout := defaults.Or(h.WriteTimeout, 10*time.Second)
-	ping := time.NewTicker(defaults.Or(h.PingInterval, 30*time.Second))
-	defer ping.Stop()
-	for {
-		select {
-		case msg, ok := <-m.out:
-			if !ok {
-				return
-			}
-			m.c.SetWriteDeadline(time.Now().Add(timeout))
-			err := m.c.WriteMessage(ws.MessageText, msg)
-			m.c.SetWriteDeadline(time.Time{})
-			if err != nil {
-				h.leave(m, 0, "")
-				return
-			}
-		case <-ping.C:
-			deadline := time.Now().Add(timeout)
-			m.c.SetWriteDeadline(deadline) // the ping frame too may block
-			ctx, cancel := context.WithDeadline(context.Background(), deadline)
-			err := m.c.Ping(ctx)
-			cancel()
-			if err != nil {
-				// A new deadline bounds the close frame: the member may
-				// have stopped reading, and nothing clears it after.
-				m.c.SetWriteDeadline(time.Now().Add(timeout))
-				h.leave(m, ws.StatusPolicyViolation, "no pong")
-				return
-			}
-			m.c.SetWriteDeadline(time.Time{})
-		case <-m.c.Done():
-			return
-		}
+// say publishes what member me wrote, unless it is blank.
+func (h *Chat) say(s *session, me hub.Presence, msg []byte) {
+	text := strings.TrimSpace(string(msg))
+	if text == "" || !utf8.ValidString(text) {
+		return
 	}
+	h.publish(s, ChatEvent{Type: "msg", From: me.Name, Proto: me.Proto, Text: text})
 }
 
-// leave removes m once and closes its connection: with code, or at once
-// when code is 0.
-func (h *Chat) leave(m *member, code ws.StatusCode, reason string) {
-	m.once.Do(func() {
-		h.mu.Lock()
-		delete(h.members, m)
-		h.mu.Unlock()
-		if code == 0 {
-			m.c.CloseNow()
-		} else {
-			go m.c.Close(code, reason) // the reader sees the reply and returns
-		}
-	})
-}
-
-// broadcast queues e for every member; one whose queue is full is dropped.
-func (h *Chat) broadcast(e ChatEvent) {
-	h.mu.Lock()
-	e.Count = len(h.members)
-	b := h.event(e)
-	var slow []*member
-	for m := range h.members {
-		if !m.send(b) {
-			slow = append(slow, m)
-		}
-	}
-	h.mu.Unlock()
-	for _, m := range slow {
-		h.leave(m, 0, "")
-	}
-}
-
-func (m *member) send(b []byte) bool {
-	select {
-	case m.out <- b:
-		return true
-	default:
-		return false
-	}
-}
-
-func (h *Chat) event(e ChatEvent) []byte {
+// publish sends e to the room, from s's instance; a hub that fails ends s.
+func (h *Chat) publish(s *session, e ChatEvent) {
+	e.Via = h.hub.InstanceName()
 	b, _ := json.Marshal(e)
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	if _, err := h.hub.Publish(ctx, s.room, b); err != nil {
+		s.endFor(err)
+	}
+}
+
+// count is how many members the room has on every instance, 0 if the hub
+// cannot say.
+func (h *Chat) count() int {
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	ps, _ := h.hub.Present(ctx, h.room())
+	return len(ps)
+}
+
+func (h *Chat) add(s *session) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.members == nil {
+		h.members = make(map[*session]struct{})
+	}
+	h.members[s] = struct{}{}
+}
+
+func (h *Chat) remove(s *session) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.members, s)
+}
+
+// event is e as s sends it, at sequence number seq.
+func (s *session) event(e ChatEvent, seq uint64) []byte {
+	b, _ := json.Marshal(e)
+	b, _ = stamp(b, seq, s.instance, s.extra)
 	return b
+}
+
+// drain reads texts until the reader closes it, so the reader can end.
+func drain(texts <-chan []byte) {
+	for range texts {
+	}
 }

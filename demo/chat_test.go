@@ -14,6 +14,7 @@ import (
 
 	"github.com/triohttp/trio"
 	"github.com/triohttp/trio/demo"
+	"github.com/triohttp/trio/hub"
 	"github.com/triohttp/trio/internal/browser"
 	"github.com/triohttp/trio/internal/testserver"
 	"github.com/triohttp/trio/ws"
@@ -253,24 +254,33 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 	}
 }
 
-// TestTicker: the server pushes ticks unasked, on every protocol.
+// TestTicker: the server pushes ticks unasked, on every protocol, after a
+// welcome: their sequence numbers grow, the producer and the relaying
+// instance are this one.
 func TestTicker(t *testing.T) {
-	ts := testserver.New(t, testserver.H2, &demo.Ticker{Interval: 20 * time.Millisecond})
+	ticker := &demo.Ticker{Hub: &hub.Hub{Instance: "solo"}, Interval: 20 * time.Millisecond}
+	ts := testserver.New(t, testserver.H2, ticker)
 	for _, p := range chatProtos {
-		c, _, err := wsDial(t, ts, "/", p)
+		c, _, err := wsDial(t, ts, "/?after=0", p)
 		if err != nil {
 			t.Fatalf("%s: %v", p, err)
 		}
-		for want := 1; want <= 3; want++ {
+		var last uint64
+		for i := 0; i < 4; i++ {
 			_, b, err := c.ReadMessage()
 			if err != nil {
 				t.Fatal(err)
 			}
 			var tick demo.Tick
 			json.Unmarshal(b, &tick)
-			if tick.Seq != want || len(tick.Quotes) == 0 || tick.Proto != c.Proto() {
-				t.Fatalf("%s: tick %+v; want seq %d over %s", p, tick, want, c.Proto())
+			want := "tick"
+			if i == 0 {
+				want = "welcome"
 			}
+			if tick.Type != want || tick.Instance != "solo" || tick.Proto != c.Proto() || i > 0 && (tick.Seq <= last || len(tick.Quotes) == 0 || tick.Producer != "solo") {
+				t.Fatalf("%s: event %d is %s; want a %s over %s after seq %d from solo", p, i, b, want, c.Proto(), last)
+			}
+			last = tick.Seq
 		}
 		c.Close(ws.StatusNormalClosure, "")
 	}

@@ -10,12 +10,13 @@ import (
 	"time"
 )
 
-// Handler returns the demo site with its own chat room and ticker: the
+// Handler returns the demo site with its own chat room and ticker, on a
+// private in-process hub (New(nil)): the
 // embedded pages, served by package static (ETag, compression, ranges),
 // /api/whoami, the generated /tile/N.svg images, and the WebSockets
 // /ws/chat (a Chat room), /ws/ticker (a Ticker) and /ws/echo (Echo), on
 // any HTTP version.
-func Handler() http.Handler { return site(new(Chat), new(Ticker)) }
+func Handler() http.Handler { return New(nil) }
 
 // site is the demo site with the given chat and ticker WebSocket handlers.
 func site(chat, ticker http.Handler) http.Handler {
