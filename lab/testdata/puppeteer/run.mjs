@@ -1,0 +1,54 @@
+// run.mjs drives a browser through the lab page for lab's Go tests:
+//
+//	node run.mjs '{"browser":"chrome"|"firefox","executablePath":"…","args":[…],
+//	               "prefs":{…},"url":"…","runs":1,"screenshot":"out.png","timeoutMs":90000}'
+//
+// It opens url (which should carry ?auto=1 or ?runs=N), waits until the page
+// has made its runs, saves a full-page screenshot, and prints one line of
+// JSON: the page's protocol, its status line, and window.lab.runs (the
+// waterfall's rows, the browser's and the server's view of each request).
+import puppeteer from 'puppeteer-core';
+
+const opts = JSON.parse(process.argv[2]);
+const launch = {
+  browser: opts.browser,
+  executablePath: opts.executablePath,
+  headless: true,
+  args: opts.args || [],
+  protocolTimeout: opts.timeoutMs,
+};
+if (opts.browser === 'firefox') launch.extraPrefsFirefox = opts.prefs || {};
+if (opts.profile) launch.userDataDir = opts.profile;
+
+const browser = await puppeteer.launch(launch);
+let out;
+try {
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1800, height: 1200 });
+  const logs = [];
+  page.on('console', (m) => logs.push(m.text()));
+  page.on('pageerror', (e) => logs.push('pageerror: ' + e.message));
+  await page.goto(opts.url, { waitUntil: 'load', timeout: opts.timeoutMs });
+  const runs = opts.runs || 1;
+  try {
+    await page.waitForFunction(
+      (n) => document.body.dataset.state === 'error' || (document.body.dataset.state === 'done' && window.lab.runs.length >= n),
+      { timeout: opts.timeoutMs, polling: 200 }, runs);
+  } catch (e) {
+    logs.push('waiting for the runs: ' + e.message);
+  }
+  out = await page.evaluate(() => ({
+    state: document.body.dataset.state,
+    status: document.getElementById('status').textContent,
+    pageProto: document.getElementById('page-proto').textContent,
+    svgBytes: (document.querySelector('#waterfall svg')?.outerHTML || '').length,
+    summaryRows: document.querySelectorAll('#runs tbody tr').length,
+    runs: (window.lab?.runs || []).map(({ server, ...r }) => ({ ...r, serverConns: server?.conns })),
+  }));
+  out.userAgent = await browser.userAgent();
+  out.logs = logs;
+  if (opts.screenshot) await page.screenshot({ path: opts.screenshot, fullPage: true });
+} finally {
+  await browser.close();
+}
+process.stdout.write(JSON.stringify(out) + '\n');
