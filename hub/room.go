@@ -1,0 +1,116 @@
+package hub
+
+import "sync"
+
+// minRing is the fewest recent messages a room keeps for its members.
+const minRing = 256
+
+// A room is one room on one instance: the shared subscription, and a ring
+// of its latest messages that every live member reads at its own cursor.
+// A member's queue is the part of the ring past its cursor, so queueing a
+// message costs a member nothing but a wake-up.
+type room struct {
+	h    *Hub
+	name string
+
+	users   int           // members, and joins under way; guarded by h.mu
+	started chan struct{} // closed once sub or err is set
+	sub     Subscription
+	err     error
+
+	mu       sync.Mutex // guards below
+	closed   bool       // by Hub.Close
+	ring     []Message  // message at position p is ring[p%len(ring)]
+	head     uint64     // position of the next message
+	live     map[*Member]struct{}
+	catching map[*Member]struct{} // reading their own catch-up subscription
+}
+
+func newRoom(h *Hub, name string) *room {
+	return &room{
+		h:        h,
+		name:     name,
+		started:  make(chan struct{}),
+		ring:     make([]Message, max(h.queue(), minRing)),
+		live:     make(map[*Member]struct{}),
+		catching: make(map[*Member]struct{}),
+	}
+}
+
+// deliver takes the shared subscription's next message: into the ring,
+// then it wakes the live members, drops the slow ones, and moves to live a
+// catching member whose catch-up reached this message.
+func (r *room) deliver(msg Message) {
+	var slow []*Member
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return
+	}
+	pos := r.head
+	r.ring[pos%uint64(len(r.ring))] = msg
+	r.head++
+	for m := range r.catching {
+		if m.last == msg.Seq {
+			m.goLive(pos + 1)
+		}
+	}
+	q := uint64(r.h.queue())
+	for m := range r.live {
+		if r.head-m.cursor > q {
+			m.endLocked(ErrSlow)
+			slow = append(slow, m)
+			continue
+		}
+		m.wake()
+	}
+	r.mu.Unlock()
+	r.cleanup(slow)
+}
+
+// cleanup withdraws the ended members' presences and subscriptions off the
+// deliver goroutine (a broker's deliver must not call back into it).
+func (r *room) cleanup(ended []*Member) {
+	for _, m := range ended {
+		r.h.async.Go(m.cleanup)
+	}
+}
+
+// oldest returns the position of the oldest message in the ring.
+func (r *room) oldest() uint64 {
+	if n := uint64(len(r.ring)); r.head > n {
+		return r.head - n
+	}
+	return 0
+}
+
+// at returns the message at position p.
+func (r *room) at(p uint64) Message { return r.ring[p%uint64(len(r.ring))] }
+
+// after returns the position of the first message with Seq > seq, and
+// whether the ring holds everything after seq the room has seen (its oldest
+// message is seq or older).
+func (r *room) after(seq uint64) (uint64, bool) {
+	lo := r.oldest()
+	if lo == r.head || r.at(lo).Seq > seq {
+		return 0, false
+	}
+	p := r.head
+	for p > lo && r.at(p-1).Seq > seq {
+		p--
+	}
+	return p, true
+}
+
+// find returns the position of the message with Seq seq, if the ring holds it.
+func (r *room) find(seq uint64) (uint64, bool) {
+	for p := r.head; p > r.oldest(); p-- {
+		switch s := r.at(p - 1).Seq; {
+		case s == seq:
+			return p - 1, true
+		case s < seq:
+			return 0, false
+		}
+	}
+	return 0, false
+}
