@@ -497,3 +497,13 @@ var (
 	_ certmagic.TryLocker        = (*Storage)(nil)
 	_ certmagic.LockLeaseRenewer = (*Storage)(nil)
 )
+
+// Storage is the cluster's certificate storage, for tlsconf.ACME.Storage,
+// or nil when Start fell back to local-only (no NATS: use a file
+// storage).
+func (c *Cluster) Storage() certmagic.Storage {
+	if c.storage == nil {
+		return nil
+	}
+	return c.storage
+}
