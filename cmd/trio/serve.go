@@ -44,6 +44,7 @@ type serveFlags struct {
 	config          string // --config FILE; the other flags then come from it
 	pidFile         string
 	set             map[string]bool // flags given on the command line
+	traceFlags                      // --trace, --qlog: the protocol microscope
 }
 
 func parseServe(args []string, stderr io.Writer) (*serveFlags, error) {
@@ -77,6 +78,7 @@ func parseServe(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.BoolVar(&f.verbose, "v", false, "log each connection error and notice")
 	fs.StringVar(&f.config, "config", "", "serve the sites of this TOML `file` (see README); SIGHUP or trio reload re-reads it")
 	fs.StringVar(&f.pidFile, "pid-file", "", "write the process id to this `file` while serving (for trio reload and systemd)")
+	f.traceFlags.register(fs) // --trace, --qlog
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return nil, err
 	}
@@ -195,6 +197,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		held.release()
 		return fail(stderr, code, "serve: %v", err)
 	}
+	if f.config != "" && f.traceFlags.on() {
+		return early(exitUsage, errTraceConfig)
+	}
 	if f.config != "" {
 		return serveConfig(ctx, f, logger, held, stdout, stderr)
 	}
@@ -207,6 +212,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	srv.Handler = siteHandler(f)
 	if f.hsts {
 		srv.Handler = tlsconf.HSTS(srv.Handler, 365*24*time.Hour)
+	}
+	if err := f.traceFlags.apply(srv, stdout, stderr); err != nil {
+		return early(exitUsage, err)
 	}
 
 	router, err := f.router(ctx, logger)
