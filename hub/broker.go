@@ -90,6 +90,18 @@ type Subscription interface {
 	Unsubscribe() error
 }
 
+// An Ender is a Subscription that can end by itself, when its broker can
+// no longer deliver the rest without a gap (an instance cut off from NATS
+// for longer than the history lasts). Done is closed once it has ended,
+// by itself or by Unsubscribe; then Err says why (nil after Unsubscribe).
+// A Hub ends the room's members with that error (their clients resume and
+// learn of the gap), and subscribes afresh on the next Join.
+type Ender interface {
+	Subscription
+	Done() <-chan struct{}
+	Err() error
+}
+
 // A Presence is a member present in a room, as Present lists it.
 type Presence struct {
 	ID       string `json:"id"`       // unique across the cluster

@@ -52,6 +52,7 @@ type Hub struct {
 
 	mu     sync.Mutex // guards below
 	closed bool
+	done   chan struct{} // closed by Close
 	rooms  map[string]*room
 }
 
@@ -67,6 +68,7 @@ func (h *Hub) init() {
 			h.instance = fmt.Sprintf("%s:%d", host, os.Getpid())
 		}
 		h.rooms = make(map[string]*room)
+		h.done = make(chan struct{})
 	})
 }
 
@@ -131,13 +133,22 @@ func (h *Hub) Members(room string) int {
 	return len(r.live) + len(r.catching)
 }
 
+// Done returns a channel that is closed when Close is called: for work
+// that lives as long as the Hub (a producer publishing to a room).
+func (h *Hub) Done() <-chan struct{} {
+	h.init()
+	return h.done
+}
+
 func (h *Hub) isClosed() bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.closed
 }
 
-// Close ends every member (Err is ErrHubClosed), withdraws their presence
+// Close ends every member (Err is ErrHubClosed, and their handlers should
+// close their WebSockets with 1012, service restart, so clients resume on
+// another instance), withdraws their presence
 // and ends the Hub's subscriptions; Join and Publish fail from then on.
 func (h *Hub) Close() {
 	h.init()
@@ -147,27 +158,14 @@ func (h *Hub) Close() {
 		return
 	}
 	h.closed = true
+	close(h.done)
 	rooms := h.rooms
 	h.rooms = nil
 	h.mu.Unlock()
 	for _, r := range rooms {
 		<-r.started
-		var ended []*Member
-		r.mu.Lock()
-		r.closed = true
-		for _, set := range []map[*Member]struct{}{r.live, r.catching} {
-			for m := range set {
-				m.endLocked(ErrHubClosed)
-				ended = append(ended, m)
-			}
-		}
-		r.mu.Unlock()
-		for _, m := range ended {
-			m.cleanup()
-		}
-		if r.sub != nil {
-			r.sub.Unsubscribe()
-		}
+		r.end(ErrHubClosed)
+		r.unsubscribe()
 	}
 	h.async.Wait()
 	if h.own {
@@ -194,6 +192,9 @@ func (h *Hub) acquire(ctx context.Context, name string) (*room, error) {
 	if start {
 		r.sub, r.err = h.broker.Subscribe(ctx, name, 0, r.deliver)
 		close(r.started)
+		if e, ok := r.sub.(Ender); ok {
+			h.async.Go(func() { r.watch(e) })
+		}
 	} else {
 		select {
 		case <-r.started:
@@ -209,17 +210,16 @@ func (h *Hub) acquire(ctx context.Context, name string) (*room, error) {
 	return r, nil
 }
 
-// release uncounts a user of r, and ends r's subscription after its last
-// (Close ends those of the rooms it took).
+// release uncounts a user of r, and ends r's subscription after its last.
 func (h *Hub) release(r *room) {
 	h.mu.Lock()
 	r.users--
 	if (r.users == 0 || r.err != nil) && h.rooms[r.name] == r {
 		delete(h.rooms, r.name) // a failed room is not handed out again
 	}
-	last := r.users == 0 && !h.closed
+	last := r.users == 0
 	h.mu.Unlock()
-	if last && r.sub != nil {
-		r.sub.Unsubscribe()
+	if last {
+		r.unsubscribe()
 	}
 }

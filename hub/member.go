@@ -45,6 +45,7 @@ type Member struct {
 	pend     []Message // catch-up messages not yet taken
 	catching bool      // reading private, not yet the ring
 	private  Subscription
+	stop     chan struct{} // closed when private is done with, to end watch
 	ended    bool
 	err      error
 }
@@ -81,11 +82,11 @@ func (h *Hub) Join(ctx context.Context, room string, p Presence, after uint64) (
 		return nil, fmt.Errorf("hub: room %q: announcing %s: %w", room, p.ID, err)
 	}
 	r.mu.Lock()
-	if r.closed {
+	if err := r.ended; err != nil {
 		r.mu.Unlock()
 		m.leave()
 		h.release(r)
-		return nil, ErrHubClosed
+		return nil, err
 	}
 	switch pos, ok := r.after(after); {
 	case after == 0:
@@ -124,12 +125,31 @@ func (m *Member) catchUp(ctx context.Context, after uint64) error {
 	}
 	if m.catching && !m.ended {
 		m.private, sub = sub, nil
+		if e, ok := m.private.(Ender); ok {
+			m.stop = make(chan struct{})
+			m.h.async.Go(func() { m.watch(e, m.stop) })
+		}
 	}
 	r.mu.Unlock()
 	if sub != nil { // m went live, or ended, while Subscribe delivered the history
 		sub.Unsubscribe()
 	}
 	return nil
+}
+
+// watch ends m if its catch-up subscription ends by itself.
+func (m *Member) watch(e Ender, stop chan struct{}) {
+	select {
+	case <-stop:
+		return
+	case <-e.Done():
+	}
+	if err := e.Err(); err != nil {
+		m.r.mu.Lock()
+		m.endLocked(fmt.Errorf("hub: room %q: catch-up subscription ended: %w", m.r.name, err))
+		m.r.mu.Unlock()
+		m.cleanup()
+	}
 }
 
 // deliver takes m's catch-up subscription's next message.
@@ -167,6 +187,7 @@ func (m *Member) goLive(cursor uint64) {
 		m.private = nil
 		m.h.async.Go(func() { sub.Unsubscribe() })
 	}
+	m.stopWatch()
 	if cursor < r.head {
 		m.wake()
 	}
@@ -189,6 +210,15 @@ func (m *Member) endLocked(err error) {
 	delete(m.r.live, m)
 	delete(m.r.catching, m)
 	close(m.ready)
+	m.stopWatch()
+}
+
+// stopWatch ends watch, if it runs. r.mu is held.
+func (m *Member) stopWatch() {
+	if m.stop != nil {
+		close(m.stop)
+		m.stop = nil
+	}
 }
 
 // cleanup withdraws m's presence and catch-up subscription, and releases

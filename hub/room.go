@@ -1,6 +1,9 @@
 package hub
 
-import "sync"
+import (
+	"fmt"
+	"sync"
+)
 
 // minRing is the fewest recent messages a room keeps for its members.
 const minRing = 256
@@ -18,8 +21,11 @@ type room struct {
 	sub     Subscription
 	err     error
 
+	stop  chan struct{} // closed when the Hub unsubscribes, to end watch
+	unsub sync.Once
+
 	mu       sync.Mutex // guards below
-	closed   bool       // by Hub.Close
+	ended    error      // ErrHubClosed after Close, or why sub ended by itself
 	ring     []Message  // message at position p is ring[p%len(ring)]
 	head     uint64     // position of the next message
 	live     map[*Member]struct{}
@@ -31,6 +37,7 @@ func newRoom(h *Hub, name string) *room {
 		h:        h,
 		name:     name,
 		started:  make(chan struct{}),
+		stop:     make(chan struct{}),
 		ring:     make([]Message, max(h.queue(), minRing)),
 		live:     make(map[*Member]struct{}),
 		catching: make(map[*Member]struct{}),
@@ -43,7 +50,7 @@ func newRoom(h *Hub, name string) *room {
 func (r *room) deliver(msg Message) {
 	var slow []*Member
 	r.mu.Lock()
-	if r.closed {
+	if r.ended != nil {
 		r.mu.Unlock()
 		return
 	}
@@ -66,6 +73,55 @@ func (r *room) deliver(msg Message) {
 	}
 	r.mu.Unlock()
 	r.cleanup(slow)
+}
+
+// watch ends r's members if its subscription ends by itself.
+func (r *room) watch(e Ender) {
+	select {
+	case <-r.stop:
+		return
+	case <-e.Done():
+	}
+	err := e.Err()
+	if err == nil {
+		return // unsubscribed
+	}
+	r.h.mu.Lock()
+	if r.h.rooms[r.name] == r {
+		delete(r.h.rooms, r.name) // the next Join subscribes afresh
+	}
+	r.h.mu.Unlock()
+	r.end(fmt.Errorf("hub: room %q: subscription ended: %w", r.name, err))
+}
+
+// end ends every member of r with err, withdraws them, and refuses new ones.
+func (r *room) end(err error) {
+	var ended []*Member
+	r.mu.Lock()
+	if r.ended == nil {
+		r.ended = err
+	}
+	for _, set := range []map[*Member]struct{}{r.live, r.catching} {
+		for m := range set {
+			m.endLocked(err)
+			ended = append(ended, m)
+		}
+	}
+	r.mu.Unlock()
+	for _, m := range ended {
+		m.cleanup()
+	}
+}
+
+// unsubscribe ends r's subscription, once, after it has started.
+func (r *room) unsubscribe() {
+	<-r.started
+	r.unsub.Do(func() {
+		close(r.stop)
+		if r.sub != nil {
+			r.sub.Unsubscribe()
+		}
+	})
 }
 
 // cleanup withdraws the ended members' presences and subscriptions off the
