@@ -1,8 +1,6 @@
 package tlsconf
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
@@ -27,9 +25,9 @@ func (ca *LocalCA) issue(name string) (*tls.Certificate, error) {
 	if err != nil {
 		return nil, err
 	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	key, err := leafKey(ca.dir())
 	if err != nil {
-		return nil, fmt.Errorf("tlsconf: generating key for %q: %w", name, err)
+		return nil, err
 	}
 	serial, err := randomSerial()
 	if err != nil {

@@ -45,8 +45,9 @@ func printBanner(w io.Writer, f *serveFlags, ls *trio.Listeners, ca *tlsconf.Loc
 	fmt.Fprintf(w, "Certificates: %s\n  local CA root %s; trust it with: trio trust\n", f.describe(), ca.RootFile())
 	if len(ls.QUIC) > 0 && len(ls.TLS) > 0 {
 		origin := forcedOrigin(ls.TLS[0].Addr())
-		fmt.Fprintf(w, "HTTP/3 in Chrome (it follows Alt-Svc only for public CAs, so force QUIC for this origin):\n"+
-			"  chromium --origin-to-force-quic-on=%s%s https://%s/\n", origin, spkiFlag(ca), origin)
+		fmt.Fprintf(w, "HTTP/3 in Chrome (it follows Alt-Svc only for public CAs, so force QUIC for this origin;\n"+
+			"the feature carries WebSockets over HTTP/3 too, RFC 9220):\n"+
+			"  chromium --origin-to-force-quic-on=%s%s --enable-features=EnableWebsocketsOverHttp3 https://%s/\n", origin, spkiFlag(ca), origin)
 	}
 	fmt.Fprintln(w, "Press Ctrl-C to stop.")
 }
@@ -63,9 +64,10 @@ func forcedOrigin(a net.Addr) string {
 	return ta.String()
 }
 
-// spkiFlag pins the local CA's current leaf for localhost in Chrome, which
-// then accepts it over QUIC without the CA being trusted. It is "" for other
-// certificate sources.
+// spkiFlag pins the public key of the local CA's leaves in Chrome, which
+// then accepts them over QUIC without the CA being trusted. The key is kept
+// beside the CA's root (tlsconf's leaf-key.pem), so the flag stays the same
+// across restarts and leaf renewals. It is "" for other certificate sources.
 func spkiFlag(ca *tlsconf.LocalCA) string {
 	if ca == nil {
 		return ""
