@@ -14,7 +14,10 @@ const launch = {
   browser: opts.browser,
   executablePath: opts.executablePath,
   headless: true,
-  args: opts.args || [],
+  // The window's size, not setViewport: Firefox ESR 140's WebDriver BiDi
+  // lacks the screen orientation override that setViewport sends.
+  args: [...(opts.args || []), '--window-size=1800,1200'],
+  defaultViewport: null,
   protocolTimeout: opts.timeoutMs,
 };
 if (opts.browser === 'firefox') launch.extraPrefsFirefox = opts.prefs || {};
@@ -24,7 +27,6 @@ const browser = await puppeteer.launch(launch);
 let out;
 try {
   const page = await browser.newPage();
-  await page.setViewport({ width: 1800, height: 1200 });
   const logs = [];
   page.on('console', (m) => logs.push(m.text()));
   page.on('pageerror', (e) => logs.push('pageerror: ' + e.message));
