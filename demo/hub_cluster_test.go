@@ -1,0 +1,580 @@
+package demo_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/triohttp/trio"
+	"github.com/triohttp/trio/cluster"
+	"github.com/triohttp/trio/cluster/clustertest"
+	"github.com/triohttp/trio/demo"
+	"github.com/triohttp/trio/hub"
+	"github.com/triohttp/trio/internal/testcert"
+	"github.com/triohttp/trio/ws"
+)
+
+// The demo as a cluster: three trio instances over loopback, each a
+// root trio.Server serving demo.New on its own hub, the hubs sharing one
+// broker: the in-process one (hub.NewLocalCluster) or NATS (an embedded
+// three-node cluster, JetStream R3, one node inside each instance as with
+// `[cluster] embedded = true`). Members connect over h1, h2 and h3 to
+// different instances and reconnect like chat.js: to the next instance,
+// resuming with ?after= their last seq.
+
+// brokerKinds are the brokers every cluster test runs on.
+var brokerKinds = []string{"local", "nats"}
+
+// An instance is one trio instance of the demo.
+type instance struct {
+	name   string
+	hub    *hub.Hub
+	srv    *trio.Server
+	tcp    *connTracker
+	quic   net.PacketConn
+	node   *cluster.Cluster // its embedded NATS node; nil on the local broker
+	served chan error
+	down   bool
+}
+
+// startInstances starts three instances, trio-a, trio-b and trio-c, on
+// the broker kind names, and stops them in t.Cleanup.
+func startInstances(t *testing.T, kind string, cert *testcert.Cert) []*instance {
+	t.Helper()
+	var brokers []hub.Broker
+	var nodes []*cluster.Cluster
+	switch kind {
+	case "local":
+		brokers = hub.NewLocalCluster(0, 3)
+		t.Cleanup(func() {
+			for _, b := range brokers {
+				b.Close()
+			}
+		})
+	case "nats":
+		nodes = clustertest.Start(t, 3)
+		for _, n := range nodes {
+			brokers = append(brokers, n.Broker())
+		}
+	}
+	var insts []*instance
+	for i, b := range brokers {
+		in := &instance{name: "trio-" + string(rune('a'+i)), served: make(chan error, 1)}
+		in.hub = &hub.Hub{Broker: b, Instance: in.name}
+		if nodes != nil {
+			in.node = nodes[i]
+		}
+		in.srv = &trio.Server{
+			Addr:    "127.0.0.1:0",
+			Handler: demo.New(in.hub),
+			TLS:     cert.Source,
+			Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
+		}
+		ls, err := in.srv.Listen()
+		if err != nil {
+			t.Fatalf("%s: Listen: %v", in.name, err)
+		}
+		in.tcp = &connTracker{Listener: ls.TLS[0], conns: make(map[net.Conn]struct{})}
+		ls.TLS[0], in.quic = in.tcp, ls.QUIC[0]
+		go func() { in.served <- in.srv.ServeListeners(ls) }()
+		t.Cleanup(func() { in.drain(t) })
+		insts = append(insts, in)
+	}
+	return insts
+}
+
+// drain stops in as an orderly shutdown does: the hub first (its members
+// are closed with 1012), then the server.
+func (in *instance) drain(t *testing.T) {
+	if in.down {
+		return
+	}
+	in.down = true
+	in.hub.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := in.srv.Shutdown(ctx); err != nil {
+		t.Errorf("%s: Shutdown: %v", in.name, err)
+	}
+	if err := <-in.served; !errors.Is(err, http.ErrServerClosed) {
+		t.Errorf("%s: ServeListeners = %v; want http.ErrServerClosed", in.name, err)
+	}
+}
+
+// kill stops in as a crash does: every TCP connection reset, the QUIC
+// socket gone, no close frame; then its embedded NATS node stops.
+func (in *instance) kill() {
+	in.down = true
+	in.tcp.kill()
+	in.quic.Close()
+	in.srv.Close()
+	<-in.served
+	in.hub.Close() // what a dead process holds goes with it; its members are gone already
+	if in.node != nil {
+		in.node.Close()
+	}
+}
+
+// A connTracker is a listener that can reset every connection it
+// accepted, as the kernel does when a process dies.
+type connTracker struct {
+	net.Listener
+	mu    sync.Mutex
+	conns map[net.Conn]struct{}
+	dead  bool
+}
+
+func (l *connTracker) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.dead {
+		c.Close()
+		return nil, net.ErrClosed
+	}
+	l.conns[c] = struct{}{}
+	return c, nil
+}
+
+func (l *connTracker) kill() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.dead = true
+	l.Listener.Close()
+	for c := range l.conns {
+		if tc, ok := c.(*net.TCPConn); ok {
+			tc.SetLinger(0) // RST, not FIN
+		}
+		c.Close()
+	}
+}
+
+// A chatter is a member of the chat that reconnects by itself, as
+// chat.js does: to the next instance, resuming after its last seq.
+type chatter struct {
+	proto string
+	home  int // index of the instance it first dials
+	insts []*instance
+	cert  *testcert.Cert
+
+	mu       sync.Mutex
+	c        *ws.Conn
+	at       string   // the instance it is connected to, "" between connections
+	last     uint64   // the newest seq it saw
+	msgs     []demo.ChatEvent
+	visited  []string // instances, in the order it connected to them
+	codes    []ws.StatusCode
+	problems []string
+	joined   chan struct{} // closed at its first welcome
+}
+
+func newChatter(insts []*instance, home int, proto string, cert *testcert.Cert) *chatter {
+	return &chatter{proto: proto, home: home, insts: insts, cert: cert, joined: make(chan struct{})}
+}
+
+func (m *chatter) String() string {
+	return fmt.Sprintf("%s member of %s", m.proto, m.insts[m.home].name)
+}
+
+// chatIdle is how long a chatter waits for an event before it takes its
+// instance for dead (a crashed HTTP/3 server sends nothing at all).
+const chatIdle = 3 * time.Second
+
+// run connects and reconnects until ctx ends.
+func (m *chatter) run(ctx context.Context) {
+	for i := m.home; ctx.Err() == nil; i++ {
+		in := m.insts[i%len(m.insts)]
+		if in.down {
+			continue
+		}
+		c, err := m.dial(ctx, in)
+		if err != nil {
+			select {
+			case <-ctx.Done():
+			case <-time.After(50 * time.Millisecond):
+			}
+			continue
+		}
+		m.read(ctx, c, in.name)
+		i-- // try the same instance first; the loop moves past it if down
+		if !in.down {
+			i++
+		}
+	}
+}
+
+func (m *chatter) dial(ctx context.Context, in *instance) (*ws.Conn, error) {
+	addr := in.tcp.Addr().String()
+	if m.proto == "h3" {
+		addr = in.quic.LocalAddr().String()
+	}
+	m.mu.Lock()
+	path := "/ws/chat?after=" + strconv.FormatUint(m.last, 10)
+	m.mu.Unlock()
+	dctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	c, _, err := ws.Dial(dctx, "wss://"+addr+path, &ws.DialOptions{HTTP: m.proto, TLSClientConfig: m.cert.ClientTLS()})
+	return c, err
+}
+
+// read takes events from c until it ends.
+func (m *chatter) read(ctx context.Context, c *ws.Conn, want string) {
+	stop := context.AfterFunc(ctx, func() { c.CloseNow() })
+	defer stop()
+	defer c.CloseNow()
+	first := true
+	for {
+		c.SetReadDeadline(time.Now().Add(chatIdle))
+		_, b, err := c.ReadMessage()
+		if err != nil {
+			var ce *ws.CloseError
+			m.mu.Lock()
+			if errors.As(err, &ce) {
+				m.codes = append(m.codes, ce.Code)
+			}
+			m.c, m.at = nil, ""
+			m.mu.Unlock()
+			return
+		}
+		var e demo.ChatEvent
+		if err := json.Unmarshal(b, &e); err != nil {
+			m.problem("undecodable event %q", b)
+			continue
+		}
+		m.mu.Lock()
+		if e.Instance != want {
+			m.problemLocked("event %s from instance %q; connected to %q", b, e.Instance, want)
+		}
+		switch {
+		case first && e.Type != "welcome":
+			m.problemLocked("first event %s; want a welcome", b)
+		case first:
+			if len(m.visited) > 0 && e.Seq != m.last {
+				m.problemLocked("resumed after %d on %s, but the welcome says %d", m.last, want, e.Seq)
+			}
+			m.last = e.Seq
+			m.c, m.at = c, want
+			m.visited = append(m.visited, want)
+			if len(m.visited) == 1 {
+				close(m.joined)
+			}
+		case e.Type == "gap":
+			m.problemLocked("gap: %s", b)
+		case e.Seq <= m.last:
+			m.problemLocked("seq %d after %d: %s", e.Seq, m.last, b)
+		default:
+			m.last = e.Seq
+			if e.Type == "msg" {
+				m.msgs = append(m.msgs, e)
+			}
+		}
+		first = false
+		m.mu.Unlock()
+	}
+}
+
+func (m *chatter) problem(format string, args ...any) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.problemLocked(format, args...)
+}
+
+func (m *chatter) problemLocked(format string, args ...any) {
+	m.problems = append(m.problems, fmt.Sprintf(format, args...))
+}
+
+// say sends text on the current connection.
+func (m *chatter) say(text string) error {
+	m.mu.Lock()
+	c := m.c
+	m.mu.Unlock()
+	if c == nil {
+		return fmt.Errorf("%v: not connected", m)
+	}
+	return c.WriteMessage(ws.MessageText, []byte(text))
+}
+
+// texts returns the texts m received, in order.
+func (m *chatter) texts() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var ts []string
+	for _, e := range m.msgs {
+		ts = append(ts, e.Text)
+	}
+	return ts
+}
+
+// A chatRoom is the members of one test, connected to every instance over
+// every protocol.
+type chatRoom struct {
+	members []*chatter
+	cancel  context.CancelFunc
+	done    sync.WaitGroup
+}
+
+// joinAll connects a member over each of h1, h2 and h3 to each instance,
+// and waits for their welcomes.
+func joinAll(t *testing.T, insts []*instance, cert *testcert.Cert) *chatRoom {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &chatRoom{cancel: cancel}
+	for i := range insts {
+		for _, p := range []string{"http/1.1", "h2", "h3"} {
+			m := newChatter(insts, i, p, cert)
+			r.members = append(r.members, m)
+			r.done.Go(func() { m.run(ctx) })
+		}
+	}
+	t.Cleanup(r.stop)
+	for _, m := range r.members {
+		select {
+		case <-m.joined:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("%v: no welcome", m)
+		}
+	}
+	return r
+}
+
+func (r *chatRoom) stop() {
+	r.cancel()
+	r.done.Wait()
+}
+
+// flow has senders say n texts each, one every gap (under the chat's
+// rate), and returns the texts in the order each sender said them; after
+// k texts in all it calls mid, once.
+func flow(t *testing.T, senders []*chatter, n int, gap time.Duration, k int, mid func()) [][]string {
+	t.Helper()
+	said := make([][]string, len(senders))
+	for i := range n {
+		for j, s := range senders {
+			text := fmt.Sprintf("%v says %d", s, i)
+			if err := s.say(text); err != nil {
+				t.Fatalf("%v: %v", s, err)
+			}
+			said[j] = append(said[j], text)
+			if i*len(senders)+j+1 == k && mid != nil {
+				mid()
+			}
+		}
+		time.Sleep(gap)
+	}
+	return said
+}
+
+// check waits until every member has every text said, then checks that
+// each got them once, in an order that keeps each sender's, and that all
+// got them in the same order.
+func (r *chatRoom) check(t *testing.T, said [][]string) {
+	t.Helper()
+	total := 0
+	for _, s := range said {
+		total += len(s)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for _, m := range r.members {
+		for len(m.texts()) < total && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	r.stop()
+	var first []string
+	for _, m := range r.members {
+		got := m.texts()
+		for _, p := range m.problems {
+			t.Errorf("%v: %s", m, p)
+		}
+		if len(got) != total {
+			t.Errorf("%v got %d texts; want %d (visited %v, close codes %v)", m, len(got), total, m.visited, m.codes)
+			continue
+		}
+		for _, s := range said {
+			var mine []string
+			for _, text := range got {
+				if slices.Contains(s, text) {
+					mine = append(mine, text)
+				}
+			}
+			if !slices.Equal(mine, s) {
+				t.Errorf("%v got %q; want %q once each, in order", m, mine, s)
+			}
+		}
+		if first == nil {
+			first = got
+		} else if !slices.Equal(got, first) {
+			t.Errorf("%v got the texts in another order than %v:\n%q\n%q", m, r.members[0], got, first)
+		}
+	}
+}
+
+// TestDemoClusterEveryMessage: members over h1, h2 and h3 on each of three
+// instances; three of them, one per instance, chat; every member gets
+// every message, in order, exactly once, stamped with its own instance.
+func TestDemoClusterEveryMessage(t *testing.T) {
+	for _, kind := range brokerKinds {
+		t.Run(kind, func(t *testing.T) {
+			cert := testcert.New(t)
+			insts := startInstances(t, kind, cert)
+			room := joinAll(t, insts, cert)
+			senders := []*chatter{room.members[0], room.members[4], room.members[8]} // h1 on a, h2 on b, h3 on c
+			said := flow(t, senders, 10, 120*time.Millisecond, 0, nil)
+			room.check(t, said)
+			for _, m := range room.members {
+				if len(m.visited) != 1 {
+					t.Errorf("%v moved: %v", m, m.visited)
+				}
+			}
+		})
+	}
+}
+
+// TestDemoClusterInstanceLost: one instance crashes under a steady flow
+// of messages; its members reconnect to the others with their last seq
+// and find no gap and no duplicate.
+func TestDemoClusterInstanceLost(t *testing.T) {
+	for _, kind := range brokerKinds {
+		t.Run(kind, func(t *testing.T) {
+			cert := testcert.New(t)
+			insts := startInstances(t, kind, cert)
+			room := joinAll(t, insts, cert)
+			senders := []*chatter{room.members[4], room.members[8]} // on b and c
+			said := flow(t, senders, 25, 120*time.Millisecond, 16, insts[0].kill)
+			room.check(t, said)
+			for _, m := range room.members[:3] { // a's
+				if len(m.visited) < 2 || m.visited[0] != "trio-a" || slices.Contains(m.visited[1:], "trio-a") {
+					t.Errorf("%v connected to %v; want trio-a, then the others", m, m.visited)
+				}
+				if slices.Contains(m.codes, ws.StatusServiceRestart) {
+					t.Errorf("%v saw 1012 from a crash: %v", m, m.codes)
+				}
+			}
+		})
+	}
+}
+
+// TestDemoClusterDrain: an instance drains under a flow: its hub closes
+// its members with 1012 (server restarting), they move to the others and
+// resume, no gap, no duplicate.
+func TestDemoClusterDrain(t *testing.T) {
+	for _, kind := range brokerKinds {
+		t.Run(kind, func(t *testing.T) {
+			cert := testcert.New(t)
+			insts := startInstances(t, kind, cert)
+			room := joinAll(t, insts, cert)
+			senders := []*chatter{room.members[0], room.members[4]} // on a and b
+			drained := room.members[6:]                             // c's
+			said := flow(t, senders, 25, 120*time.Millisecond, 16, func() {
+				insts[2].hub.Close()
+				for _, m := range drained { // then the server, as the Runner does
+					waitFor(t, fmt.Sprintf("%v closed", m), func() bool {
+						m.mu.Lock()
+						defer m.mu.Unlock()
+						return m.at != "trio-c"
+					})
+				}
+				insts[2].drain(t)
+			})
+			room.check(t, said)
+			for _, m := range drained {
+				if len(m.codes) == 0 || m.codes[0] != ws.StatusServiceRestart {
+					t.Errorf("%v was closed with %v; want 1012 first", m, m.codes)
+				}
+				if len(m.visited) < 2 || slices.Contains(m.visited[1:], "trio-c") {
+					t.Errorf("%v connected to %v; want trio-c, then the others", m, m.visited)
+				}
+			}
+		})
+	}
+}
+
+// TestDemoClusterResumeMessage: a member that resumes with a first
+// {"type":"resume","after":N} instead of ?after= gets what came after N;
+// one that asks for more than the history holds gets a gap, then live.
+func TestDemoClusterResumeMessage(t *testing.T) {
+	cert := testcert.New(t)
+	insts := startInstances(t, "local", cert)
+	dial := func(in *instance, query string) *ws.Conn {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		c, _, err := ws.Dial(ctx, "wss://"+in.tcp.Addr().String()+"/ws/chat"+query, &ws.DialOptions{HTTP: "h2", TLSClientConfig: cert.ClientTLS()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.CloseNow() })
+		return c
+	}
+	a := dial(insts[0], "?after=0")
+	if w := next(t, a, "welcome"); w.Instance != "trio-a" {
+		t.Errorf("welcome %+v; want instance trio-a", w)
+	}
+	for i := range 3 {
+		a.WriteMessage(ws.MessageText, []byte("m"+strconv.Itoa(i)))
+	}
+	var seqs []uint64
+	for range 3 {
+		seqs = append(seqs, next(t, a, "msg").Seq)
+	}
+
+	b := dial(insts[1], "")
+	b.WriteMessage(ws.MessageText, fmt.Appendf(nil, `{"type":"resume","after":%d}`, seqs[0]))
+	if e := next(t, b, "welcome"); e.Seq != seqs[0] || e.Instance != "trio-b" {
+		t.Errorf("welcome %+v; want seq %d on trio-b", e, seqs[0])
+	}
+	for _, want := range []string{"m1", "m2"} {
+		if e := next(t, b, "msg"); e.Text != want || e.Via != "trio-a" {
+			t.Errorf("resumed member got %+v; want %q via trio-a", e, want)
+		}
+	}
+	// A resume that goes back past the welcome, later, breaks the rule.
+	b.WriteMessage(ws.MessageText, []byte(`{"type":"resume","after":0}`))
+	var ce *ws.CloseError
+	b.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		if _, _, err := b.ReadMessage(); err != nil {
+			if !errors.As(err, &ce) || ce.Code != ws.StatusPolicyViolation {
+				t.Errorf("a late resume back in time ended with %v; want 1008", err)
+			}
+			break
+		}
+	}
+
+	// A history of 1000 and 1002 more messages: what came after seqs[0] is gone.
+	for i := range 1002 {
+		if _, err := insts[2].hub.Publish(context.Background(), "chat", []byte(`{"type":"msg","text":"filler `+strconv.Itoa(i)+`"}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := dial(insts[2], "?after="+strconv.FormatUint(seqs[0], 10))
+	welcome := next(t, c, "welcome")
+	gap := next(t, c, "gap")
+	if gap.Oldest <= seqs[0]+1 || gap.Seq != welcome.Seq || welcome.Seq < 1002 {
+		t.Errorf("welcome %+v, gap %+v; want both at the room's newest seq, oldest past %d", welcome, gap, seqs[0]+1)
+	}
+	// a fell 1002 messages behind: the hub dropped it. The room goes on.
+	if _, err := insts[0].hub.Publish(context.Background(), "chat", []byte(`{"type":"msg","text":"live"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if e := next(t, c, "msg"); e.Text != "live" || e.Seq <= welcome.Seq {
+		t.Errorf("after the gap: %+v; want the live message", e)
+	}
+	_, resp, err := ws.Dial(context.Background(), "wss://"+insts[0].tcp.Addr().String()+"/ws/chat?after=-1", &ws.DialOptions{HTTP: "h2", TLSClientConfig: cert.ClientTLS()})
+	if err == nil || resp == nil || resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("?after=-1: %v, %v; want 400", resp, err)
+	}
+}
