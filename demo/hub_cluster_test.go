@@ -172,8 +172,8 @@ type chatter struct {
 
 	mu       sync.Mutex
 	c        *ws.Conn
-	at       string   // the instance it is connected to, "" between connections
-	last     uint64   // the newest seq it saw
+	at       string // the instance it is connected to, "" between connections
+	last     uint64 // the newest seq it saw
 	msgs     []demo.ChatEvent
 	visited  []string // instances, in the order it connected to them
 	codes    []ws.StatusCode
