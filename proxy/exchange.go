@@ -90,6 +90,15 @@ func (x *exchange) wroteRequest(httptrace.WroteRequestInfo) {
 	}
 }
 
+// headerTimeout is the HTTP/1.1 upstream client's report that the
+// response header did not come within the timeout, which it ran itself.
+func (x *exchange) headerTimeout() {
+	x.mu.Lock()
+	x.fired = true
+	x.mu.Unlock()
+	x.cancel(errResponseHeaderTimeout)
+}
+
 func (x *exchange) fire() {
 	x.mu.Lock()
 	fire := x.waiting

@@ -120,19 +120,79 @@ func (h *Handler) outRequest(ctx context.Context, r *http.Request) *http.Request
 	h.outHeader(r, out.Header)
 	out.RequestURI = ""
 	out.Close = false
-	if r.ContentLength == 0 || r.Body == http.NoBody {
+	if r.ContentLength == 0 || r.Body == http.NoBody || r.Body == nil || emptyBody(r) {
 		out.Body = nil // no chunked empty body; and replayable
 		out.ContentLength = 0
-	} else if len(r.Trailer) > 0 {
-		// Some servers fill r.Trailer at the body's end, others replace
-		// it: copy it into the trailer the transport sends then.
-		out.Trailer = make(http.Header, len(r.Trailer))
-		for k := range r.Trailer {
-			out.Trailer[k] = nil
+	} else {
+		out.Body = r.Body // emptyBody may have replaced it
+		if len(r.Trailer) > 0 {
+			// Some servers fill r.Trailer at the body's end, others replace
+			// it: copy it into the trailer the transport sends then.
+			out.Trailer = make(http.Header, len(r.Trailer))
+			for k := range r.Trailer {
+				out.Trailer[k] = nil
+			}
+			out.Body = &trailerBody{ReadCloser: r.Body, in: r, out: out.Trailer}
 		}
-		out.Body = &trailerBody{ReadCloser: r.Body, in: r, out: out.Trailer}
 	}
 	return out
+}
+
+// usuallyNoBody reports whether requests of method usually have no body
+// (as net/http's Transport has it).
+func usuallyNoBody(method string) bool {
+	switch method {
+	case "GET", "HEAD", "DELETE", "OPTIONS", "PROPFIND", "SEARCH":
+		return true
+	}
+	return false
+}
+
+// emptyBody reports whether r, a request that usually has no body but
+// whose length is unknown (an HTTP/3 GET whose stream end came after its
+// HEADERS, say), has an empty body: it reads the first byte, and if there
+// is one (or an error) replaces r.Body by a probedBody that returns it
+// first. net/http's Transport probes such bodies for 200 ms from a
+// goroutine of its own; this waits for the client instead, which does not
+// hold its request's end for long unless it sends a body.
+func emptyBody(r *http.Request) bool {
+	if r.ContentLength >= 0 || !usuallyNoBody(r.Method) {
+		return false
+	}
+	p := &probedBody{ReadCloser: r.Body}
+	p.n, p.err = io.ReadFull(r.Body, p.b[:])
+	if p.n == 0 && (p.err == io.EOF || p.err == io.ErrUnexpectedEOF) {
+		return true
+	}
+	if p.err == io.ErrUnexpectedEOF {
+		p.err = nil
+	}
+	r.Body = p
+	return false
+}
+
+// A probedBody is a request body whose first byte (or error) emptyBody
+// read.
+type probedBody struct {
+	io.ReadCloser
+	b   [1]byte
+	n   int
+	err error
+}
+
+func (p *probedBody) Read(b []byte) (int, error) {
+	switch {
+	case len(b) == 0:
+		return 0, nil
+	case p.n > 0:
+		b[0], p.n = p.b[0], 0
+		return 1, nil
+	case p.err != nil:
+		err := p.err
+		p.err = nil
+		return 0, err
+	}
+	return p.ReadCloser.Read(b)
 }
 
 // A trailerBody copies the client's trailers into the request to the
@@ -161,7 +221,12 @@ func (h *Handler) roundTrip(x *exchange, out *http.Request, u *Upstream) (*http.
 	}
 	out.URL = upstreamURL(u.URL, scheme, out)
 	x.begin()
-	res, err := rt.RoundTrip(out)
+	var res *http.Response
+	if c, ok := rt.(*h1Client); ok {
+		res, err = c.roundTrip(out, x) // 1xx, first byte and timeout reported to x directly
+	} else {
+		res, err = rt.RoundTrip(out)
+	}
 	x.end()
 	if err == nil && x.timedOut() {
 		res.Body.Close()

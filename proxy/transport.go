@@ -18,7 +18,9 @@ import (
 )
 
 // A Transport carries requests to upstreams in the protocol their URL
-// scheme names: http (HTTP/1.1 with a keep-alive pool), h2c (HTTP/2 in
+// scheme names: http (HTTP/1.1 with a keep-alive pool of trio's own, which
+// writes each request and reads its response head on the goroutine of the
+// round trip, with no goroutine per connection), h2c (HTTP/2 in
 // cleartext, prior knowledge), https (HTTP/2 or HTTP/1.1, chosen by ALPN)
 // and h3 (HTTP/3 over QUIC). The zero value is ready to use; a Transport
 // is safe for concurrent use and should be reused, as it keeps
@@ -57,7 +59,8 @@ type Transport struct {
 	once sync.Once
 	err  error       // from loading CAFile
 	tls  *tls.Config // for https and h3 upstreams
-	h1   *http.Transport
+	h1c  *h1Client       // http upstreams
+	h1   *http.Transport // https upstreams, HTTP/2 or HTTP/1.1 by ALPN
 	h2c  *http.Transport
 	h3   *http3.Transport
 }
@@ -93,6 +96,7 @@ func (t *Transport) init() {
 		if idle == 0 {
 			idle = 512
 		}
+		t.h1c = newH1Client(t)
 		dialer := &net.Dialer{Timeout: t.dialTimeout(), KeepAlive: 30 * time.Second}
 		t.h1 = &http.Transport{
 			DialContext:           dialer.DialContext,
@@ -157,7 +161,9 @@ func (t *Transport) pick(scheme string) (http.RoundTripper, string, error) {
 		return nil, "", t.err
 	}
 	switch scheme {
-	case "http", "https":
+	case "http":
+		return t.h1c, scheme, nil
+	case "https":
 		return t.h1, scheme, nil
 	case "h2c":
 		return t.h2c, "http", nil
@@ -190,6 +196,7 @@ func (t *Transport) CloseIdleConnections() {
 	if t.err != nil {
 		return
 	}
+	t.h1c.closeIdle()
 	t.h1.CloseIdleConnections()
 	t.h2c.CloseIdleConnections()
 	t.h3.CloseIdleConnections()
