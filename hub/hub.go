@@ -43,6 +43,7 @@ type Hub struct {
 	// from its catch-up, beyond Queue. 0 means DefaultHistory.
 	History int
 
+	ring     int // the length of rooms' rings; 0 means max(Queue, minRing)
 	once     sync.Once
 	broker   Broker
 	own      bool // broker is the Hub's own, closed by Close

@@ -3,6 +3,8 @@ package hub
 import (
 	"fmt"
 	"sync"
+
+	"github.com/triohttp/trio/internal/defaults"
 )
 
 // minRing is the fewest recent messages a room keeps for its members.
@@ -38,7 +40,7 @@ func newRoom(h *Hub, name string) *room {
 		name:     name,
 		started:  make(chan struct{}),
 		stop:     make(chan struct{}),
-		ring:     make([]Message, max(h.queue(), minRing)),
+		ring:     make([]Message, defaults.Or(h.ring, max(h.queue(), minRing))),
 		live:     make(map[*Member]struct{}),
 		catching: make(map[*Member]struct{}),
 	}
