@@ -1,0 +1,33 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/triohttp/trio/demo"
+	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/tlsconf"
+)
+
+// trio check passes the semantics suite against the default site, the
+// demo, whose pages package static serves: range-unknown-unit failed when
+// they came from http.FileServerFS.
+func TestCheckDemoSite(t *testing.T) {
+	ts := testserver.New(t, testserver.H1, demo.Handler())
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"check", "--suite", "semantics", "--cacert",
+		ts.Cert.Source.(*tlsconf.LocalCA).RootFile(), ts.URL + "/"}, &out, &errOut)
+	if code != exitOK {
+		t.Fatalf("exit %d; want 0\n%s%s", code, out.String(), errOut.String())
+	}
+	if !strings.Contains(out.String(), "PASS semantics/range-unknown-unit") {
+		t.Errorf("no PASS for semantics/range-unknown-unit:\n%s", out.String())
+	}
+	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		if strings.HasPrefix(l, "FAIL") {
+			t.Errorf("%s", l)
+		}
+	}
+}
