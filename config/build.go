@@ -38,13 +38,15 @@ type Built struct {
 // checks. Its error
 // is a file that changed since Load (a certificate, an error page).
 func (c *Config) Build(logger *slog.Logger) (*Built, error) {
-	return c.build(logger, new(proxies))
+	return c.build(logger, new(proxies), nil)
 }
 
 // build is Build with the proxy pools and transports of px: those of the
 // configuration being served, when reloading. Nothing in px changes until
-// Start (see proxy.Staged).
-func (c *Config) build(logger *slog.Logger, px *proxies) (*Built, error) {
+// Start (see proxy.Staged). The demo sites run on sh's hub and ACME uses
+// its cluster's storage if the file says so; nil sh gives each demo site
+// a hub of its own.
+func (c *Config) build(logger *slog.Logger, px *proxies, sh *Shared) (*Built, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
@@ -52,6 +54,7 @@ func (c *Config) build(logger *slog.Logger, px *proxies) (*Built, error) {
 	if err != nil {
 		return nil, err
 	}
+	sh.UseStorage(router)
 	v := &vhost{exact: map[string]*siteEntry{}, wild: map[string]*siteEntry{}}
 	v.cert = router.Certificate
 	staged := px.pools.Stage()
@@ -61,7 +64,7 @@ func (c *Config) build(logger *slog.Logger, px *proxies) (*Built, error) {
 		if err != nil {
 			return nil, fmt.Errorf("config: site %q: %w", s.Name, err)
 		}
-		h, err := siteHandler(s, routes)
+		h, err := siteHandler(s, routes, sh.hub())
 		if err != nil {
 			return nil, fmt.Errorf("config: site %q: %w", s.Name, err)
 		}

@@ -51,6 +51,10 @@ type Config struct {
 	// Log configures the access log.
 	Log Log `toml:"log"`
 
+	// Cluster joins this instance to others through NATS (see Cluster).
+	// If absent, the instance is on its own.
+	Cluster Cluster `toml:"cluster"`
+
 	// Sites are the [[site]] tables, in file order.
 	Sites []Site `toml:"site"`
 }

@@ -21,6 +21,7 @@ func TestLoadTwoSites(t *testing.T) {
 		H2: true, H3: true,
 		ShutdownTimeout: Duration{DefaultShutdownTimeout},
 		Log:             Log{Access: "stdout", Format: "json"},
+		Cluster:         Cluster{CertStorage: "file"},
 		Sites: []Site{
 			{Name: "a.localhost", Hosts: []string{"a.localhost"}, Root: filepath.Join(dir, "site-a"), Compress: true},
 			{Name: "b.localhost", Hosts: []string{"b.localhost"}, Root: filepath.Join(dir, "site-b"), SPA: true, Compress: true},

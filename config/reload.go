@@ -21,7 +21,7 @@ import (
 // is reopened, so a rotated file is written anew.
 //
 // If the new file does not load or build, or changes a key that cannot
-// change while serving (h2, h3), Reload changes nothing and returns why;
+// change while serving (h2, h3, [cluster]), Reload changes nothing and returns why;
 // each error line is logged (with the file, line and column) and the
 // reload is counted as failed in the metrics.
 func (r *Runner) Reload() error {
@@ -50,7 +50,7 @@ func (r *Runner) reload() error {
 	if err := r.fixed(c); err != nil {
 		return err
 	}
-	b, err := c.build(r.logger, r.px)
+	b, err := c.build(r.logger, r.px, r.shared)
 	if err != nil {
 		return err
 	}
@@ -125,6 +125,9 @@ func (r *Runner) fixed(c *Config) error {
 	}
 	if c.PIDFile != r.cfg.PIDFile {
 		refuse("pid_file", "restart trio to move it")
+	}
+	if !c.Cluster.equal(&r.cfg.Cluster) {
+		refuse("cluster", "restart trio to join, leave or change its cluster")
 	}
 	if c.Listen != r.cfg.Listen && !r.srv.H3.Disable && r.srv.H3.SelectedEngine() == h3.EngineStd {
 		refuse("listen", "HTTP/3's std engine cannot hand a UDP socket over; restart trio")

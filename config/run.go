@@ -27,6 +27,7 @@ type Runner struct {
 	handler swapHandler
 	certs   swapSource
 	px      *proxies        // the proxy routes' pools, kept across reloads
+	shared  *Shared         // the cluster and the hub, kept across reloads
 	ctx     context.Context // Start's: ACME runs until it ends or Shutdown
 
 	failed  chan error  // a listener died; first error only
@@ -43,19 +44,35 @@ type Runner struct {
 	served sync.WaitGroup // ServeListeners calls
 }
 
-// Start builds c, opens its listeners, the admin listener and the access
-// log, starts ACME and certificate watching, and serves until Shutdown.
-// It returns once every listener is open. opts, if any, are applied to
-// the trio.Server before it serves, for what the file does not set (the
-// protocol engines, the logger's level).
+// Start joins c's cluster (see Cluster.Start) and makes the hub the demo
+// sites share, builds c, opens its listeners, the admin listener and the
+// access log, starts ACME and certificate watching, and serves until
+// Shutdown. It returns once every listener is open. opts, if any, are
+// applied to the trio.Server before it serves, for what the file does not
+// set (the protocol engines, the logger's level).
 func Start(ctx context.Context, c *Config, logger *slog.Logger, opts ...func(*trio.Server)) (*Runner, error) {
 	if logger == nil {
 		logger = slog.Default()
 	}
 	r := &Runner{logger: logger, metrics: observe.NewMetrics(), ctx: ctx, failed: make(chan error, 1), cfg: c, px: new(proxies)}
-	b, err := c.build(logger, r.px)
+	sh, err := c.Cluster.Start(ctx, logger)
 	if err != nil {
 		return nil, err
+	}
+	if err := r.start(c, sh, opts); err != nil {
+		sh.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+// start is Start once the cluster is joined.
+func (r *Runner) start(c *Config, sh *Shared, opts []func(*trio.Server)) error {
+	logger, ctx := r.logger, r.ctx
+	r.shared = sh
+	b, err := c.build(logger, r.px, sh)
+	if err != nil {
+		return err
 	}
 	r.metrics.Registerer().MustRegister(&r.px.pools) // once: it reports the pools of the moment
 	r.srv = &trio.Server{Addr: c.Listen, HTTPAddr: c.HTTP, Handler: &r.handler, TLS: &r.certs, Logger: logger, Observer: r.metrics}
@@ -64,17 +81,17 @@ func Start(ctx context.Context, c *Config, logger *slog.Logger, opts ...func(*tr
 		o(r.srv)
 	}
 	if r.log, err = openLog(c.Log); err != nil {
-		return nil, err
+		return err
 	}
 	if r.ls, err = r.srv.Listen(); err != nil {
 		r.closeLog()
-		return nil, err
+		return err
 	}
 	if c.Admin != "" {
 		if r.admin, err = r.listenAdmin(c.Admin); err != nil {
 			r.ls.Close()
 			r.closeLog()
-			return nil, err
+			return err
 		}
 	}
 	r.healthy.Store(true)
@@ -88,7 +105,7 @@ func Start(ctx context.Context, c *Config, logger *slog.Logger, opts ...func(*tr
 	if r.admin != nil {
 		r.admin.serve()
 	}
-	return r, nil
+	return nil
 }
 
 // Listeners are the sockets of listen and http being served.
@@ -188,10 +205,12 @@ func (r *Runner) closeLog() error {
 	return err
 }
 
-// Shutdown stops gracefully: /healthz answers 503 from now on, the Server
-// drains (see trio.Server.Shutdown), ACME stops, and the access log is
-// flushed and closed, with every line of the requests served; then the
-// admin listener closes. A Reload waiting to start is refused.
+// Shutdown stops gracefully: /healthz answers 503 from now on, the hub
+// closes (the demo's WebSockets get 1012, service restart, and move to
+// another instance), the Server drains (see trio.Server.Shutdown), ACME
+// stops, the instance leaves its cluster, and the access log is flushed
+// and closed, with every line of the requests served; then the admin
+// listener closes. A Reload waiting to start is refused.
 func (r *Runner) Shutdown(ctx context.Context) error {
 	r.healthy.Store(false)
 	r.mu.Lock()
@@ -203,9 +222,11 @@ func (r *Runner) Shutdown(ctx context.Context) error {
 	admin := r.admin
 	r.mu.Unlock() // a POST /reload in flight can finish while the admin listener drains
 
+	r.shared.Drain(ctx)
 	errs := []error{r.srv.Shutdown(ctx)}
 	r.served.Wait()
 	r.stop()
+	errs = append(errs, r.shared.Close())
 	r.px.closeTransports()
 	errs = append(errs, r.closeLog())
 	if admin != nil {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/triohttp/trio/demo"
+	"github.com/triohttp/trio/hub"
 	"github.com/triohttp/trio/static"
 )
 
@@ -12,11 +13,12 @@ import (
 // as requested; rewrites; basic auth again on the rewritten path (so a
 // rewrite cannot lead around it); the files (or the demo site). Paths
 // under a proxy's prefix skip all that for basic auth, header rules and
-// the proxy.
-func siteHandler(s *Site, proxies []proxyRoute) (http.Handler, error) {
+// the proxy. The demo site runs its chat and ticker on hb (nil: a hub of
+// its own).
+func siteHandler(s *Site, proxies []proxyRoute, hb *hub.Hub) (http.Handler, error) {
 	var h http.Handler
 	if s.Root == "" {
-		h = demo.Handler()
+		h = demo.New(hb)
 	} else {
 		h = &static.Handler{
 			Root:      s.Root,
