@@ -181,17 +181,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// plainError writes a short text/plain error, "404 Not Found". It never
-// includes anything from the host: no paths, no error strings. Fields that
-// describe a file rather than this body are dropped, so that the error is
-// neither decoded as the file's coding nor cached under its policy.
+// plainError writes a short error, "404 Not Found": text/plain, or a
+// styled page for browsers (see errorBody). It never includes anything
+// from the host: no paths, no error strings. Fields that describe a file
+// rather than this body are dropped, so that the error is neither decoded
+// as the file's coding nor cached under its policy.
 func plainError(w http.ResponseWriter, r *http.Request, code int) {
 	hdr := w.Header()
 	for _, k := range [...]string{"Content-Encoding", "Cache-Control", "Etag", "Last-Modified"} {
 		delete(hdr, k)
 	}
-	body := strconv.Itoa(code) + " " + http.StatusText(code) + "\n"
-	hdr.Set("Content-Type", "text/plain; charset=utf-8")
+	body, ctype := errorBody(r, code)
+	hdr.Add("Vary", "Accept")
+	hdr.Set("Content-Type", ctype)
 	hdr.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(code)
 	if r.Method != http.MethodHead {

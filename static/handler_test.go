@@ -208,7 +208,7 @@ var serveTests = []serveTest{
 	{name: "identity q zero", path: "/big.txt", header: map[string]string{"Accept-Encoding": "identity;q=0, gzip;q=0.1"}, status: 200,
 		want: map[string]string{"Content-Encoding": "gzip"}},
 	{name: "nothing acceptable", path: "/big.txt", header: map[string]string{"Accept-Encoding": "identity;q=0"}, status: 406,
-		want: map[string]string{"Vary": "Accept-Encoding"}},
+		want: map[string]string{"Vary": "Accept-Encoding, Accept"}}, // Accept: errors are HTML for browsers
 	{name: "identity", path: "/big.txt", status: 200, body: str(bigTXT), want: map[string]string{"Vary": "Accept-Encoding", "Content-Encoding": "-"}},
 	{name: "not compressible", path: "/img.png", header: map[string]string{"Accept-Encoding": "gzip, br"}, status: 200,
 		want: map[string]string{"Content-Encoding": "-", "Vary": "-", "Content-Type": "image/png"}},

@@ -107,8 +107,8 @@ func listingHTML(name string, list []entry) []byte {
 	}
 	var b strings.Builder
 	title := html.EscapeString(dir)
-	b.WriteString("<!doctype html>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width\">\n")
-	b.WriteString("<title>Index of " + title + "</title>\n<h1>Index of " + title + "</h1>\n<table>\n")
+	pageStart(&b, "Index of "+title)
+	b.WriteString("<h1>Index of " + title + "</h1>\n<table>\n")
 	b.WriteString("<tr><th>Name</th><th>Size</th><th>Modified</th></tr>\n")
 	if name != "." {
 		b.WriteString("<tr><td><a href=\"../\">../</a></td><td></td><td></td></tr>\n")
@@ -122,6 +122,7 @@ func listingHTML(name string, list []entry) []byte {
 			"</a></td><td>" + size + "</td><td>" + e.ModTime.Format(time.RFC3339) + "</td></tr>\n")
 	}
 	b.WriteString("</table>\n")
+	pageEnd(&b)
 	return []byte(b.String())
 }
 
