@@ -59,6 +59,9 @@ func (c *Cluster) Start(ctx context.Context, logger *slog.Logger) (*Shared, erro
 			s.certs = true
 		}
 	}
+	if !cl.LocalOnly() {
+		logger.Info("config: joined the cluster", "instance", cl.Name(), "nats", cl.Conn().ConnectedUrlRedacted(), "cert_storage", c.CertStorage)
+	}
 	return s, nil
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/triohttp/trio/h1"
 	"github.com/triohttp/trio/h2"
 	"github.com/triohttp/trio/h3"
+	"github.com/triohttp/trio/hub"
 	"github.com/triohttp/trio/static"
 	"github.com/triohttp/trio/tlsconf"
 )
@@ -45,6 +46,7 @@ type serveFlags struct {
 	pidFile         string
 	set             map[string]bool // flags given on the command line
 	traceFlags                      // --trace, --qlog: the protocol microscope
+	clusterFlags                    // --cluster: NATS servers shared with other instances
 }
 
 func parseServe(args []string, stderr io.Writer) (*serveFlags, error) {
@@ -78,7 +80,8 @@ func parseServe(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.BoolVar(&f.verbose, "v", false, "log each connection error and notice")
 	fs.StringVar(&f.config, "config", "", "serve the sites of this TOML `file` (see README); SIGHUP or trio reload re-reads it")
 	fs.StringVar(&f.pidFile, "pid-file", "", "write the process id to this `file` while serving (for trio reload and systemd)")
-	f.traceFlags.register(fs) // --trace, --qlog
+	f.traceFlags.register(fs)   // --trace, --qlog
+	f.clusterFlags.register(fs) // --cluster
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return nil, err
 	}
@@ -108,6 +111,9 @@ func parseServe(args []string, stderr io.Writer) (*serveFlags, error) {
 	}
 	if f.config != "" {
 		return f, f.configConflict()
+	}
+	if err := f.clusterFlags.check(); err != nil { // --cluster
+		return nil, err
 	}
 	if err := checkAddr("--listen", f.listen, false); err != nil {
 		return nil, err
@@ -160,6 +166,7 @@ var configKeys = map[string]string{
 	"domain": "the site's hosts (public names get ACME certificates)", "on-demand-allow": "on_demand in a site's [site.tls]",
 	"acme-ca": "ca in [acme]", "acme-ca-root": "ca_root in [acme]", "email": "email in [acme]",
 	"browse": "browse in a [[site]]", "spa": "spa in a [[site]]", "clean-urls": "clean_urls in a [[site]]",
+	"cluster": "nats in [cluster]",
 }
 
 // configConflict returns the error for a flag given with --config: it
@@ -209,7 +216,12 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	srv.H1.Engine = h1.Engine(f.h1Engine)
 	srv.H2.Engine = h2.Engine(f.h2Engine)
 	srv.H3.Engine = h3.Engine(f.h3Engine)
-	srv.Handler = siteHandler(f)
+	sh, err := f.clusterFlags.join(ctx, logger) // --cluster; else a hub of its own
+	if err != nil {
+		return early(exitError, err)
+	}
+	defer sh.Close()
+	srv.Handler = siteHandler(f, sh.Hub)
 	if f.hsts {
 		srv.Handler = tlsconf.HSTS(srv.Handler, 365*24*time.Hour)
 	}
@@ -221,6 +233,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return early(exitUsage, err)
 	}
+	sh.UseStorage(router) // --cluster: certificates in NATS
 	srv.TLS = router
 	ls, err := srv.Listen() // before ACME starts: it answers challenges on these ports
 	if err != nil {
@@ -239,7 +252,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	printBanner(stdout, f, ls, router.Local)
 	held.release()
 
-	return serveUntilDone(ctx, "serve", srv, served, f.shutdownTimeout, stdout, stderr)
+	drained, stopDrain := drainFirst(ctx, sh, f.shutdownTimeout) // the hub's WebSockets get 1012 first
+	defer stopDrain()
+	return serveUntilDone(drained, "serve", srv, served, f.shutdownTimeout, stdout, stderr)
 }
 
 // serveUntilDone waits until ctx ends or served reports that a listener
@@ -263,10 +278,11 @@ func serveUntilDone(ctx context.Context, cmd string, srv *trio.Server, served <-
 	return exitOK
 }
 
-// siteHandler is what serve serves: DIR through static, or the demo site.
-func siteHandler(f *serveFlags) http.Handler {
+// siteHandler is what serve serves: DIR through static, or the demo site
+// with its rooms on hb.
+func siteHandler(f *serveFlags, hb *hub.Hub) http.Handler {
 	if f.dir == "" {
-		return demo.Handler()
+		return demo.New(hb)
 	}
 	h := static.New(f.dir)
 	h.Browse, h.SPA, h.CleanURLs = f.browse, f.spa, f.cleanURLs

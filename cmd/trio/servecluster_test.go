@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+
+	"github.com/triohttp/trio/internal/testtool"
+	"github.com/triohttp/trio/ws"
+)
+
+// serveNATS runs a NATS server with JetStream in the test process on a
+// random loopback port until the test ends, and returns its client URL.
+func serveNATS(t *testing.T) string {
+	t.Helper()
+	s, err := server.NewServer(&server.Options{
+		ServerName: "cmd-test", Host: "127.0.0.1", Port: server.RANDOM_PORT,
+		JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Start()
+	t.Cleanup(func() {
+		s.Shutdown()
+		s.WaitForShutdown()
+	})
+	if !s.ReadyForConnections(10 * time.Second) {
+		t.Fatal("NATS server not ready after 10s")
+	}
+	return s.ClientURL()
+}
+
+// `trio serve --cluster URL` on two instances: a chat message said on one
+// reaches a member on the other, relayed by the instance it is connected
+// to. Both then stop cleanly (started checks exit 0).
+func TestServeCluster(t *testing.T) {
+	url := serveNATS(t)
+	var chats []*ws.Conn
+	for range 2 {
+		banner, pool := started(t, "serve", "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--cluster", url)
+		secure, _ := urls(t, banner)
+		chats = append(chats, dialDemoChat(t, secure, pool))
+	}
+	for _, c := range chats {
+		readChat(t, c, "welcome", "")
+	}
+	if err := chats[0].WriteMessage(ws.MessageText, []byte("hello across the cluster")); err != nil {
+		t.Fatal(err)
+	}
+	ev := readChat(t, chats[1], "msg", "hello across the cluster")
+	if ev["instance"] == "" || ev["seq"] == nil {
+		t.Errorf("event %v; want the relaying instance and a seq", ev)
+	}
+}
+
+// dialDemoChat opens the demo chat at base over HTTP/2.
+func dialDemoChat(t *testing.T, base string, pool *x509.CertPool) *ws.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	host := strings.TrimPrefix(base, "https://")
+	sni, _, _ := net.SplitHostPort(host)
+	c, _, err := ws.Dial(ctx, "wss://"+host+"/ws/chat", &ws.DialOptions{
+		HTTP: "h2", TLSClientConfig: &tls.Config{RootCAs: pool, ServerName: sni}, Header: http.Header{"Origin": {base}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.CloseNow() })
+	return c
+}
+
+// readChat reads chat events until one of type typ (with text, if not
+// ""), within 10s.
+func readChat(t *testing.T, c *ws.Conn, typ, text string) map[string]any {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	defer c.SetReadDeadline(time.Time{})
+	for {
+		_, msg, err := c.ReadMessage()
+		if err != nil {
+			t.Fatalf("waiting for %s %q: %v", typ, text, err)
+		}
+		var ev map[string]any
+		if json.Unmarshal(msg, &ev) == nil && ev["type"] == typ && (text == "" || ev["text"] == text) {
+			return ev
+		}
+	}
+}
+
+// --cluster takes NATS URLs, and goes in the file with --config.
+func TestServeClusterUsage(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "--cluster", "http://10.0.0.1:4222"}, `--cluster "http://10.0.0.1:4222": want NATS URLs`},
+		{[]string{"serve", "--cluster", "nats://10.0.0.1:4222,nats://10.0.0.2"}, `--cluster "nats://10.0.0.2": want NATS URLs`},
+		{[]string{"serve", "--config", "trio.toml", "--cluster", "nats://10.0.0.1:4222"}, "--cluster: set nats in [cluster] in trio.toml instead"},
+	}
+	for _, tt := range tests {
+		var out, errOut testtool.Buffer
+		if code := run(context.Background(), tt.args, &out, &errOut); code != exitUsage || !strings.Contains(errOut.String(), tt.want) {
+			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tt.args, code, errOut.String(), exitUsage, tt.want)
+		}
+	}
+}
+
+// NATS unreachable at start: trio serve --cluster fails at once with an
+// error naming the servers it tried.
+func TestServeClusterUnreachable(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := "nats://" + l.Addr().String()
+	l.Close()
+	t.Setenv("TRIO_DATA_DIR", t.TempDir())
+	var out, errOut testtool.Buffer
+	code := run(context.Background(), []string{"serve", "--listen", "127.0.0.1:0", "--http", "", "--cluster", down}, &out, &errOut)
+	if code != exitError || !strings.Contains(errOut.String(), down) || !strings.Contains(errOut.String(), "no NATS server reachable") {
+		t.Errorf("exit %d, stderr %q; want %d naming %s", code, errOut.String(), exitError, down)
+	}
+}
