@@ -81,7 +81,7 @@ type Lab struct {
 // Serve starts the lab: the link (unless cfg.NoLink), and the three
 // origins listening behind it. It returns once they accept connections;
 // they are served until ctx is done or Close is called. An error from
-// NewLink (such as ErrNeedRoot) is returned as is, wrapped.
+// NewLink (such as one wrapping ErrNeedRoot) is returned as it is.
 func Serve(ctx context.Context, cfg Config) (*Lab, error) {
 	l := &Lab{cfg: cfg, ca: cfg.CA, rec: newRecorder(), started: time.Now(),
 		origins: make(map[string]string), servers: make(map[string]*trio.Server)}
@@ -94,7 +94,7 @@ func Serve(ctx context.Context, cfg Config) (*Lab, error) {
 	}
 	if !cfg.NoLink {
 		if l.link, err = NewLink(cfg.Impairment); err != nil {
-			return nil, fmt.Errorf("lab: %w", err)
+			return nil, err
 		}
 		l.host = l.link.ServerIP()
 	} else {

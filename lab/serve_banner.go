@@ -51,9 +51,20 @@ func (l *Lab) Banner() string {
 // this lab's certificate accepted by its key over TCP and QUIC without
 // trusting the CA.
 func (l *Lab) ChromiumArgs(bin, dir, url string) []string {
-	return []string{bin, "--user-data-dir=" + dir,
+	args := []string{bin, "--user-data-dir=" + dir}
+	args = append(args, l.ChromiumFlags()...)
+	return append(args, url)
+}
+
+// ChromiumFlags are the flags Chromium needs for the lab: QUIC forced for
+// the h3 origin (Chromium follows Alt-Svc only for certificates of public
+// CAs), and the origins' certificate accepted by its key, which QUIC
+// honours where it ignores --ignore-certificate-errors.
+func (l *Lab) ChromiumFlags() []string {
+	return []string{
 		"--origin-to-force-quic-on=" + strings.TrimPrefix(l.origins["h3"], "https://"),
-		"--ignore-certificate-errors-spki-list=" + l.cert.spki, url}
+		"--ignore-certificate-errors-spki-list=" + l.cert.spki,
+	}
 }
 
 // FirefoxPolicy returns the Firefox enterprise policy that trusts the

@@ -23,7 +23,21 @@ const launch = {
 if (opts.browser === 'firefox') launch.extraPrefsFirefox = opts.prefs || {};
 if (opts.profile) launch.userDataDir = opts.profile;
 
-const browser = await puppeteer.launch(launch);
+// A browser that fails to start (it happens now and then on a busy
+// machine, "Code: null") is started again, up to three times.
+async function start() {
+  for (let i = 1; ; i++) {
+    try {
+      return await puppeteer.launch(launch);
+    } catch (e) {
+      if (i >= 3) throw e;
+      process.stderr.write(`launch ${i} failed, retrying: ${e.message.split('\n')[0]}\n`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
+const browser = await start();
 let out;
 try {
   const page = await browser.newPage();

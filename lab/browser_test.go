@@ -1,0 +1,224 @@
+package lab_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/triohttp/trio/internal/browser"
+	"github.com/triohttp/trio/internal/testtool"
+	"github.com/triohttp/trio/lab"
+)
+
+// The link the browser tests load the page through: loss on, so TCP
+// retransmits and QUIC recovers while the browser watches.
+var lossyLink = lab.Impairment{Loss: 0.02, Delay: 10 * time.Millisecond, Seed: 14}
+
+// browserN is how many resources each browser run loads.
+const browserN = 24
+
+// puppeteer returns node and the folder holding run.mjs with
+// puppeteer-core installed. It skips when either is missing, except under
+// CI=true, where it fails: .ci/run installs both.
+func puppeteer(t *testing.T) (node, dir string) {
+	t.Helper()
+	node = testtool.Path(t, "node")
+	dir, err := filepath.Abs(filepath.Join("testdata", "puppeteer"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "puppeteer-core", "package.json")); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("puppeteer-core is not installed in %s; .ci/run must run `npm ci` there", dir)
+		}
+		t.Skipf("puppeteer-core is not installed in %s (npm ci there)", dir)
+	}
+	return node, dir
+}
+
+// drive is what run.mjs is told: see its comment.
+type drive struct {
+	Browser        string         `json:"browser"` // "chrome" or "firefox"
+	ExecutablePath string         `json:"executablePath"`
+	Args           []string       `json:"args,omitempty"`
+	Prefs          map[string]any `json:"prefs,omitempty"`
+	URL            string         `json:"url"`
+	Runs           int            `json:"runs"`
+	Screenshot     string         `json:"screenshot"`
+	TimeoutMS      int            `json:"timeoutMs"`
+}
+
+// pageState is what run.mjs reads from the page.
+type pageState struct {
+	State       string       `json:"state"`
+	Status      string       `json:"status"`
+	PageProto   string       `json:"pageProto"`
+	SVGBytes    int          `json:"svgBytes"`
+	SummaryRows int          `json:"summaryRows"`
+	Runs        []pageResult `json:"runs"`
+	UserAgent   string       `json:"userAgent"`
+	Logs        []string     `json:"logs"`
+}
+
+// pageResult is one run as the page keeps it (window.lab.runs).
+type pageResult struct {
+	ID         string         `json:"id"`
+	Origin     string         `json:"origin"`
+	Proto      string         `json:"proto"`
+	Protos     map[string]int `json:"protos"`
+	N          int            `json:"n"`
+	Failed     int            `json:"failed"`
+	Conns      int            `json:"conns"`
+	CompleteMS float64        `json:"complete_ms"`
+	Rows       []pageRow      `json:"rows"`
+}
+
+// pageRow is one waterfall row: the browser's moments (ms since the run
+// began) and the server's record of the same request.
+type pageRow struct {
+	I         int         `json:"i"`
+	Proto     string      `json:"proto"`
+	Queued    *float64    `json:"queued"`
+	Connect   *float64    `json:"connect"`
+	Connected *float64    `json:"connected"`
+	Sent      *float64    `json:"sent"`
+	First     *float64    `json:"first"`
+	Last      *float64    `json:"last"`
+	Server    *lab.Served `json:"server"`
+}
+
+// run drives the browser through the page and returns what it read.
+func (d drive) run(t *testing.T) pageState {
+	t.Helper()
+	node, dir := puppeteer(t)
+	if d.TimeoutMS == 0 {
+		d.TimeoutMS = 90_000
+	}
+	arg, _ := json.Marshal(d)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(d.TimeoutMS)*time.Millisecond+60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "run.mjs", string(arg))
+	cmd.Dir = dir
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("node run.mjs (%s %s): %v\n%s%s", d.Browser, d.URL, err, stdout.Bytes(), stderr.Bytes())
+	}
+	var st pageState
+	if err := json.Unmarshal(stdout.Bytes(), &st); err != nil {
+		t.Fatalf("run.mjs printed %q: %v\n%s", stdout.Bytes(), err, stderr.Bytes())
+	}
+	t.Logf("%s: %s (page over %s); screenshot %s", st.UserAgent, st.Status, st.PageProto, d.Screenshot)
+	return st
+}
+
+// checkPage checks what the page read and drew for one run from origin:
+// every resource came over origin's protocol, each row's moments are in
+// order, and the server's view is beside it with the right connections
+// and streams.
+func checkPage(t *testing.T, st pageState, origin string) {
+	t.Helper()
+	if st.State != "done" || len(st.Runs) != 1 {
+		t.Fatalf("page state %q with %d runs (status %q); want done with 1\nlogs: %q", st.State, len(st.Runs), st.Status, st.Logs)
+	}
+	r := st.Runs[0]
+	if r.Origin != origin || r.Proto != origin || r.Protos[origin] != browserN || r.N != browserN || r.Failed != 0 {
+		t.Errorf("run from %s over %v (%d of %d failed); want all %d over %s", r.Origin, r.Protos, r.Failed, r.N, browserN, origin)
+	}
+	if len(r.Rows) != browserN {
+		t.Fatalf("%d waterfall rows; want %d", len(r.Rows), browserN)
+	}
+	streams := map[int64]bool{}
+	for _, row := range r.Rows {
+		if slices.Contains([]*float64{row.Queued, row.Sent, row.First, row.Last}, nil) {
+			t.Errorf("row %d: queued %v sent %v first %v last %v; want all four (Timing-Allow-Origin)", row.I, row.Queued, row.Sent, row.First, row.Last)
+			continue
+		}
+		const slack = 1 // ms: browsers round and clamp their clocks
+		if *row.Sent < *row.Queued-slack || *row.First < *row.Sent-slack || *row.Last < *row.First-slack {
+			t.Errorf("row %d: queued %v, sent %v, first byte %v, last byte %v: out of order", row.I, *row.Queued, *row.Sent, *row.First, *row.Last)
+		}
+		s := row.Server
+		if s == nil || !s.Done || s.Proto != origin || s.Index != row.I {
+			t.Errorf("row %d: server's view %+v; want the request recorded, done, over %s", row.I, s, origin)
+			continue
+		}
+		if origin == "h1" {
+			if s.Stream != -1 {
+				t.Errorf("row %d over HTTP/1.1 has stream %d", row.I, s.Stream)
+			}
+		} else if s.Stream < 0 || streams[s.Stream] {
+			t.Errorf("row %d: stream %d, negative or seen twice", row.I, s.Stream)
+		}
+		streams[s.Stream] = true
+	}
+	// A browser opens up to six HTTP/1.1 connections to an origin, and
+	// one for HTTP/2 or HTTP/3.
+	if origin == "h1" && (r.Conns < 2 || r.Conns > 6) || origin != "h1" && r.Conns != 1 {
+		t.Errorf("the server saw the run on %d connections; want %s", r.Conns, map[bool]string{true: "2 to 6", false: "1"}[origin == "h1"])
+	}
+	if st.SVGBytes < 1000 || st.SummaryRows != 1 {
+		t.Errorf("waterfall SVG of %d bytes, %d summary rows; want a drawing and 1 row", st.SVGBytes, st.SummaryRows)
+	}
+}
+
+// pageURL is the lab page on origin, told to load browserN tiles from the
+// same origin once.
+func pageURL(tl *testLab, origin string) string {
+	return fmt.Sprintf("%s/?origin=%s&n=%d&kind=tiles&runs=1", tl.Origins()[origin], origin, browserN)
+}
+
+// checkLossy checks that the link dropped packets during the test: the
+// browsers saw real loss.
+func checkLossy(t *testing.T, tl *testLab) {
+	t.Helper()
+	st := tl.Link().Stats()
+	if st.Up.Dropped+st.Down.Dropped == 0 {
+		t.Errorf("the link dropped no packet (%+v); the runs were not under loss", st)
+	}
+	t.Logf("link: %+v", st)
+}
+
+// Chromium loads the lab page over each origin, through the lossy link,
+// with the flags the banner prints; the page reads the protocol and the
+// waterfall's moments from Resource Timing and the server's view from
+// /lab/api/run/{id}.
+func TestChromium(t *testing.T) {
+	bin := browser.Path(t)
+	puppeteer(t)
+	tl := serveLab(t, lab.Config{Impairment: lossyLink})
+	args := append([]string{"--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"}, tl.ChromiumFlags()...)
+	for _, origin := range []string{"h1", "h2", "h3"} {
+		t.Run(origin, func(t *testing.T) {
+			st := drive{
+				Browser: "chrome", ExecutablePath: bin, Args: args,
+				URL:        pageURL(tl, origin),
+				Runs:       1,
+				Screenshot: filepath.Join(t.ArtifactDir(), "chromium-"+origin+".png"),
+			}.run(t)
+			if st.PageProto != origin {
+				t.Errorf("the page came over %q; want %q", st.PageProto, origin)
+			}
+			checkPage(t, st, origin)
+		})
+	}
+	checkLossy(t, tl)
+}
+
+// The banner's command line runs Chromium as the tests do.
+func TestChromiumArgs(t *testing.T) {
+	tl := serveLab(t, lab.Config{NoLink: true})
+	got := strings.Join(tl.ChromiumArgs("chromium", "/tmp/p", "https://x/"), " ")
+	want := "chromium --user-data-dir=/tmp/p " + strings.Join(tl.ChromiumFlags(), " ") + " https://x/"
+	if got != want || !strings.Contains(tl.Banner(), strings.Join(tl.ChromiumFlags(), " ")) {
+		t.Errorf("ChromiumArgs = %q; want %q, as in the banner:\n%s", got, want, tl.Banner())
+	}
+}
