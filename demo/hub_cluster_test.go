@@ -386,12 +386,14 @@ func (r *chatRoom) check(t *testing.T, said [][]string) {
 	for _, s := range said {
 		total += len(s)
 	}
-	deadline := time.Now().Add(60 * time.Second)
+	start := time.Now()
+	deadline := start.Add(60 * time.Second)
 	for _, m := range r.members {
 		for len(m.texts()) < total && time.Now().Before(deadline) {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
+	t.Logf("every member had every message %v after the last was said", time.Since(start).Round(time.Millisecond))
 	r.stop()
 	var first []string
 	for _, m := range r.members {
@@ -577,4 +579,170 @@ func TestDemoClusterResumeMessage(t *testing.T) {
 	if err == nil || resp == nil || resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("?after=-1: %v, %v; want 400", resp, err)
 	}
+}
+
+// tickRecord is what a ticker client saw: each tick's seq and producer.
+type tickRecord struct {
+	mu    sync.Mutex
+	ticks []demo.Tick
+	err   error
+}
+
+// watchTicker reads the ticker of in over proto into a record, until the
+// connection ends.
+func watchTicker(t *testing.T, in *instance, proto string, cert *testcert.Cert) *tickRecord {
+	t.Helper()
+	addr := in.tcp.Addr().String()
+	if proto == "h3" {
+		addr = in.quic.LocalAddr().String()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, _, err := ws.Dial(ctx, "wss://"+addr+"/ws/ticker?after=0", &ws.DialOptions{HTTP: proto, TLSClientConfig: cert.ClientTLS()})
+	if err != nil {
+		t.Fatalf("%s over %s: %v", in.name, proto, err)
+	}
+	rec := new(tickRecord)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			_, b, err := c.ReadMessage()
+			var k demo.Tick
+			if err == nil {
+				err = json.Unmarshal(b, &k)
+			}
+			if err == nil && (k.Instance != in.name || k.Type != "welcome" && k.Type != "tick") {
+				err = fmt.Errorf("%s over %s sent %s", in.name, proto, b)
+			}
+			rec.mu.Lock()
+			if err != nil {
+				rec.err = err
+				rec.mu.Unlock()
+				return
+			}
+			if k.Type == "tick" {
+				rec.ticks = append(rec.ticks, k)
+			}
+			rec.mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() { c.CloseNow(); <-done })
+	return rec
+}
+
+// since returns the ticks with Seq > after.
+func (r *tickRecord) since(after uint64) []demo.Tick {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var ks []demo.Tick
+	for _, k := range r.ticks {
+		if k.Seq > after {
+			ks = append(ks, k)
+		}
+	}
+	return ks
+}
+
+// TestDemoClusterTicker: a ticker client on each instance (h1 on a, h2 on
+// b, h3 on c); one instance produces the ticks and all three relay the
+// same ones; when the producer crashes another takes over within the
+// lease, and the ticks go on, in order, from one producer again.
+func TestDemoClusterTicker(t *testing.T) {
+	for _, kind := range brokerKinds {
+		t.Run(kind, func(t *testing.T) {
+			cert := testcert.New(t)
+			insts := startInstances(t, kind, cert)
+			var recs []*tickRecord
+			for i, p := range []string{"http/1.1", "h2", "h3"} {
+				recs = append(recs, watchTicker(t, insts[i], p, cert))
+			}
+			// Six ticks that every client saw: one producer made them.
+			var base uint64
+			waitFor(t, "three clients with ticks", func() bool {
+				for _, r := range recs {
+					if len(r.since(0)) == 0 {
+						return false
+					}
+					base = max(base, r.since(0)[0].Seq)
+				}
+				return true
+			})
+			steady := checkTicks(t, recs, base, 6)
+			producer := slices.IndexFunc(insts, func(in *instance) bool { return in.name == steady })
+			if producer < 0 {
+				t.Fatalf("ticks made by %q, not one of the instances", steady)
+			}
+
+			// Crash the producer: another takes over.
+			last := recs[(producer+1)%3].since(0)
+			insts[producer].kill()
+			var live []*tickRecord
+			for i, r := range recs {
+				if i != producer {
+					live = append(live, r)
+				}
+			}
+			after := last[len(last)-1].Seq
+			waitFor(t, "ticks from a new producer", func() bool {
+				for _, k := range live[0].since(after) {
+					if k.Producer != steady {
+						after = k.Seq - 1
+						return true
+					}
+				}
+				return false
+			})
+			if next := checkTicks(t, live, after, 4); next == steady {
+				t.Errorf("ticks still made by the crashed %s", steady)
+			}
+		})
+	}
+}
+
+// checkTicks waits until every record has n ticks after after, and checks
+// that all saw the same ticks (seq, producer, prices), in order, made by
+// one producer, which it returns.
+func checkTicks(t *testing.T, recs []*tickRecord, after uint64, n int) string {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		ready := true
+		for _, r := range recs {
+			r.mu.Lock()
+			if r.err != nil {
+				t.Fatalf("ticker client: %v", r.err)
+			}
+			r.mu.Unlock()
+			ready = ready && len(r.since(after)) >= n
+		}
+		if ready {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %d ticks after %d", n, after)
+		}
+	}
+	want := recs[0].since(after)[:n]
+	var seen []string
+	for _, k := range want {
+		seen = append(seen, fmt.Sprintf("%d by %s", k.Seq, k.Producer))
+	}
+	for i, k := range want {
+		if i > 0 && k.Seq <= want[i-1].Seq {
+			t.Errorf("tick %d after %d: %v", k.Seq, want[i-1].Seq, seen)
+		}
+		if k.Producer != want[0].Producer {
+			t.Errorf("ticks from two producers: %v", seen)
+			break
+		}
+	}
+	for _, r := range recs[1:] {
+		got := r.since(after)[:n]
+		for i := range got {
+			if got[i].Seq != want[i].Seq || got[i].Producer != want[i].Producer || !slices.Equal(got[i].Quotes, want[i].Quotes) {
+				t.Errorf("one client saw tick %+v, another %+v", got[i], want[i])
+			}
+		}
+	}
+	return want[0].Producer
 }
