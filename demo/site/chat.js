@@ -81,7 +81,7 @@ function onEvent(e) {
     p.textContent = e.proto;
     p.className = protoClass(e.proto);
     if (lastSeq) line("join", "resumed after #" + lastSeq + " on " + e.instance);
-    lastSeq = Math.max(lastSeq, e.seq);
+    lastSeq = e.seq; // where this connection's stream starts (lower if the room began again)
     return;
   }
   case "gap":

@@ -42,7 +42,7 @@ function connect() {
   sock.onmessage = m => {
     const t = JSON.parse(m.data);
     document.getElementById("instance").textContent = t.instance;
-    if (t.type === "gap" || t.type === "welcome") { lastSeq = Math.max(lastSeq, t.seq); return; }
+    if (t.type === "gap" || t.type === "welcome") { lastSeq = t.seq; return; } // where the stream starts
     if (t.seq <= lastSeq) return;
     lastSeq = t.seq;
     draw(t);
