@@ -84,15 +84,18 @@ func decodeStored(room string, raw *jetstream.RawStreamMsg) (hub.Message, uint64
 
 // decodeLive turns a message the stream republished into the room's
 // message and the sequence number of the one before it. The stream adds
-// the Nats-Sequence and Nats-Time-Stamp headers to the publisher's.
+// the Nats-Sequence and Nats-Time-Stamp headers to the publisher's; without
+// the time stamp (servers before 2.10), Time is when it arrived.
 func decodeLive(room string, h nats.Header, data []byte) (hub.Message, uint64, error) {
 	seq, err := strconv.ParseUint(h.Get(jetstream.SequenceHeader), 10, 64)
 	if err != nil || seq == 0 {
 		return hub.Message{}, 0, fmt.Errorf("cluster: republished message with %s %q", jetstream.SequenceHeader, h.Get(jetstream.SequenceHeader))
 	}
-	ts, err := time.Parse(time.RFC3339Nano, h.Get(jetstream.TimeStampHeaer))
-	if err != nil {
-		return hub.Message{}, 0, fmt.Errorf("cluster: republished message with %s %q", jetstream.TimeStampHeaer, h.Get(jetstream.TimeStampHeaer))
+	ts := time.Now() // servers before 2.10 do not stamp republished messages
+	if v := h.Get(jetstream.TimeStampHeaer); v != "" {
+		if ts, err = time.Parse(time.RFC3339Nano, v); err != nil {
+			return hub.Message{}, 0, fmt.Errorf("cluster: republished message with %s %q", jetstream.TimeStampHeaer, v)
+		}
 	}
 	prev, err := parsePrev(h)
 	if err != nil {
