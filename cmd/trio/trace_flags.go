@@ -15,7 +15,7 @@ type traceFlags struct {
 }
 
 func (t *traceFlags) register(fs *flag.FlagSet) {
-	fs.BoolVar(&t.trace, "trace", false, "print every connection's frames as they happen: HTTP/2 frames, HTTP/3 frames and QUIC packets (sent, received, lost)")
+	fs.BoolVar(&t.trace, "trace", false, "print every connection's frames as they happen: HTTP/2 frames (trio's engine), HTTP/3 frames and QUIC packets (sent, received, lost)")
 	fs.StringVar(&t.qlog, "qlog", "", "write a qlog file per HTTP/3 connection into `DIR`, for qvis (https://qvis.quictools.info)")
 }
 
