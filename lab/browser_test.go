@@ -50,13 +50,24 @@ type drive struct {
 	ExecutablePath string         `json:"executablePath"`
 	Args           []string       `json:"args,omitempty"`
 	Prefs          map[string]any `json:"prefs,omitempty"`
-	URL            string         `json:"url"`
+	Pages          []pageVisit    `json:"pages"`
 	Runs           int            `json:"runs"`
-	Screenshot     string         `json:"screenshot"`
 	TimeoutMS      int            `json:"timeoutMs"`
 }
 
-// pageState is what run.mjs reads from the page.
+// pageVisit is one page the browser opens, and where its screenshot goes.
+type pageVisit struct {
+	URL        string `json:"url"`
+	Screenshot string `json:"screenshot"`
+}
+
+// driven is what run.mjs printed.
+type driven struct {
+	UserAgent string      `json:"userAgent"`
+	Pages     []pageState `json:"pages"`
+}
+
+// pageState is what run.mjs read from one page.
 type pageState struct {
 	State       string       `json:"state"`
 	Status      string       `json:"status"`
@@ -64,7 +75,6 @@ type pageState struct {
 	SVGBytes    int          `json:"svgBytes"`
 	SummaryRows int          `json:"summaryRows"`
 	Runs        []pageResult `json:"runs"`
-	UserAgent   string       `json:"userAgent"`
 	Logs        []string     `json:"logs"`
 }
 
@@ -95,29 +105,33 @@ type pageRow struct {
 	Server    *lab.Served `json:"server"`
 }
 
-// run drives the browser through the page and returns what it read.
-func (d drive) run(t *testing.T) pageState {
+// run starts the browser once, drives it through each page in turn and
+// returns what it read from each.
+func (d drive) run(t *testing.T) []pageState {
 	t.Helper()
 	node, dir := puppeteer(t)
 	if d.TimeoutMS == 0 {
-		d.TimeoutMS = 90_000
+		d.TimeoutMS = 120_000
 	}
 	arg, _ := json.Marshal(d)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(d.TimeoutMS)*time.Millisecond+60*time.Second)
+	budget := time.Duration(d.TimeoutMS)*time.Millisecond*time.Duration(len(d.Pages)+1) + time.Minute
+	ctx, cancel := context.WithTimeout(context.Background(), budget)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "run.mjs", string(arg))
 	cmd.Dir = dir
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("node run.mjs (%s %s): %v\n%s%s", d.Browser, d.URL, err, stdout.Bytes(), stderr.Bytes())
+		t.Fatalf("node run.mjs (%s): %v\n%s%s", d.Browser, err, stdout.Bytes(), stderr.Bytes())
 	}
-	var st pageState
-	if err := json.Unmarshal(stdout.Bytes(), &st); err != nil {
-		t.Fatalf("run.mjs printed %q: %v\n%s", stdout.Bytes(), err, stderr.Bytes())
+	var out driven
+	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil || len(out.Pages) != len(d.Pages) {
+		t.Fatalf("run.mjs printed %q (%v); want %d pages\n%s", stdout.Bytes(), err, len(d.Pages), stderr.Bytes())
 	}
-	t.Logf("%s: %s (page over %s); screenshot %s", st.UserAgent, st.Status, st.PageProto, d.Screenshot)
-	return st
+	for i, st := range out.Pages {
+		t.Logf("%s: %s: %s (page over %s); screenshot %s", out.UserAgent, d.Pages[i].URL, st.Status, st.PageProto, d.Pages[i].Screenshot)
+	}
+	return out.Pages
 }
 
 // checkPage checks what the page read and drew for one run from origin:
@@ -187,6 +201,23 @@ func checkLossy(t *testing.T, tl *testLab) {
 	t.Logf("link: %+v", st)
 }
 
+// origins are the lab's origins in the order the browser tests visit them.
+var origins = []string{"h1", "h2", "h3"}
+
+// visits are the pages a browser test opens, one per origin, each loading
+// from its own origin, with screenshots in t.ArtifactDir (kept with go
+// test -artifacts).
+func visits(t *testing.T, tl *testLab, browser string) []pageVisit {
+	var vs []pageVisit
+	for _, origin := range origins {
+		vs = append(vs, pageVisit{
+			URL:        pageURL(tl, origin),
+			Screenshot: filepath.Join(t.ArtifactDir(), browser+"-"+origin+".png"),
+		})
+	}
+	return vs
+}
+
 // Chromium loads the lab page over each origin, through the lossy link,
 // with the flags the banner prints; the page reads the protocol and the
 // waterfall's moments from Resource Timing and the server's view from
@@ -196,14 +227,10 @@ func TestChromium(t *testing.T) {
 	puppeteer(t)
 	tl := serveLab(t, lab.Config{Impairment: lossyLink})
 	args := append([]string{"--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"}, tl.ChromiumFlags()...)
-	for _, origin := range []string{"h1", "h2", "h3"} {
+	pages := drive{Browser: "chrome", ExecutablePath: bin, Args: args, Runs: 1, Pages: visits(t, tl, "chromium")}.run(t)
+	for i, origin := range origins {
 		t.Run(origin, func(t *testing.T) {
-			st := drive{
-				Browser: "chrome", ExecutablePath: bin, Args: args,
-				URL:        pageURL(tl, origin),
-				Runs:       1,
-				Screenshot: filepath.Join(t.ArtifactDir(), "chromium-"+origin+".png"),
-			}.run(t)
+			st := pages[i]
 			if st.PageProto != origin {
 				t.Errorf("the page came over %q; want %q", st.PageProto, origin)
 			}

@@ -78,14 +78,10 @@ func TestFirefox(t *testing.T) {
 	puppeteer(t)
 	tl := serveLab(t, lab.Config{Impairment: lossyLink})
 	bin := firefoxWithPolicy(t, tl.FirefoxPolicy())
-	for _, origin := range []string{"h1", "h2", "h3"} {
+	pages := drive{Browser: "firefox", ExecutablePath: bin, Runs: 1, Pages: visits(t, tl, "firefox")}.run(t)
+	for i, origin := range origins {
 		t.Run(origin, func(t *testing.T) {
-			st := drive{
-				Browser: "firefox", ExecutablePath: bin,
-				URL:        pageURL(tl, origin),
-				Runs:       1,
-				Screenshot: filepath.Join(t.ArtifactDir(), "firefox-"+origin+".png"),
-			}.run(t)
+			st := pages[i]
 			want := origin
 			if origin == "h3" {
 				want = "h2" // the page itself came before Alt-Svc was known

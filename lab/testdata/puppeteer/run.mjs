@@ -1,11 +1,13 @@
 // run.mjs drives a browser through the lab page for lab's Go tests:
 //
 //	node run.mjs '{"browser":"chrome"|"firefox","executablePath":"…","args":[…],
-//	               "prefs":{…},"url":"…","runs":1,"screenshot":"out.png","timeoutMs":90000}'
+//	               "prefs":{…},"pages":[{"url":"…","screenshot":"out.png"},…],
+//	               "runs":1,"timeoutMs":90000}'
 //
-// It opens url (which should carry ?auto=1 or ?runs=N), waits until the page
-// has made its runs, saves a full-page screenshot, and prints one line of
-// JSON: the page's protocol, its status line, and window.lab.runs (the
+// It starts the browser once and opens each page's url in turn (the url
+// should carry ?runs=N), waits until the page has made its runs, saves a
+// full-page screenshot, and prints one line of JSON: the browser, and for
+// each page its protocol, its status line, and window.lab.runs (the
 // waterfall's rows, the browser's and the server's view of each request).
 import puppeteer from 'puppeteer-core';
 
@@ -18,10 +20,10 @@ const launch = {
   // lacks the screen orientation override that setViewport sends.
   args: [...(opts.args || []), '--window-size=1800,1200'],
   defaultViewport: null,
+  timeout: opts.timeoutMs, // starting Firefox on a busy machine takes a while
   protocolTimeout: opts.timeoutMs,
 };
 if (opts.browser === 'firefox') launch.extraPrefsFirefox = opts.prefs || {};
-if (opts.profile) launch.userDataDir = opts.profile;
 
 // A browser that fails to start (it happens now and then on a busy
 // machine, "Code: null") is started again, up to three times.
@@ -37,33 +39,43 @@ async function start() {
   }
 }
 
-const browser = await start();
-let out;
-try {
+async function visit(browser, { url, screenshot }) {
   const page = await browser.newPage();
   const logs = [];
   page.on('console', (m) => logs.push(m.text()));
   page.on('pageerror', (e) => logs.push('pageerror: ' + e.message));
-  await page.goto(opts.url, { waitUntil: 'load', timeout: opts.timeoutMs });
-  const runs = opts.runs || 1;
   try {
-    await page.waitForFunction(
-      (n) => document.body.dataset.state === 'error' || (document.body.dataset.state === 'done' && window.lab.runs.length >= n),
-      { timeout: opts.timeoutMs, polling: 200 }, runs);
+    await page.goto(url, { waitUntil: 'load', timeout: opts.timeoutMs });
+    const runs = opts.runs || 1;
+    try {
+      await page.waitForFunction(
+        (n) => document.body.dataset.state === 'error' || (document.body.dataset.state === 'done' && window.lab.runs.length >= n),
+        { timeout: opts.timeoutMs, polling: 200 }, runs);
+    } catch (e) {
+      logs.push('waiting for the runs: ' + e.message);
+    }
+    const out = await page.evaluate(() => ({
+      state: document.body.dataset.state,
+      status: document.getElementById('status').textContent,
+      pageProto: document.getElementById('page-proto').textContent,
+      svgBytes: (document.querySelector('#waterfall svg')?.outerHTML || '').length,
+      summaryRows: document.querySelectorAll('#runs tbody tr').length,
+      runs: (window.lab?.runs || []).map(({ server, ...r }) => r),
+    }));
+    if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
+    out.logs = logs;
+    return out;
   } catch (e) {
-    logs.push('waiting for the runs: ' + e.message);
+    return { state: 'driver error', status: e.message, logs, runs: [] };
+  } finally {
+    await page.close();
   }
-  out = await page.evaluate(() => ({
-    state: document.body.dataset.state,
-    status: document.getElementById('status').textContent,
-    pageProto: document.getElementById('page-proto').textContent,
-    svgBytes: (document.querySelector('#waterfall svg')?.outerHTML || '').length,
-    summaryRows: document.querySelectorAll('#runs tbody tr').length,
-    runs: (window.lab?.runs || []).map(({ server, ...r }) => ({ ...r, serverConns: server?.conns })),
-  }));
-  out.userAgent = await browser.userAgent();
-  out.logs = logs;
-  if (opts.screenshot) await page.screenshot({ path: opts.screenshot, fullPage: true });
+}
+
+const browser = await start();
+const out = { userAgent: await browser.userAgent(), pages: [] };
+try {
+  for (const p of opts.pages) out.pages.push(await visit(browser, p));
 } finally {
   await browser.close();
 }
