@@ -12,7 +12,9 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +23,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/triohttp/trio/cluster"
+	"github.com/triohttp/trio/cluster/clustertest"
 	"github.com/triohttp/trio/config"
 	"github.com/triohttp/trio/internal/loadtest"
 	"github.com/triohttp/trio/internal/pebble"
@@ -382,5 +385,76 @@ func waitLeaf(t *testing.T, addr, name string, roots *x509.CertPool, pb *pebble.
 			t.Fatalf("%s: no certificate for %s after 60s: %v\n%s", addr, name, err, pb.Log())
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// Three instances, each running an embedded NATS node from its
+// [cluster] table (listen, cluster_listen, routes to the other two), form
+// one cluster: a chat message said on the first reaches a member on the
+// third, relayed by the third and marked as coming through the first.
+func TestClusterEmbeddedRunners(t *testing.T) {
+	data := t.TempDir()
+	t.Setenv("TRIO_DATA_DIR", data)
+	cfgs := clustertest.Configs(t, 3)
+	runners := make([]*config.Runner, len(cfgs))
+	errs := make([]error, len(cfgs))
+	var wg sync.WaitGroup
+	for i, cc := range cfgs {
+		routes := make([]string, len(cc.Routes))
+		for j, r := range cc.Routes {
+			routes[j] = strconv.Quote(r)
+		}
+		file := filepath.Join(t.TempDir(), "trio.toml")
+		os.WriteFile(file, []byte(fmt.Sprintf(`
+listen = "127.0.0.1:0"
+http   = ""
+
+[cluster]
+embedded       = true
+name           = %q
+listen         = %q
+cluster_listen = %q
+routes         = [%s]
+store_dir      = %q
+
+[[site]]
+hosts = ["127.0.0.1"]
+`, cc.Name, cc.Listen, cc.ClusterListen, strings.Join(routes, ", "), cc.StoreDir)), 0o644)
+		c, err := config.Load(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wg.Go(func() { // JetStream needs a quorum of the nodes up
+			ctx, cancel := context.WithTimeout(context.Background(), clustertest.StartTimeout)
+			defer cancel()
+			runners[i], errs[i] = config.Start(ctx, c, slog.New(slog.DiscardHandler))
+		})
+	}
+	wg.Wait()
+	for i, r := range runners {
+		if errs[i] != nil {
+			t.Fatalf("instance %d: %v", i, errs[i])
+		}
+		t.Cleanup(func() { r.Shutdown(context.Background()) })
+	}
+	first, third := dialChat(t, runners[0], data, "ann"), dialChat(t, runners[2], data, "cy")
+	defer first.CloseNow()
+	defer third.CloseNow()
+	readEvent(t, first, "welcome")
+	readEvent(t, third, "welcome")
+	if err := first.WriteMessage(ws.MessageText, []byte("across three nodes")); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		ev := readEvent(t, third, "msg")
+		if ev == "" {
+			break
+		}
+		if strings.Contains(ev, "across three nodes") {
+			if !strings.Contains(ev, `"instance":"node2"`) || !strings.Contains(ev, `"via":"node0"`) {
+				t.Errorf("event %s; want instance node2, via node0", ev)
+			}
+			break
+		}
 	}
 }
