@@ -199,9 +199,13 @@ func (h *Hub) acquire(ctx context.Context, name string) (*room, error) {
 	} else {
 		select {
 		case <-r.started:
-		case <-ctx.Done():
-			h.release(r)
-			return nil, ctx.Err()
+		default: // ctx.Done allocates a channel in ctx: only when waiting
+			select {
+			case <-r.started:
+			case <-ctx.Done():
+				h.release(r)
+				return nil, ctx.Err()
+			}
 		}
 	}
 	if r.err != nil {

@@ -1,0 +1,211 @@
+package main
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/triohttp/trio/hub"
+)
+
+// room is the room every benchmark member joins.
+const room = "bench"
+
+// A second is one second of a run, as the progress line and the chart
+// show it.
+type second struct {
+	At         time.Duration // since the producer started
+	Warm       bool          // in the warm-up, left out of the totals
+	Deliveries uint64
+	P50, P99   time.Duration
+	Max        time.Duration
+}
+
+// A result is one fan-out run.
+type result struct {
+	Broker     string
+	Members    int
+	Instances  int
+	Rate       int
+	Duration   time.Duration
+	JoinTime   time.Duration
+	Published  uint64
+	Deliveries uint64
+	P50, P99   time.Duration
+	Max        time.Duration
+	PublishP99 time.Duration
+	Dropped    uint64 // members dropped as slow
+	Disorder   uint64 // messages not after the member's previous one
+	Seconds    []second
+}
+
+func (r *result) String() string {
+	return fmt.Sprintf("broker=%s members=%d instances=%d rate=%d/s duration=%v deliveries/s=%.0f want=%d p50=%v p99=%v max=%v publish_p99=%v dropped=%d disorder=%d join=%v",
+		r.Broker, r.Members, r.Instances, r.Rate, r.Duration, float64(r.Deliveries)/r.Duration.Seconds(), r.Rate*r.Members,
+		r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.Max.Round(10*time.Microsecond),
+		r.PublishP99.Round(10*time.Microsecond), r.Dropped, r.Disorder, r.JoinTime.Round(time.Millisecond))
+}
+
+// A fanout runs members on hubs, in-process, each on a goroutine that
+// takes its messages as a WebSocket handler would, and records every
+// message's latency from before Publish to the member's Take.
+type fanout struct {
+	o        *options
+	hubs     []*hub.Hub
+	win      *window
+	pub      *window
+	dropped  atomic.Uint64
+	disorder atomic.Uint64
+	wg       sync.WaitGroup
+}
+
+func runFanout(ctx context.Context, o *options, kind string, progress io.Writer) (*result, error) {
+	bs, stop, err := brokers(ctx, kind, o.instances)
+	if err != nil {
+		return nil, err
+	}
+	defer stop()
+	f := &fanout{o: o, win: newWindow(), pub: newWindow()}
+	for i, b := range bs {
+		f.hubs = append(f.hubs, &hub.Hub{Broker: b, Instance: fmt.Sprint("instance-", i)})
+	}
+	defer func() {
+		for _, h := range f.hubs {
+			h.Close()
+		}
+		f.wg.Wait()
+	}()
+	res := &result{Broker: kind, Members: o.members, Instances: o.instances, Rate: o.rate, Duration: o.duration}
+	start := time.Now()
+	if err := f.join(ctx); err != nil {
+		return nil, err
+	}
+	res.JoinTime = time.Since(start)
+	fmt.Fprintf(progress, "%s: %d members joined on %d instances in %v\n", kind, o.members, o.instances, res.JoinTime.Round(time.Millisecond))
+	published, err := f.produce(ctx, res, progress)
+	if err != nil {
+		return nil, err
+	}
+	total := f.win.total.Load()
+	res.Published = published
+	res.Deliveries = total.count()
+	res.P50, res.P99, res.Max = total.quantile(0.5), total.quantile(0.99), total.maximum()
+	res.PublishP99 = f.pub.total.Load().quantile(0.99)
+	res.Dropped, res.Disorder = f.dropped.Load(), f.disorder.Load()
+	return res, nil
+}
+
+// join joins o.members members, spread evenly over the hubs, 64 at a time.
+func (f *fanout) join(ctx context.Context) error {
+	var (
+		next atomic.Int64
+		errs = make(chan error, 64)
+		wg   sync.WaitGroup
+	)
+	for range 64 {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < f.o.members; i = int(next.Add(1) - 1) {
+				m, err := f.hubs[i%len(f.hubs)].Join(ctx, room, hub.Presence{Name: fmt.Sprint("m", i)}, 0)
+				if err != nil {
+					errs <- err
+					return
+				}
+				f.wg.Go(func() { f.member(m) })
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
+
+// member takes m's messages until it ends, as a handler would before
+// writing them to its WebSocket.
+func (f *fanout) member(m *hub.Member) {
+	var (
+		buf  []hub.Message
+		last uint64
+	)
+	for range m.Ready() {
+		var ok bool
+		buf, ok = m.Take(buf[:0])
+		now := time.Now().UnixNano()
+		for _, msg := range buf {
+			if msg.Seq <= last {
+				f.disorder.Add(1)
+			}
+			last = msg.Seq
+			f.win.record(time.Duration(now - int64(binary.BigEndian.Uint64(msg.Data))))
+		}
+		if !ok {
+			break
+		}
+	}
+	if m.Err() == hub.ErrSlow {
+		f.dropped.Add(1)
+	}
+}
+
+// produce publishes o.rate messages a second for the warm-up and the run,
+// through the hubs in turn, printing a line a second, then waits a moment
+// for the last deliveries. It returns how many it published in the run.
+func (f *fanout) produce(ctx context.Context, res *result, progress io.Writer) (uint64, error) {
+	interval := time.Second / time.Duration(f.o.rate)
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	sec := time.NewTicker(time.Second)
+	defer sec.Stop()
+	start := time.Now()
+	end := start.Add(f.o.warmup + f.o.duration)
+	var published, counted uint64
+	warm := f.o.warmup > 0
+	for i := 0; ; {
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case now := <-tick.C:
+			if now.After(end) {
+				time.Sleep(500 * time.Millisecond) // the last deliveries
+				f.report(res, now.Sub(start), warm, progress)
+				return counted, nil
+			}
+			data := make([]byte, max(f.o.size, 8))
+			binary.BigEndian.PutUint64(data, uint64(time.Now().UnixNano()))
+			t0 := time.Now()
+			if _, err := f.hubs[i%len(f.hubs)].Publish(ctx, room, data); err != nil {
+				return 0, fmt.Errorf("publish #%d: %w", i, err)
+			}
+			f.pub.record(time.Since(t0))
+			i++
+			published++
+			if !warm {
+				counted++
+			}
+		case now := <-sec.C:
+			f.report(res, now.Sub(start), warm, progress)
+			if warm && now.Sub(start) >= f.o.warmup {
+				warm = false
+				f.win.reset()
+				f.pub.reset()
+			}
+		}
+	}
+}
+
+// report ends the current second: a progress line and a point of the chart.
+func (f *fanout) report(res *result, at time.Duration, warm bool, progress io.Writer) {
+	h := f.win.next()
+	s := second{At: at, Warm: warm, Deliveries: h.count(), P50: h.quantile(0.5), P99: h.quantile(0.99), Max: h.maximum()}
+	res.Seconds = append(res.Seconds, s)
+	tag := ""
+	if warm {
+		tag = " (warm-up)"
+	}
+	fmt.Fprintf(progress, "%s %5.1fs  deliveries %6d/s  p50 %8v  p99 %8v  max %8v  dropped %d%s\n",
+		res.Broker, at.Seconds(), s.Deliveries, s.P50.Round(time.Microsecond), s.P99.Round(time.Microsecond),
+		s.Max.Round(time.Microsecond), f.dropped.Load(), tag)
+}
