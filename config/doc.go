@@ -69,6 +69,24 @@
 // connections retries on a new one. Unknown hosts go to default_site, or
 // get 404.
 //
+// # Cluster
+//
+// A [Cluster] table joins the instance to others through NATS: external
+// servers (nats = [...]) or a node embedded in trio (embedded = true,
+// with cluster_listen and routes to the other nodes). The [Runner] joins
+// it once at start, runs every demo site on one hub on the cluster's
+// broker, and with cert_storage = "nats" keeps ACME certificates in the
+// cluster's key-value bucket so that they are ordered once. On Shutdown
+// the hub closes first, so the demo's WebSockets get 1012 and move to
+// another instance. [cluster] cannot change on reload.
+//
+//	[cluster]
+//	embedded       = true
+//	name           = "web-1"
+//	cluster_listen = "10.0.0.1:6222"
+//	routes         = ["nats-route://10.0.0.2:6222", "nats-route://10.0.0.3:6222"]
+//	cert_storage   = "nats"
+//
 // # Proxies
 //
 // A site's proxy routes (see [Proxy]) take the paths under their prefix,
