@@ -340,3 +340,5 @@ func (b *Broker) Close() error {
 }
 
 func (b *Broker) newTicker() *time.Ticker { return time.NewTicker(b.resync) }
+
+var _ hub.Broker = (*Broker)(nil)

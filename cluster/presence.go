@@ -134,29 +134,27 @@ func (b *Broker) refreshPresence() {
 // it aged out (NATS was unreachable for a while); it gives p up when
 // another instance announced the same member since.
 func (b *Broker) refresh(p *presence) {
+	if !b.nc.IsConnected() { // reconnecting (or closed): nothing to do yet
+		return
+	}
 	ctx, cancel := context.WithTimeout(b.ctx, requestTimeout)
 	defer cancel()
 	b.mu.Lock()
 	rev := p.rev
 	b.mu.Unlock()
 	rev, err := b.kv.Update(ctx, p.key, p.val, rev)
-	if errors.Is(err, jetstream.ErrKeyExists) {
-		_, gerr := b.kv.Get(ctx, p.key)
+	if errors.Is(err, jetstream.ErrKeyExists) { // written since, or aged out
+		_, err = b.kv.Get(ctx, p.key)
 		switch {
-		case errors.Is(gerr, jetstream.ErrKeyNotFound) || errors.Is(gerr, jetstream.ErrKeyDeleted):
-			rev, err = b.kv.Create(ctx, p.key, p.val)
-		case gerr == nil:
-			err = errors.New("announced by another instance since")
-		default:
-			err = gerr
-		}
-		if errors.Is(err, jetstream.ErrKeyExists) || gerr == nil && err != nil {
-			b.mu.Lock()
-			if b.presences[p.key] == p {
-				delete(b.presences, p.key)
-			}
-			b.mu.Unlock()
+		case err == nil:
+			b.giveUp(p)
 			return
+		case errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted):
+			rev, err = b.kv.Create(ctx, p.key, p.val)
+			if errors.Is(err, jetstream.ErrKeyExists) {
+				b.giveUp(p)
+				return
+			}
 		}
 	}
 	if err != nil {
@@ -166,6 +164,15 @@ func (b *Broker) refresh(p *presence) {
 	b.mu.Lock()
 	p.rev = rev
 	b.mu.Unlock()
+}
+
+// giveUp forgets p, which another instance announced since.
+func (b *Broker) giveUp(p *presence) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.presences[p.key] == p {
+		delete(b.presences, p.key)
+	}
 }
 
 // Present lists room's members on every instance: the bucket's entries

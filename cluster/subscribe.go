@@ -197,6 +197,10 @@ func (s *subscription) live(nm *nats.Msg) {
 // catchUp asks the stream for the room's last sequence number and reads
 // what pos lacks of it: a message lost in fan-out with none after it.
 func (s *subscription) catchUp() {
+	if !s.b.nc.IsConnected() { // reconnecting: the tick after tries again
+		s.dirty = true
+		return
+	}
 	ctx, cancel := context.WithTimeout(s.ctx, requestTimeout)
 	last, err := s.b.last(ctx, s.room)
 	cancel()
@@ -297,3 +301,5 @@ func (s *subscription) Err() error {
 		return nil
 	}
 }
+
+var _ hub.Ender = (*subscription)(nil)
