@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/triohttp/trio"
+	"github.com/triohttp/trio/h3"
 	"github.com/triohttp/trio/tlsconf"
 )
 
@@ -32,8 +33,10 @@ type Config struct {
 	// is where they listen; "" means 127.0.0.1.
 	Addr string
 
-	// NoLink serves on loopback without the impaired link (which needs
-	// root): nothing is impaired, and the banner and page say so.
+	// NoLink serves without the impaired link (which needs root): TCP,
+	// so HTTP/1.1 and HTTP/2, is not impaired, and the banner and page say
+	// so. On loopback HTTP/3 still is, through a UDPRelay whose port is
+	// the h3 origin's.
 	NoLink bool
 
 	// CA issues the origins' certificate. nil means the local CA in its
@@ -63,7 +66,8 @@ var originNames = []string{"h1", "h2", "h3"}
 // the page on any origin reads what the server saw on the others.
 type Lab struct {
 	cfg     Config
-	link    *Link // nil with NoLink
+	link    *Link     // nil with NoLink
+	relay   *UDPRelay // with NoLink on loopback: HTTP/3's UDP goes through it
 	host    netip.Addr
 	origins map[string]string       // name -> https://ip:port
 	servers map[string]*trio.Server // name -> the origin's server
@@ -110,6 +114,7 @@ func Serve(ctx context.Context, cfg Config) (*Lab, error) {
 		l.closeLink()
 		return nil, err
 	}
+	l.relay = socks.relay
 	ctx, l.stop = context.WithCancel(ctx)
 	l.start(socks)
 	go func() {
@@ -145,9 +150,13 @@ func (l *Lab) listenAddr() (netip.AddrPort, error) {
 // start serves each origin on its sockets.
 func (l *Lab) start(socks *sockets) {
 	h := l.handler()
+	altSvc := "" // trio's own, naming the port HTTP/3 is served on
+	if socks.relay != nil {
+		altSvc = (&h3.Config{}).AltSvc(int(socks.relay.Addr().Port())) // the relay's: clients must go through it
+	}
 	for _, name := range originNames {
 		srv := &trio.Server{
-			Handler: l.rec.record(name, originHandler(name, h)),
+			Handler: l.rec.record(name, originHandler(name, altSvc, h)),
 			TLS:     l.cert.source(name),
 			Logger:  l.cfg.logger(),
 		}
@@ -182,6 +191,24 @@ func (l *Lab) Origins() map[string]string {
 // Config.NoLink.
 func (l *Lab) Link() *Link { return l.link }
 
+// An impairer is what applies the impairment: the Link, or without it the
+// UDPRelay in front of HTTP/3.
+type impairer interface {
+	Impairment() Impairment
+	Set(Impairment) error
+}
+
+// impairer returns the link, or the relay, or nil when nothing is impaired.
+func (l *Lab) impairer() impairer {
+	switch {
+	case l.link != nil:
+		return l.link
+	case l.relay != nil:
+		return l.relay
+	}
+	return nil
+}
+
 // Run returns the server's record of run id, and whether there is one.
 func (l *Lab) Run(id string) (Record, bool) { return l.rec.run(id) }
 
@@ -199,6 +226,9 @@ func (l *Lab) Close() error {
 			}
 		}
 		l.wg.Wait()
+		if l.relay != nil {
+			errs = append(errs, l.relay.Close())
+		}
 		errs = append(errs, l.closeLink())
 		l.closeErr = errors.Join(errs...)
 	})

@@ -24,9 +24,13 @@ func (l *Lab) Banner() string {
 		fmt.Fprintf(&b, "trio lab: one page on three origins, behind an impaired link (%s).\n", l.link.Impairment())
 		fmt.Fprintf(&b, "  TCP and UDP packets alike are lost and delayed in network namespace %s;\n", l.link.Namespace())
 		fmt.Fprintf(&b, "  `ip netns exec %s ss -ti` shows TCP's retransmissions.\n", l.link.Namespace())
+	} else if l.relay != nil {
+		fmt.Fprintf(&b, "trio lab: one page on three origins, WITHOUT the impaired link (it needs root: a network\n"+
+			"  namespace and TUN devices). TCP is NOT impaired: h1 and h2 run at loopback speed. Only HTTP/3's\n"+
+			"  UDP goes through a relay on %s that applies the impairment (%s).\n", l.relay.Addr(), l.relay.Impairment())
 	} else {
-		b.WriteString("trio lab: one page on three origins, on loopback and NOT impaired:\n")
-		b.WriteString("  the impaired link needs root (a network namespace and TUN devices); run as root for loss and delay.\n")
+		b.WriteString("trio lab: one page on three origins, NOT impaired: the impaired link needs root (a network\n" +
+			"  namespace and TUN devices), and the UDP relay for HTTP/3 needs a loopback address.\n")
 	}
 	for _, name := range originNames {
 		fmt.Fprintf(&b, "  %s  %-30s %s\n", name, l.origins[name]+"/", originNotes[name])

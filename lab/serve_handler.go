@@ -33,8 +33,14 @@ func (l *Lab) handler() http.Handler {
 // does not speak (a TLS client that offers no ALPN gets HTTP/1.1 from the
 // h2 origin), and lets pages on the other origins read the API and the
 // resources, with their full timing.
-func originHandler(origin string, next http.Handler) http.Handler {
+//
+// altSvc, when not "", replaces the Alt-Svc field of the h3 origin's TCP
+// responses (the port of the relay in front of HTTP/3).
+func originHandler(origin, altSvc string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if altSvc != "" && origin == "h3" && r.ProtoMajor < 3 {
+			w.Header().Set("Alt-Svc", altSvc)
+		}
 		if origin != "h3" && protoName(r.ProtoMajor) != origin {
 			w.Header().Set("Connection", "close")
 			http.Error(w, "lab: the "+origin+" origin speaks "+origin+" only; this request came over "+r.Proto, http.StatusMisdirectedRequest)
@@ -88,16 +94,21 @@ type jsonError struct {
 // Info is what /lab/api/lab tells the page about the lab.
 type Info struct {
 	Origins    map[string]string `json:"origins"`
-	Link       string            `json:"link"` // "link" (impaired, TCP and UDP alike) or "none"
+	Link       string            `json:"link"` // "link" (TCP and UDP impaired alike), "udp-relay" (HTTP/3 only) or "none"
 	Impairment ImpairmentJSON    `json:"impairment"`
 	Kinds      []string          `json:"kinds"`
 }
 
 func (l *Lab) info() Info {
 	in := Info{Origins: l.Origins(), Link: "none", Kinds: []string{KindTiles, KindPage}}
-	if l.link != nil {
+	switch {
+	case l.link != nil:
 		in.Link = "link"
-		in.Impairment = impairmentJSON(l.link.Impairment())
+	case l.relay != nil:
+		in.Link = "udp-relay"
+	}
+	if imp := l.impairer(); imp != nil {
+		in.Impairment = impairmentJSON(imp.Impairment())
 	}
 	return in
 }

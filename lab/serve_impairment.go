@@ -42,20 +42,22 @@ func (j ImpairmentJSON) impairment() Impairment {
 const maxImpairmentBody = 4 << 10
 
 func (l *Lab) serveImpairment(w http.ResponseWriter, r *http.Request) {
-	if l.link == nil {
+	imp := l.impairer()
+	if imp == nil {
 		writeJSON(w, http.StatusConflict, jsonError{errNoLink})
 		return
 	}
-	writeJSON(w, http.StatusOK, impairmentJSON(l.link.Impairment()))
+	writeJSON(w, http.StatusOK, impairmentJSON(imp.Impairment()))
 }
 
-const errNoLink = "lab: no impaired link (served with NoLink, on loopback: it needs root); nothing to change"
+const errNoLink = "lab: nothing is impaired here (no link, which needs root, and no relay, which needs loopback); nothing to change"
 
 // setImpairment changes the link's impairment to the JSON body's. It
 // wants Content-Type application/json, which a page of another site can
 // send only after a CORS preflight that the lab does not answer.
 func (l *Lab) setImpairment(w http.ResponseWriter, r *http.Request) {
-	if l.link == nil {
+	imp := l.impairer()
+	if imp == nil {
 		writeJSON(w, http.StatusConflict, jsonError{errNoLink})
 		return
 	}
@@ -70,10 +72,10 @@ func (l *Lab) setImpairment(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, jsonError{fmt.Sprintf("lab: impairment: %v", err)})
 		return
 	}
-	if err := l.link.Set(j.impairment()); err != nil {
+	if err := imp.Set(j.impairment()); err != nil {
 		writeJSON(w, http.StatusBadRequest, jsonError{err.Error()})
 		return
 	}
-	l.cfg.logger().Info("lab: impairment changed", "impairment", l.link.Impairment().String())
-	writeJSON(w, http.StatusOK, impairmentJSON(l.link.Impairment()))
+	l.cfg.logger().Info("lab: impairment changed", "impairment", imp.Impairment().String())
+	writeJSON(w, http.StatusOK, impairmentJSON(imp.Impairment()))
 }

@@ -211,8 +211,8 @@ func TestPage(t *testing.T) {
 	if err := json.Unmarshal(body, &info); err != nil || code != http.StatusOK {
 		t.Fatalf("/lab/api/lab = %d %s: %v", code, body, err)
 	}
-	if info.Link != "none" || len(info.Origins) != 3 || info.Origins["h3"] != tl.Origins()["h3"] {
-		t.Errorf("/lab/api/lab = %+v; want link none and the three origins", info)
+	if info.Link != "udp-relay" || len(info.Origins) != 3 || info.Origins["h3"] != tl.Origins()["h3"] {
+		t.Errorf("/lab/api/lab = %+v; want link udp-relay and the three origins", info)
 	}
 	code, _, body = get(t, c, tl.Origins()["h2"]+"/lab/api/resources?kind=page&n=20")
 	var list []lab.Listed
@@ -320,12 +320,54 @@ func checkRecord(t *testing.T, rec lab.Record, proto string, res []lab.Resource)
 	}
 }
 
-// With NoLink there is no impairment to read or change.
-func TestImpairmentNoLink(t *testing.T) {
-	tl := serveLab(t, lab.Config{NoLink: true})
+// With NoLink on loopback, HTTP/3 goes through a UDP relay whose
+// impairment the API reads and changes; TCP is not impaired, and the
+// banner says so.
+func TestNoLinkRelay(t *testing.T) {
+	tl := serveLab(t, lab.Config{NoLink: true, Impairment: lab.Impairment{Loss: 0.01, Seed: 2}})
+	c := tl.client(t, "h2")
+	code, _, body := get(t, c, tl.Origins()["h2"]+"/lab/api/impairment")
+	if code != http.StatusOK || !strings.Contains(string(body), `"loss":0.01`) {
+		t.Errorf("GET impairment with the relay = %d %s; want 200 and loss 0.01", code, body)
+	}
+	resp, err := c.Post(tl.Origins()["h2"]+"/lab/api/impairment", "application/json", strings.NewReader(`{"loss":0.2,"delay_ms":4}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	code, _, body = get(t, c, tl.Origins()["h2"]+"/lab/api/impairment")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"loss":0.2`) {
+		t.Errorf("POST impairment = %d, then GET = %d %s; want loss 0.2", resp.StatusCode, code, body)
+	}
+	// HTTP/3 works through the relay, which is also where Alt-Svc points.
+	code, proto, _ := get(t, tl.client(t, "h3"), tl.Origins()["h3"]+"/lab/api/hello")
+	if code != http.StatusOK || proto != "HTTP/3.0" {
+		t.Errorf("h3 through the relay: %d %s", code, proto)
+	}
+	resp, err = c.Get(tl.Origins()["h3"] + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	port := tl.Origins()["h3"][strings.LastIndexByte(tl.Origins()["h3"], ':')+1:]
+	if got := resp.Header.Get("Alt-Svc"); !strings.HasPrefix(got, `h3=":`+port+`"`) {
+		t.Errorf("Alt-Svc = %q; want the relay's port %s", got, port)
+	}
+	if b := tl.Banner(); !strings.Contains(b, "TCP is NOT impaired") || !strings.Contains(b, "relay") {
+		t.Errorf("the banner does not say that only HTTP/3 is impaired:\n%s", b)
+	}
+}
+
+// Without the link and off 127.0.0.1 nothing is impaired: the API has
+// nothing to read or change, and the banner says so.
+func TestNoLinkNoRelay(t *testing.T) {
+	tl := serveLab(t, lab.Config{NoLink: true, Addr: "[::1]:0"})
 	c := tl.client(t, "h2")
 	if code, _, _ := get(t, c, tl.Origins()["h2"]+"/lab/api/impairment"); code != http.StatusConflict {
-		t.Errorf("GET impairment without a link: %d; want 409", code)
+		t.Errorf("GET impairment with nothing impaired: %d; want 409", code)
+	}
+	if code, proto, _ := get(t, tl.client(t, "h3"), tl.Origins()["h3"]+"/lab/api/hello"); code != http.StatusOK || proto != "HTTP/3.0" {
+		t.Errorf("h3 on ::1: %d %s", code, proto)
 	}
 	if !strings.Contains(tl.Banner(), "NOT impaired") {
 		t.Errorf("the banner does not say the lab is not impaired:\n%s", tl.Banner())
