@@ -36,20 +36,29 @@ async function getJSON(url, opts) {
   return body;
 }
 
-function linkText(info) {
-  if (info.link !== 'link') return 'Link: none, loopback and not impaired (the link needs root)';
-  const i = info.impairment;
-  let s = `Link: loss ${+(i.loss * 100).toFixed(2)}% · delay ${i.delay_ms} ms`;
+// impText describes an impairment briefly: "loss 2% · delay 20 ms".
+function impText(i) {
+  let s = `loss ${+(i.loss * 100).toFixed(2)}% · delay ${i.delay_ms} ms`;
   if (i.jitter_ms) s += ` ± ${i.jitter_ms} ms`;
   if (i.rate) s += ` · ${Math.round(i.rate / 1000)} kB/s`;
   return s;
+}
+
+function linkText(info) {
+  switch (info.link) {
+    case 'link':
+      return 'Link: ' + impText(info.impairment);
+    case 'udp-relay':
+      return `No link (it needs root): only HTTP/3 is impaired, by a UDP relay: ${impText(info.impairment)}; TCP is not`;
+  }
+  return 'No link: nothing is impaired (the link needs root)';
 }
 
 function showInfo() {
   const info = lab.info;
   $('link-status').textContent = linkText(info);
   $('link-status').className = 'link' + (info.link === 'link' ? '' : ' none');
-  const noLink = info.link !== 'link';
+  const noLink = info.link === 'none';
   for (const el of $('link-controls').querySelectorAll('input, button')) el.disabled = noLink;
   if (!noLink) {
     $('loss').value = +(info.impairment.loss * 100).toFixed(2);
@@ -200,7 +209,8 @@ async function runOnce() {
   const conns = new Set(rows.filter((r) => r.server).map((r) => r.server.conn)).size;
   const result = {
     id, n: list.length, origin, kind, warm,
-    impairment: info.link === 'link' ? info.impairment : null,
+    impairment: info.link === 'none' ? null : info.impairment,
+    link: info.link,
     failed: oks.filter((ok) => !ok).length,
     proto: Object.keys(protos).sort((a, b) => protos[b] - protos[a])[0] || '?',
     protos,
@@ -260,7 +270,7 @@ function drawWaterfall(r, k) {
   const max = Math.max(1, r.complete_ms, ...srv.map((s) => s.last_byte_ms));
   const svg = el('svg', { xmlns: SVGNS, viewBox: `0 0 ${W} ${H}`, width: W, height: H, 'font-family': 'system-ui, sans-serif', role: 'img' });
   svg.append(el('rect', { x: 0, y: 0, width: W, height: H, fill: '#fff' }));
-  const link = r.impairment ? `loss ${+(r.impairment.loss * 100).toFixed(2)}%, delay ${r.impairment.delay_ms} ms` : 'no link';
+  const link = r.impairment ? impText(r.impairment) + (r.link === 'udp-relay' ? ' (HTTP/3 only)' : '') : 'no link';
   svg.append(el('text', { x: 10, y: 36, 'font-size': 30, 'font-weight': 700, fill: COLORS.fg },
     `Run ${k}: ${r.n} ${r.kind} from the ${r.origin} origin over ${r.proto} · ${link} · ${Math.round(r.complete_ms)} ms · ${r.conns} connection${r.conns === 1 ? '' : 's'}`));
   const g = el('g', {});
@@ -335,7 +345,7 @@ function drawSummary() {
     cell('').append(Object.assign(document.createElement('span'), { className: 'proto ' + r.origin, textContent: r.origin }));
     cell(Object.entries(r.protos).map(([p, c]) => (Object.keys(r.protos).length > 1 ? `${p} ×${c}` : p)).join(', '));
     cell(`${r.n} ${r.kind}`);
-    cell(r.impairment ? `${+(r.impairment.loss * 100).toFixed(2)}% · ${r.impairment.delay_ms} ms` : 'none');
+    cell(r.impairment ? `${+(r.impairment.loss * 100).toFixed(2)}% · ${r.impairment.delay_ms} ms` + (r.link === 'udp-relay' ? ' (UDP only)' : '') : 'none');
     cell(r.conns, 'num');
     cell(`${Math.round(r.median_ms)} ms`, 'num');
     const td = cell('', 'bar');
@@ -349,10 +359,17 @@ function drawSummary() {
   $('summary').hidden = false;
 }
 
-function exportSVG() {
+// svgText is the waterfall as a standalone SVG file, "" before a run.
+function svgText() {
   const svg = $('waterfall').querySelector('svg');
-  if (!svg) return;
-  const text = '<?xml version="1.0" encoding="UTF-8"?>\n' + new XMLSerializer().serializeToString(svg);
+  if (!svg) return '';
+  return '<?xml version="1.0" encoding="UTF-8"?>\n' + new XMLSerializer().serializeToString(svg);
+}
+lab.svgText = svgText;
+
+function exportSVG() {
+  const text = svgText();
+  if (!text) return;
   const a = document.createElement('a');
   a.href = URL.createObjectURL(new Blob([text], { type: 'image/svg+xml' }));
   a.download = `trio-lab-${$('result').dataset.run}.svg`;
@@ -369,7 +386,7 @@ async function applyLink() {
     const imp = await getJSON('/lab/api/impairment', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
     lab.info.impairment = imp;
     showInfo();
-    setStatus('The link now: ' + linkText(lab.info).replace('Link: ', ''));
+    setStatus('The link now: ' + impText(imp));
   } catch (e) {
     setStatus('Could not change the link: ' + e.message, true);
   }

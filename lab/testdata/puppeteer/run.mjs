@@ -58,7 +58,7 @@ async function visit(browser, { url, screenshot }) {
       state: document.body.dataset.state,
       status: document.getElementById('status').textContent,
       pageProto: document.getElementById('page-proto').textContent,
-      svgBytes: (document.querySelector('#waterfall svg')?.outerHTML || '').length,
+      svg: window.lab?.svgText ? window.lab.svgText() : '', // what Export SVG saves
       summaryRows: document.querySelectorAll('#runs tbody tr').length,
       runs: (window.lab?.runs || []).map(({ server, ...r }) => r),
     }));
