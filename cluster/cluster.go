@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"slices"
@@ -40,7 +41,8 @@ type Config struct {
 	ClusterListen string
 
 	// Routes are the embedded node's peers: "nats-route://peer:6222".
-	// Listing the node itself is harmless.
+	// The node ignores a route to itself, but Replicas' default counts
+	// it unless it is ClusterListen itself (or loopback on its port).
 	Routes []string
 
 	// Name is this instance's name: its NATS connection's, its embedded
@@ -92,9 +94,19 @@ func (c *Config) replicas() int {
 	return max(1, min(3, n))
 }
 
-// sameAddr reports whether route host h is the listen address l itself.
+// sameAddr reports whether route host h is the listen address l itself:
+// the same host:port, or a loopback host on the port of a host-less l.
 func sameAddr(h, l string) bool {
-	return l != "" && (h == l || strings.HasPrefix(l, ":") && strings.HasSuffix(h, l))
+	if l == "" {
+		return false
+	}
+	if h == l {
+		return true
+	}
+	host, port, err := net.SplitHostPort(h)
+	lhost, lport, lerr := net.SplitHostPort(l)
+	return err == nil && lerr == nil && lhost == "" && port == lport &&
+		(host == "localhost" || net.ParseIP(host).IsLoopback())
 }
 
 // A Cluster is an instance's membership of a NATS cluster: its connection,
