@@ -64,6 +64,13 @@ func (imp Impairment) validate() error {
 	return nil
 }
 
+// DefaultTCPCongestion is the congestion control of the lab namespace's
+// TCP listeners unless Link.SetTCPCongestion says otherwise: CUBIC,
+// quic-go's, so that comparing TCP with QUIC
+// compares the protocols rather than their congestion controllers (a host
+// may default to BBR, which ignores random loss).
+const DefaultTCPCongestion = "cubic"
+
 // ErrNeedRoot is returned by NewLink when the process may not create
 // network namespaces and TUN devices.
 var ErrNeedRoot = errors.New("lab: the impaired link needs root (CAP_NET_ADMIN) for a network namespace and TUN devices")
@@ -98,6 +105,7 @@ type Link struct {
 	down   *pipe      // lab -> host
 
 	imp atomic.Pointer[Impairment]
+	cc  atomic.Pointer[string] // TCP congestion control of new listeners
 
 	closeOnce sync.Once
 	closeErr  error
@@ -153,15 +161,29 @@ func (l *Link) Close() error {
 }
 
 // Listen announces on the TCP network address addr inside the lab
-// namespace, as net.Listen does: ":0" is any port on ServerIP.
+// namespace, as net.Listen does: ":0" is any port on ServerIP. The
+// connections it accepts use TCPCongestion's congestion control, if the
+// kernel has it.
 func (l *Link) Listen(network, addr string) (net.Listener, error) {
 	var ln net.Listener
 	err := l.inNS(func() (err error) {
 		ln, err = net.Listen(network, addr)
 		return err
 	})
-	return ln, err
+	if err != nil {
+		return nil, err
+	}
+	algo := l.TCPCongestion()
+	if err := setCongestion(ln, algo); err != nil && algo != DefaultTCPCongestion {
+		ln.Close()
+		return nil, fmt.Errorf("lab: TCP congestion control %q: %w", algo, err)
+	}
+	return ln, nil
 }
+
+// TCPCongestion returns the congestion control that Listen gives new
+// listeners (see SetTCPCongestion).
+func (l *Link) TCPCongestion() string { return *l.cc.Load() }
 
 // ListenUDP opens a UDP socket on addr inside the lab namespace, as
 // net.ListenUDP does; quic-go serves HTTP/3 on it.

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -16,6 +17,7 @@ var labNet = netip.MustParsePrefix("198.18.0.0/15")
 
 // NewLink creates the lab namespace and the link to it, impaired as imp
 // says. It first removes the namespaces of lab processes that are gone. It
+// gives the namespace's TCP listeners DefaultTCPCongestion. It
 // returns an error wrapping ErrNeedRoot when the process may not create
 // namespaces or TUN devices, and an error when imp is invalid (a negative
 // duration, loss outside 0..1, jitter above delay).
@@ -27,6 +29,8 @@ func NewLink(imp Impairment) (*Link, error) {
 	pid := os.Getpid()
 	l := &Link{nsfd: -1}
 	l.imp.Store(&imp)
+	cc := DefaultTCPCongestion
+	l.cc.Store(&cc)
 	var n int
 	for ; ; n++ {
 		l.name = fmt.Sprintf("%s%d", nsPrefix, pid)
@@ -133,3 +137,56 @@ func writeTo(f *os.File) func([]byte) error {
 }
 
 func (l *Link) inNS(f func() error) error { return inNS(l.nsfd, f) }
+
+// tcpRetrans returns the TCP segments retransmitted in the lab namespace
+// so far (RetransSegs of its /proc/net/snmp), or 0 if unknown.
+func (l *Link) tcpRetrans() uint64 {
+	var n uint64
+	l.inNS(func() error {
+		b, err := os.ReadFile("/proc/thread-self/net/snmp")
+		if err != nil {
+			return err
+		}
+		n = snmpField(string(b), "Tcp:", "RetransSegs")
+		return nil
+	})
+	return n
+}
+
+// SetTCPCongestion chooses the congestion control of the TCP listeners
+// that Listen opens from now on, and so of the connections they accept (the
+// server's side, which sends the bulk of the bytes): "cubic", "reno",
+// "bbr", any name in /proc/sys/net/ipv4/tcp_available_congestion_control.
+// NewLink chooses DefaultTCPCongestion.
+func (l *Link) SetTCPCongestion(algo string) error {
+	err := l.inNS(func() error {
+		s, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return err
+		}
+		defer unix.Close(s)
+		return unix.SetsockoptString(s, unix.IPPROTO_TCP, unix.TCP_CONGESTION, algo)
+	})
+	if err != nil {
+		return fmt.Errorf("lab: TCP congestion control %q: %w", algo, err)
+	}
+	l.cc.Store(&algo)
+	return nil
+}
+
+// setCongestion sets TCP_CONGESTION on a listener that Listen opened.
+func setCongestion(ln net.Listener, algo string) error {
+	sc, ok := ln.(syscall.Conn)
+	if !ok {
+		return nil
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	err = rc.Control(func(fd uintptr) {
+		serr = unix.SetsockoptString(int(fd), unix.IPPROTO_TCP, unix.TCP_CONGESTION, algo)
+	})
+	return errors.Join(err, serr)
+}

@@ -196,3 +196,63 @@ func TestLinkSweepsStale(t *testing.T) {
 		t.Errorf("NewLink left the stale namespace %s:\n%s", stale, out)
 	}
 }
+
+func TestLinkTCPCongestion(t *testing.T) {
+	host, err := os.ReadFile("/proc/sys/net/ipv4/tcp_congestion_control")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := newTestLink(t, Impairment{})
+	for _, algo := range []string{"", "reno"} {
+		if algo != "" {
+			if err := l.SetTCPCongestion(algo); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			algo = DefaultTCPCongestion
+		}
+		if got := l.TCPCongestion(); got != algo {
+			t.Errorf("TCPCongestion() = %q; want %q", got, algo)
+		}
+		if got := acceptedCongestion(t, l); got != algo {
+			t.Errorf("an accepted connection uses %q; want %q", got, algo)
+		}
+	}
+	if after, _ := os.ReadFile("/proc/sys/net/ipv4/tcp_congestion_control"); string(after) != string(host) {
+		t.Errorf("the host's congestion control changed from %q to %q", host, after)
+	}
+	if err := l.SetTCPCongestion("no-such-algorithm"); err == nil {
+		t.Error("SetTCPCongestion(no-such-algorithm) succeeded")
+	}
+}
+
+// acceptedCongestion returns the congestion control of a connection that
+// l.Listen's listener accepts.
+func acceptedCongestion(t *testing.T, l *Link) string {
+	t.Helper()
+	ln, err := l.Listen("tcp", ":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	c, err := net.Dial("tcp", netip.AddrPortFrom(l.ServerIP(), uint16(port)).String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	sc, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sc.Close()
+	rc, _ := sc.(syscall.Conn).SyscallConn()
+	var algo string
+	rc.Control(func(fd uintptr) {
+		algo, err = unix.GetsockoptString(int(fd), unix.IPPROTO_TCP, unix.TCP_CONGESTION)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimRight(algo, "\x00")
+}
