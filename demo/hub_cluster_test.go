@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -44,7 +45,7 @@ type instance struct {
 	quic   net.PacketConn
 	node   *cluster.Cluster // its embedded NATS node; nil on the local broker
 	served chan error
-	down   bool
+	down   atomic.Bool // killed or drained
 }
 
 // startInstances starts three instances, trio-a, trio-b and trio-c, on
@@ -96,10 +97,9 @@ func startInstances(t *testing.T, kind string, cert *testcert.Cert) []*instance 
 // drain stops in as an orderly shutdown does: the hub first (its members
 // are closed with 1012), then the server.
 func (in *instance) drain(t *testing.T) {
-	if in.down {
+	if in.down.Swap(true) {
 		return
 	}
-	in.down = true
 	in.hub.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -114,7 +114,7 @@ func (in *instance) drain(t *testing.T) {
 // kill stops in as a crash does: every TCP connection reset, the QUIC
 // socket gone, no close frame; then its embedded NATS node stops.
 func (in *instance) kill() {
-	in.down = true
+	in.down.Store(true)
 	in.tcp.kill()
 	in.quic.Close()
 	in.srv.Close()
@@ -193,11 +193,12 @@ func (m *chatter) String() string {
 // instance for dead (a crashed HTTP/3 server sends nothing at all).
 const chatIdle = 3 * time.Second
 
-// run connects and reconnects until ctx ends.
+// run connects and reconnects until ctx ends, moving to the next
+// instance each time, as a load balancer might send it.
 func (m *chatter) run(ctx context.Context) {
 	for i := m.home; ctx.Err() == nil; i++ {
 		in := m.insts[i%len(m.insts)]
-		if in.down {
+		if in.down.Load() {
 			continue
 		}
 		c, err := m.dial(ctx, in)
@@ -208,11 +209,7 @@ func (m *chatter) run(ctx context.Context) {
 			}
 			continue
 		}
-		m.read(ctx, c, in.name)
-		i-- // try the same instance first; the loop moves past it if down
-		if !in.down {
-			i++
-		}
+		m.read(ctx, c, in.name) // then on to the next instance
 	}
 }
 
