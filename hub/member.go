@@ -248,10 +248,14 @@ func (m *Member) Ready() <-chan struct{} { return m.ready }
 // Take appends the messages queued for m to buf, oldest first, and returns
 // it. ok is false once m has ended: dropped (ErrSlow), its Hub closed, or
 // after Leave; what was queued then is not returned.
+//
+// Take must not be called by two goroutines at once for one member: it
+// writes m's cursor under the room's read lock, which Takes of other
+// members share.
 func (m *Member) Take(buf []Message) (msgs []Message, ok bool) {
 	r := m.r
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.mu.RLock()
+	defer r.mu.RUnlock()
 	if m.ended {
 		return buf, false
 	}
@@ -272,8 +276,8 @@ func (m *Member) Take(buf []Message) (msgs []Message, ok bool) {
 // Err returns why m ended: ErrSlow, ErrHubClosed, or nil (Leave, or not
 // ended).
 func (m *Member) Err() error {
-	m.r.mu.Lock()
-	defer m.r.mu.Unlock()
+	m.r.mu.RLock()
+	defer m.r.mu.RUnlock()
 	return m.err
 }
 

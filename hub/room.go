@@ -26,7 +26,7 @@ type room struct {
 	stop  chan struct{} // closed when the Hub unsubscribes, to end watch
 	unsub sync.Once
 
-	mu       sync.Mutex // guards below
+	mu       sync.RWMutex // guards below; Take reads with RLock
 	ended    error      // ErrHubClosed after Close, or why sub ended by itself
 	ring     []Message  // message at position p is ring[p%len(ring)]
 	head     uint64     // position of the next message

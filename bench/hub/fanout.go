@@ -34,7 +34,7 @@ type result struct {
 	Duration   time.Duration
 	JoinTime   time.Duration
 	Published  uint64
-	Deliveries uint64
+	Deliveries uint64 // of the messages published in Duration
 	P50, P99   time.Duration
 	Max        time.Duration
 	PublishP99 time.Duration
@@ -43,9 +43,19 @@ type result struct {
 	Seconds    []second
 }
 
+// deliveryRate is deliveries a second over the span the counted messages
+// were published in, one interval each.
+func (r *result) deliveryRate() float64 {
+	if r.Published == 0 {
+		return 0
+	}
+	return float64(r.Deliveries) / (float64(r.Published) / float64(r.Rate))
+}
+
 func (r *result) String() string {
-	return fmt.Sprintf("broker=%s members=%d instances=%d rate=%d/s duration=%v deliveries/s=%.0f want=%d p50=%v p99=%v max=%v publish_p99=%v dropped=%d disorder=%d join=%v",
-		r.Broker, r.Members, r.Instances, r.Rate, r.Duration, float64(r.Deliveries)/r.Duration.Seconds(), r.Rate*r.Members,
+	return fmt.Sprintf("broker=%s members=%d instances=%d rate=%d/s duration=%v deliveries/s=%.0f want=%d delivered=%d of %d p50=%v p99=%v max=%v publish_p99=%v dropped=%d disorder=%d join=%v",
+		r.Broker, r.Members, r.Instances, r.Rate, r.Duration, r.deliveryRate(), r.Rate*r.Members,
+		r.Deliveries, r.Published*uint64(r.Members),
 		r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.Max.Round(10*time.Microsecond),
 		r.PublishP99.Round(10*time.Microsecond), r.Dropped, r.Disorder, r.JoinTime.Round(time.Millisecond))
 }
@@ -90,11 +100,11 @@ func runFanout(ctx context.Context, o *options, kind string, progress io.Writer)
 	if err != nil {
 		return nil, err
 	}
-	total := f.win.total.Load()
+	total := &f.win.total
 	res.Published = published
 	res.Deliveries = total.count()
 	res.P50, res.P99, res.Max = total.quantile(0.5), total.quantile(0.99), total.maximum()
-	res.PublishP99 = f.pub.total.Load().quantile(0.99)
+	res.PublishP99 = f.pub.total.quantile(0.99)
 	res.Dropped, res.Disorder = f.dropped.Load(), f.disorder.Load()
 	return res, nil
 }
@@ -139,7 +149,8 @@ func (f *fanout) member(m *hub.Member) {
 				f.disorder.Add(1)
 			}
 			last = msg.Seq
-			f.win.record(time.Duration(now - int64(binary.BigEndian.Uint64(msg.Data))))
+			pub := int64(binary.BigEndian.Uint64(msg.Data))
+			f.win.record(time.Duration(now-pub), pub)
 		}
 		if !ok {
 			break
@@ -162,24 +173,29 @@ func (f *fanout) produce(ctx context.Context, res *result, progress io.Writer) (
 	start := time.Now()
 	end := start.Add(f.o.warmup + f.o.duration)
 	var published, counted uint64
-	warm := f.o.warmup > 0
+	warm := true
 	for i := 0; ; {
 		select {
 		case <-ctx.Done():
 			return 0, ctx.Err()
 		case now := <-tick.C:
 			if now.After(end) {
-				time.Sleep(500 * time.Millisecond) // the last deliveries
+				time.Sleep(time.Second) // the last deliveries
 				f.report(res, now.Sub(start), warm, progress)
 				return counted, nil
 			}
 			data := make([]byte, max(f.o.size, 8))
-			binary.BigEndian.PutUint64(data, uint64(time.Now().UnixNano()))
 			t0 := time.Now()
+			if warm && t0.Sub(start) >= f.o.warmup {
+				warm = false // this message is the first that counts
+				f.win.from.Store(t0.UnixNano())
+				f.pub.from.Store(t0.UnixNano())
+			}
+			binary.BigEndian.PutUint64(data, uint64(t0.UnixNano()))
 			if _, err := f.hubs[i%len(f.hubs)].Publish(ctx, room, data); err != nil {
 				return 0, fmt.Errorf("publish #%d: %w", i, err)
 			}
-			f.pub.record(time.Since(t0))
+			f.pub.record(time.Since(t0), t0.UnixNano())
 			i++
 			published++
 			if !warm {
@@ -187,11 +203,6 @@ func (f *fanout) produce(ctx context.Context, res *result, progress io.Writer) (
 			}
 		case now := <-sec.C:
 			f.report(res, now.Sub(start), warm, progress)
-			if warm && now.Sub(start) >= f.o.warmup {
-				warm = false
-				f.win.reset()
-				f.pub.reset()
-			}
 		}
 	}
 }

@@ -74,26 +74,27 @@ func (h *hist) quantile(q float64) time.Duration {
 func (h *hist) count() uint64          { return h.n.Load() }
 func (h *hist) maximum() time.Duration { return time.Duration(h.max.Load()) }
 
-// A window records into the current second's hist and the run's total;
-// next starts a new second and returns the one that ended.
+// A window records into the current second's hist and, for messages
+// published since from, the run's total; next starts a new second and
+// returns the one that ended.
 type window struct {
 	cur   atomic.Pointer[hist]
-	total atomic.Pointer[hist]
+	total hist
+	from  atomic.Int64 // UnixNano; 0 counts nothing in total yet
 }
 
 func newWindow() *window {
 	w := new(window)
 	w.cur.Store(new(hist))
-	w.total.Store(new(hist))
 	return w
 }
 
-func (w *window) record(d time.Duration) {
+// record records d, the latency of a message published at pub (UnixNano).
+func (w *window) record(d time.Duration, pub int64) {
 	w.cur.Load().record(d)
-	w.total.Load().record(d)
+	if from := w.from.Load(); from != 0 && pub >= from {
+		w.total.record(d)
+	}
 }
 
 func (w *window) next() *hist { return w.cur.Swap(new(hist)) }
-
-// reset starts the total afresh (after the warm-up) and returns the old.
-func (w *window) reset() *hist { return w.total.Swap(new(hist)) }
