@@ -75,6 +75,7 @@ type pageState struct {
 	PageProto   string       `json:"pageProto"`
 	SVG         string       `json:"svg"`
 	SummaryRows int          `json:"summaryRows"`
+	Matrix      [][]string   `json:"matrix"` // the side-by-side table: link, what, h1, h2, h3
 	Runs        []pageResult `json:"runs"`
 	Logs        []string     `json:"logs"`
 }
@@ -280,6 +281,36 @@ func TestChromium(t *testing.T) {
 		})
 	}
 	checkLossy(t, tl)
+}
+
+// One page makes a run from each origin in turn and puts them side by
+// side: the picture a class sees, saved as chromium-compare.png.
+func TestChromiumCompare(t *testing.T) {
+	bin := browser.Path(t)
+	puppeteer(t)
+	tl := serveLab(t, lab.Config{Impairment: lossyLink})
+	args := append([]string{"--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"}, tl.ChromiumFlags()...)
+	pages := drive{Browser: "chrome", ExecutablePath: bin, Args: args, Runs: len(origins), Pages: []pageVisit{{
+		URL:        fmt.Sprintf("%s/?origin=h1,h2,h3&n=%d&kind=tiles&runs=1", tl.Origins()["h2"], browserN),
+		Screenshot: filepath.Join(t.ArtifactDir(), "chromium-compare.png"),
+	}}}.run(t)
+	st := pages[0]
+	if st.State != "done" || len(st.Runs) != len(origins) || st.SummaryRows != len(origins) {
+		t.Fatalf("page %q with %d runs, %d summary rows (%q); want done with 3 and 3", st.State, len(st.Runs), st.SummaryRows, st.Status)
+	}
+	for i, r := range st.Runs {
+		if r.Origin != origins[i] || r.Proto != origins[i] {
+			t.Errorf("run %d: from %s over %s; want %s", i+1, r.Origin, r.Proto, origins[i])
+		}
+	}
+	if len(st.Matrix) != 1 || len(st.Matrix[0]) != 5 {
+		t.Fatalf("side-by-side table %q; want one row: link, what, h1, h2, h3", st.Matrix)
+	}
+	for i, cell := range st.Matrix[0][2:] {
+		if !strings.HasSuffix(cell, " ms") {
+			t.Errorf("side by side, %s: %q; want its page-complete time", origins[i], cell)
+		}
+	}
 }
 
 // The banner's command line runs Chromium as the tests do.

@@ -356,7 +356,45 @@ function drawSummary() {
     cell(`${Math.round(r.complete_ms)} ms`, 'num');
     tbody.append(tr);
   });
+  drawMatrix();
   $('summary').hidden = false;
+}
+
+// drawMatrix puts the protocols side by side: one row per link setting and
+// set of resources, one column per origin, the median page-complete time
+// of its runs (and how many), the fastest in bold.
+function drawMatrix() {
+  const groups = new Map();
+  for (const r of lab.runs) {
+    const link = r.impairment ? impText(r.impairment) + (r.link === 'udp-relay' ? ' (UDP only)' : '') : 'none';
+    const key = `${link}|${r.n} ${r.kind}`;
+    if (!groups.has(key)) groups.set(key, { link, what: `${r.n} ${r.kind}`, by: { h1: [], h2: [], h3: [] } });
+    const g = groups.get(key);
+    if (g.by[r.origin]) g.by[r.origin].push(r.complete_ms);
+  }
+  const tbody = $('matrix').tBodies[0];
+  tbody.replaceChildren();
+  for (const g of groups.values()) {
+    const tr = document.createElement('tr');
+    const add = (text, cls) => {
+      const td = document.createElement('td');
+      td.textContent = text;
+      if (cls) td.className = cls;
+      tr.append(td);
+      return td;
+    };
+    add(g.link);
+    add(g.what);
+    const meds = Object.fromEntries(Object.entries(g.by).map(([p, xs]) => [p, xs.length ? median(xs) : null]));
+    const best = Math.min(...Object.values(meds).filter((m) => m != null));
+    for (const p of ['h1', 'h2', 'h3']) {
+      const m = meds[p];
+      const td = add(m == null ? '–' : `${Math.round(m)} ms`, 'num' + (m === best ? ' best' : ''));
+      if (m != null) td.title = `${g.by[p].length} run${g.by[p].length === 1 ? '' : 's'}: ${g.by[p].map(Math.round).join(', ')} ms`;
+      if (m != null && g.by[p].length > 1) td.append(Object.assign(document.createElement('small'), { textContent: ` ×${g.by[p].length}` }));
+    }
+    tbody.append(tr);
+  }
 }
 
 // svgText is the waterfall as a standalone SVG file, "" before a run.
@@ -405,11 +443,15 @@ async function start() {
     return;
   }
   showInfo();
+  // ?origin=h2&n=64&kind=tiles&runs=3 sets the controls and makes 3 runs;
+  // ?origin=h1,h2,h3&runs=1 makes one run from each origin in turn.
   const q = new URLSearchParams(location.search);
-  if (q.get('origin')) {
-    const radio = document.querySelector(`input[name=origin][value="${CSS.escape(q.get('origin'))}"]`);
+  const pick = (name) => {
+    const radio = document.querySelector(`input[name=origin][value="${CSS.escape(name)}"]`);
     if (radio) radio.checked = true;
-  }
+  };
+  const sequence = (q.get('origin') || '').split(',').filter((o) => lab.info.origins[o]);
+  if (sequence.length) pick(sequence[0]);
   if (q.get('n')) $('n').value = q.get('n');
   if (q.get('kind')) $('kind').value = q.get('kind');
   $('run').disabled = false;
@@ -418,7 +460,10 @@ async function start() {
   $('apply').addEventListener('click', applyLink);
   document.body.dataset.state = 'ready';
   const runs = Math.min(10, +q.get('runs') || (q.get('auto') ? 1 : 0));
-  for (let i = 0; i < runs; i++) await run();
+  for (const origin of sequence.length ? sequence : [null]) {
+    if (origin) pick(origin);
+    for (let i = 0; i < runs; i++) await run();
+  }
 }
 
 start();

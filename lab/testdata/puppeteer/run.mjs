@@ -60,6 +60,7 @@ async function visit(browser, { url, screenshot }) {
       pageProto: document.getElementById('page-proto').textContent,
       svg: window.lab?.svgText ? window.lab.svgText() : '', // what Export SVG saves
       summaryRows: document.querySelectorAll('#runs tbody tr').length,
+      matrix: [...document.querySelectorAll('#matrix tbody tr')].map((tr) => [...tr.cells].map((td) => td.textContent)),
       runs: (window.lab?.runs || []).map(({ server, ...r }) => r),
     }));
     if (screenshot) await page.screenshot({ path: screenshot, fullPage: true });
