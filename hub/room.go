@@ -3,6 +3,7 @@ package hub
 import (
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/triohttp/trio/internal/defaults"
 )
@@ -27,9 +28,9 @@ type room struct {
 	unsub sync.Once
 
 	mu       sync.RWMutex // guards below; Take reads with RLock
-	ended    error      // ErrHubClosed after Close, or why sub ended by itself
-	ring     []Message  // message at position p is ring[p%len(ring)]
-	head     uint64     // position of the next message
+	ended    error        // ErrHubClosed after Close, or why sub ended by itself
+	ring     []Message    // message at position p is ring[p%len(ring)]
+	head     uint64       // position of the next message
 	live     map[*Member]struct{}
 	catching map[*Member]struct{} // reading their own catch-up subscription
 }
@@ -110,9 +111,24 @@ func (r *room) end(err error) {
 		}
 	}
 	r.mu.Unlock()
-	for _, m := range ended {
-		m.cleanup()
+	cleanupAll(ended)
+}
+
+// cleanupAll cleans up ms, several at once: withdrawing a presence from a
+// remote broker is a round trip, and Close may end thousands.
+func cleanupAll(ms []*Member) {
+	var (
+		next atomic.Int64
+		wg   sync.WaitGroup
+	)
+	for range min(len(ms), 32) {
+		wg.Go(func() {
+			for i := next.Add(1) - 1; i < int64(len(ms)); i = next.Add(1) - 1 {
+				ms[i].cleanup()
+			}
+		})
 	}
+	wg.Wait()
 }
 
 // unsubscribe ends r's subscription, once, after it has started.
