@@ -35,6 +35,27 @@
 // Server-sent events and gRPC are flushed write by write (see
 // Handler.FlushInterval).
 //
+// # HTTP/1.1 upstreams
+//
+// An http:// upstream is spoken to by the Transport's own HTTP/1.1 client,
+// not net/http's: a pool of kept-alive connections per upstream address,
+// no pipelining, and no goroutine per connection. The request is written
+// and the response head read on the handler's goroutine, the body read as
+// the handler copies it; only a request body that is long, of unknown
+// length or waiting for a 100 Continue is written from a goroutine of its
+// own, so that a response can come while it is sent. Buffers are pooled
+// and held only while a request is on the connection. The response's
+// framing follows RFC 9112 as strictly as package h1 reads requests:
+// Transfer-Encoding must be exactly "chunked" and is refused beside a
+// Content-Length or in HTTP/1.0, Content-Length must be digits (equal if
+// repeated), and obs-fold, whitespace before a colon or control bytes in
+// a field get the client a 502 and close the connection. A kept-alive
+// connection that the upstream closed while idle is replaced without the
+// client noticing: a request that can be sent again is, on a new
+// connection; one that cannot is sent only on a connection checked open.
+// https:// upstreams (HTTP/2 or HTTP/1.1 by ALPN), h2c:// and h3:// ones
+// go through net/http's and quic-go's transports.
+//
 // # Failures
 //
 // A request whose connection to the upstream fails before any response

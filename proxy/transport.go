@@ -57,8 +57,8 @@ type Transport struct {
 	InsecureSkipVerify bool
 
 	once sync.Once
-	err  error       // from loading CAFile
-	tls  *tls.Config // for https and h3 upstreams
+	err  error           // from loading CAFile
+	tls  *tls.Config     // for https and h3 upstreams
 	h1c  *h1Client       // http upstreams
 	h1   *http.Transport // https upstreams, HTTP/2 or HTTP/1.1 by ALPN
 	h2c  *http.Transport
