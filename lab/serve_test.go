@@ -20,6 +20,7 @@ import (
 
 	"github.com/quic-go/quic-go/http3"
 
+	"github.com/triohttp/trio/internal/testtool"
 	"github.com/triohttp/trio/lab"
 	"github.com/triohttp/trio/tlsconf"
 )
@@ -478,4 +479,39 @@ func TestServeBehindLink(t *testing.T) {
 func spki(c *x509.Certificate) string {
 	sum := sha256.Sum256(c.RawSubjectPublicKeyInfo)
 	return base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// Close stops every origin, the relay and the recorder's work: no
+// goroutine of the lab, trio's engines or quic-go is left.
+func TestCloseLeavesNothing(t *testing.T) {
+	ca := &tlsconf.LocalCA{Dir: t.TempDir(), Logger: slog.New(slog.DiscardHandler)}
+	ctx, cancel := context.WithCancel(context.Background())
+	l, err := lab.Serve(ctx, lab.Config{NoLink: true, CA: ca, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl := &testLab{Lab: l, ca: ca}
+	if tl.pool, err = ca.RootPool(); err != nil {
+		t.Fatal(err)
+	}
+	for _, proto := range []string{"h1", "h2", "h3"} {
+		c := tl.client(t, proto)
+		get(t, c, tl.Origins()[proto]+"/lab/api/hello")
+		switch tr := c.Transport.(type) {
+		case *http.Transport:
+			tr.CloseIdleConnections()
+		case *http3.Transport:
+			tr.Close()
+		}
+	}
+	cancel() // as Close: the lab stops with its context
+	leaked := testtool.Leaked(5*time.Second, func(stack string) bool {
+		return strings.Contains(stack, "github.com/triohttp/trio") || strings.Contains(stack, "quic-go")
+	})
+	if len(leaked) > 0 {
+		t.Errorf("%d goroutines left after the lab's context ended:\n%s", len(leaked), strings.Join(leaked, "\n\n"))
+	}
+	if err := l.Close(); err != nil {
+		t.Errorf("Close after the context ended: %v", err)
+	}
 }
