@@ -28,6 +28,7 @@ type second struct {
 // A result is one fan-out run.
 type result struct {
 	Broker     string
+	WS         bool // members were WebSockets
 	Members    int
 	Instances  int
 	Rate       int
@@ -53,47 +54,44 @@ func (r *result) deliveryRate() float64 {
 }
 
 func (r *result) String() string {
-	return fmt.Sprintf("broker=%s members=%d instances=%d rate=%d/s duration=%v deliveries/s=%.0f want=%d delivered=%d of %d p50=%v p99=%v max=%v publish_p99=%v dropped=%d disorder=%d join=%v",
-		r.Broker, r.Members, r.Instances, r.Rate, r.Duration, r.deliveryRate(), r.Rate*r.Members,
+	return fmt.Sprintf("broker=%s ws=%v members=%d instances=%d rate=%d/s duration=%v deliveries/s=%.0f want=%d delivered=%d of %d p50=%v p99=%v max=%v publish_p99=%v dropped=%d disorder=%d join=%v",
+		r.Broker, r.WS, r.Members, r.Instances, r.Rate, r.Duration, r.deliveryRate(), r.Rate*r.Members,
 		r.Deliveries, r.Published*uint64(r.Members),
 		r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.Max.Round(10*time.Microsecond),
 		r.PublishP99.Round(10*time.Microsecond), r.Dropped, r.Disorder, r.JoinTime.Round(time.Millisecond))
 }
 
-// A fanout runs members on hubs, in-process, each on a goroutine that
-// takes its messages as a WebSocket handler would, and records every
-// message's latency from before Publish to the member's Take.
+// A fanout runs o.members members and a producer, and records every
+// message's latency from before Publish to the member: in-process, a
+// goroutine per member that takes its messages as a WebSocket handler does
+// before writing them; with -ws, a WebSocket client per member, connected
+// to the instances in a child process.
 type fanout struct {
 	o        *options
-	hubs     []*hub.Hub
+	publish  func(ctx context.Context, i int, data []byte) error // through instance i%instances
 	win      *window
 	pub      *window
 	dropped  atomic.Uint64
 	disorder atomic.Uint64
-	wg       sync.WaitGroup
 }
 
 func runFanout(ctx context.Context, o *options, kind string, progress io.Writer) (*result, error) {
-	bs, stop, err := brokers(ctx, kind, o.instances)
+	f := &fanout{o: o, win: newWindow(), pub: newWindow()}
+	res := &result{Broker: kind, Members: o.members, Instances: o.instances, Rate: o.rate, Duration: o.duration, WS: o.ws}
+	start := time.Now()
+	var (
+		stop func()
+		err  error
+	)
+	if o.ws {
+		stop, err = f.startWS(ctx, kind, progress)
+	} else {
+		stop, err = f.startHubs(ctx, kind)
+	}
 	if err != nil {
 		return nil, err
 	}
 	defer stop()
-	f := &fanout{o: o, win: newWindow(), pub: newWindow()}
-	for i, b := range bs {
-		f.hubs = append(f.hubs, &hub.Hub{Broker: b, Instance: fmt.Sprint("instance-", i)})
-	}
-	defer func() {
-		for _, h := range f.hubs {
-			h.Close()
-		}
-		f.wg.Wait()
-	}()
-	res := &result{Broker: kind, Members: o.members, Instances: o.instances, Rate: o.rate, Duration: o.duration}
-	start := time.Now()
-	if err := f.join(ctx); err != nil {
-		return nil, err
-	}
 	res.JoinTime = time.Since(start)
 	fmt.Fprintf(progress, "%s: %d members joined on %d instances in %v\n", kind, o.members, o.instances, res.JoinTime.Round(time.Millisecond))
 	published, err := f.produce(ctx, res, progress)
@@ -109,8 +107,47 @@ func runFanout(ctx context.Context, o *options, kind string, progress io.Writer)
 	return res, nil
 }
 
-// join joins o.members members, spread evenly over the hubs, 64 at a time.
-func (f *fanout) join(ctx context.Context) error {
+// startHubs starts o.instances Hubs on brokers of kind and joins the
+// members, in-process.
+func (f *fanout) startHubs(ctx context.Context, kind string) (func(), error) {
+	bs, stopBrokers, err := brokers(ctx, kind, f.o.instances)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		hubs []*hub.Hub
+		wg   sync.WaitGroup
+	)
+	for i, b := range bs {
+		hubs = append(hubs, &hub.Hub{Broker: b, Instance: fmt.Sprint("instance-", i)})
+	}
+	stop := func() {
+		for _, h := range hubs {
+			h.Close()
+		}
+		wg.Wait()
+		stopBrokers()
+	}
+	f.publish = func(ctx context.Context, i int, data []byte) error {
+		_, err := hubs[i%len(hubs)].Publish(ctx, room, data)
+		return err
+	}
+	err = parallel(f.o.members, func(i int) error {
+		m, err := hubs[i%len(hubs)].Join(ctx, room, hub.Presence{Name: fmt.Sprint("m", i)}, 0)
+		if err == nil {
+			wg.Go(func() { f.member(m) })
+		}
+		return err
+	})
+	if err != nil {
+		stop()
+		return nil, err
+	}
+	return stop, nil
+}
+
+// parallel calls f(0) to f(n-1), 64 at a time, and returns the first error.
+func parallel(n int, f func(i int) error) error {
 	var (
 		next atomic.Int64
 		errs = make(chan error, 64)
@@ -118,13 +155,11 @@ func (f *fanout) join(ctx context.Context) error {
 	)
 	for range 64 {
 		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < f.o.members; i = int(next.Add(1) - 1) {
-				m, err := f.hubs[i%len(f.hubs)].Join(ctx, room, hub.Presence{Name: fmt.Sprint("m", i)}, 0)
-				if err != nil {
+			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+				if err := f(i); err != nil {
 					errs <- err
 					return
 				}
-				f.wg.Go(func() { f.member(m) })
 			}
 		})
 	}
@@ -149,8 +184,7 @@ func (f *fanout) member(m *hub.Member) {
 				f.disorder.Add(1)
 			}
 			last = msg.Seq
-			pub := int64(binary.BigEndian.Uint64(msg.Data))
-			f.win.record(time.Duration(now-pub), pub)
+			f.received(now, msg.Data)
 		}
 		if !ok {
 			break
@@ -159,6 +193,12 @@ func (f *fanout) member(m *hub.Member) {
 	if m.Err() == hub.ErrSlow {
 		f.dropped.Add(1)
 	}
+}
+
+// received records a message's latency, from its publish time in data.
+func (f *fanout) received(now int64, data []byte) {
+	pub := int64(binary.BigEndian.Uint64(data))
+	f.win.record(time.Duration(now-pub), pub)
 }
 
 // produce publishes o.rate messages a second for the warm-up and the run,
@@ -192,7 +232,7 @@ func (f *fanout) produce(ctx context.Context, res *result, progress io.Writer) (
 				f.pub.from.Store(t0.UnixNano())
 			}
 			binary.BigEndian.PutUint64(data, uint64(t0.UnixNano()))
-			if _, err := f.hubs[i%len(f.hubs)].Publish(ctx, room, data); err != nil {
+			if err := f.publish(ctx, i, data); err != nil {
 				return 0, fmt.Errorf("publish #%d: %w", i, err)
 			}
 			f.pub.record(time.Since(t0), t0.UnixNano())

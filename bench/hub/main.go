@@ -15,6 +15,15 @@
 // -duration. A line a second goes to stderr; the summary to stdout; the
 // latency of each second to the SVG chart -svg.
 //
+// With -ws the members are WebSocket clients instead, end to end: the
+// instances run in a child process (this program, -serve), each a trio
+// HTTP/1.1 server on loopback with a Hub, and every member is a WebSocket
+// to one of them whose handler joins the room, reads, and writes what its
+// Member takes (the chat's shape); the producer POSTs to an instance's
+// /publish, which stamps each message as it publishes it, and the clients
+// record the latency to their read. Members the hub dropped show as
+// deliveries missing from "delivered N of M".
+//
 // Memory: the server runs in a child process (this program, -serve) on
 // trio's HTTP/1.1 engine over loopback; -members WebSockets connect to it
 // three times, as plain WebSockets (a handler reading, the cost of the
@@ -48,6 +57,7 @@ type options struct {
 	svg       string
 	profile   string
 	mem       bool
+	ws        bool
 	serve     bool
 }
 
@@ -92,6 +102,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.warmup, "warmup", 3*time.Second, "time before the figures count")
 	fs.DurationVar(&o.duration, "duration", 30*time.Second, "time the figures count")
 	fs.StringVar(&o.svg, "svg", "hub-latency.svg", "the chart of latency over time to write (\"\" for none)")
+	fs.BoolVar(&o.ws, "ws", false, "fan-out to WebSocket clients of instances in a child process, not in-process members")
 	fs.BoolVar(&o.mem, "mem", false, "measure memory per member instead of fan-out")
 	fs.StringVar(&o.profile, "profile", "", "with -mem: write the server's heap profile with each kind's WebSockets held to this directory")
 	fs.BoolVar(&o.serve, "serve", false, "be -mem's server (internal)")

@@ -26,32 +26,14 @@ const received = 5
 // each kind in turn, and prints what each kind costs the child per
 // WebSocket, and the hub members beyond a plain WebSocket.
 func measureMemory(ctx context.Context, o *options, stdout, stderr io.Writer) error {
-	exe, err := os.Executable()
-	if err != nil {
-		return err
-	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, exe, "-serve", fmt.Sprint("-size=", o.size), "-profile="+o.profile)
-	cmd.Stderr = stderr
-	stdin, err := cmd.StdinPipe()
+	addrs, stop, err := startChild(ctx, stderr, "-serve", fmt.Sprint("-size=", o.size), "-profile="+o.profile, "-instances=1", "-broker=local")
 	if err != nil {
 		return err
 	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return err
-	}
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	defer func() { stdin.Close(); cmd.Wait() }()
-	line, err := bufio.NewReader(out).ReadString('\n')
-	addr, ok := strings.CutPrefix(strings.TrimSpace(line), "listening ")
-	if err != nil || !ok {
-		return fmt.Errorf("server said %q: %v", line, err)
-	}
-	base := "http://" + addr
+	defer stop()
+	base := "http://" + addrs[0]
 	s0, err := getStats(ctx, base)
 	if err != nil {
 		return err
@@ -81,6 +63,36 @@ func measureMemory(ctx context.Context, o *options, stdout, stderr io.Writer) er
 			k.kind, k.base, o.members, p.Heap-b.Heap, p.Stack-b.Stack, p.Heap+p.Stack-b.Heap-b.Stack, k.base, b.Heap, b.Stack)
 	}
 	return nil
+}
+
+// startChild runs this program with args (-serve), and returns the
+// addresses its instances listen on, and what stops it.
+func startChild(ctx context.Context, stderr io.Writer, args ...string) ([]string, func(), error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, nil, err
+	}
+	cmd := exec.CommandContext(ctx, exe, args...)
+	cmd.Stderr = stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, nil, err
+	}
+	stop := func() { stdin.Close(); cmd.Wait() }
+	line, err := bufio.NewReader(out).ReadString('\n')
+	addrs, ok := strings.CutPrefix(strings.TrimSpace(line), "listening ")
+	if err != nil || !ok {
+		stop()
+		return nil, nil, fmt.Errorf("server said %q: %v", line, err)
+	}
+	return strings.Fields(addrs), stop, nil
 }
 
 // getStats asks the child for its stats, and its heap profile named

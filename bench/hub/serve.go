@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -63,15 +64,45 @@ func vmRSS() int64 {
 	return 0
 }
 
-// serve is the -mem child: a trio HTTP/1.1 server on loopback with one Hub
-// on the in-process broker. It prints its address, then serves until ctx
-// ends or stdin closes (the parent died).
+// serve is the child of -mem and -ws: o.instances trio HTTP/1.1 servers on
+// loopback, each with a Hub, on brokers of kind o.brokers[0]. It prints
+// their addresses, then serves until ctx ends or stdin closes (the parent
+// died).
 func serve(ctx context.Context, o *options, stdout io.Writer) error {
 	if o.profile != "" {
 		runtime.MemProfileRate = 1 // every allocation, for exact differences
 	}
-	h := &hub.Hub{Instance: "mem"}
-	defer h.Close()
+	bs, stop, err := brokers(ctx, o.brokers[0], o.instances)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	var addrs []string
+	for i, b := range bs {
+		h := &hub.Hub{Broker: b, Instance: fmt.Sprint("instance-", i)}
+		defer h.Close()
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		srv := &h1.Server{Handler: instanceMux(o, h)}
+		go srv.Serve(l)
+		defer srv.Close()
+		addrs = append(addrs, l.Addr().String())
+	}
+	fmt.Fprintf(stdout, "listening %s\n", strings.Join(addrs, " "))
+	stdin := make(chan struct{})
+	go func() { io.Copy(io.Discard, bufio.NewReader(os.Stdin)); close(stdin) }()
+	select {
+	case <-ctx.Done():
+	case <-stdin:
+	}
+	return nil
+}
+
+// instanceMux is one instance's handlers: WebSockets of each kind the
+// benchmarks measure, /publish and /stats.
+func instanceMux(o *options, h *hub.Hub) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/plain", func(w http.ResponseWriter, r *http.Request) {
 		c, err := ws.Accept(w, r, nil)
@@ -90,18 +121,22 @@ func serve(ctx context.Context, o *options, stdout io.Writer) error {
 			}
 		}
 	})
-	var chats chatRoom
+	chats := new(chatRoom)
 	mux.HandleFunc("/chat", chats.serve)
 	mux.HandleFunc("/member", func(w http.ResponseWriter, r *http.Request) { serveMember(h, w, r, true) })
 	mux.HandleFunc("/ticker", func(w http.ResponseWriter, r *http.Request) { serveMember(h, w, r, false) })
+	// /publish?n=N publishes N messages, each carrying the time (UnixNano)
+	// it was published at in its first 8 bytes.
 	mux.HandleFunc("/publish", func(w http.ResponseWriter, r *http.Request) {
 		n, _ := strconv.Atoi(r.FormValue("n"))
 		for range n {
-			if _, err := h.Publish(r.Context(), room, make([]byte, o.size)); err != nil {
+			data := make([]byte, max(o.size, 8))
+			binary.BigEndian.PutUint64(data, uint64(time.Now().UnixNano()))
+			if _, err := h.Publish(r.Context(), room, data); err != nil {
 				http.Error(w, err.Error(), http.StatusInternalServerError)
 				return
 			}
-			chats.broadcast(make([]byte, o.size))
+			chats.broadcast(data)
 		}
 	})
 	mux.HandleFunc("/stats", func(w http.ResponseWriter, r *http.Request) {
@@ -115,21 +150,7 @@ func serve(ctx context.Context, o *options, stdout io.Writer) error {
 		}
 		json.NewEncoder(w).Encode(s)
 	})
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	srv := &h1.Server{Handler: mux}
-	go srv.Serve(l)
-	defer srv.Close()
-	fmt.Fprintf(stdout, "listening %s\n", l.Addr())
-	stdin := make(chan struct{})
-	go func() { io.Copy(io.Discard, bufio.NewReader(os.Stdin)); close(stdin) }()
-	select {
-	case <-ctx.Done():
-	case <-stdin:
-	}
-	return nil
+	return mux
 }
 
 // serveMember joins the room and writes what it takes to the WebSocket.

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/triohttp/trio/ws"
+)
+
+// startWS starts the -serve child with o.instances instances on brokers of
+// kind, connects o.members WebSockets to their /member (the chat's shape:
+// the handler reads, a goroutine writes what it takes) round robin, and
+// records what each receives. Publishing is a POST to an instance's
+// /publish, which stamps the message as it publishes it.
+func (f *fanout) startWS(ctx context.Context, kind string, progress io.Writer) (func(), error) {
+	addrs, stopChild, err := startChild(ctx, progress, "-serve", fmt.Sprint("-size=", f.o.size),
+		fmt.Sprint("-instances=", f.o.instances), "-broker="+kind)
+	if err != nil {
+		return nil, err
+	}
+	conns := make([]*ws.Conn, f.o.members)
+	var rd sync.WaitGroup
+	stop := func() {
+		for _, c := range conns {
+			if c != nil {
+				c.CloseNow()
+			}
+		}
+		rd.Wait()
+		stopChild()
+	}
+	err = parallel(f.o.members, func(i int) error {
+		c, _, err := ws.Dial(ctx, fmt.Sprintf("ws://%s/member", addrs[i%len(addrs)]), nil)
+		if err != nil {
+			return err
+		}
+		conns[i] = c
+		rd.Go(func() { f.read(c) })
+		return nil
+	})
+	if err == nil {
+		err = f.waitJoined(ctx, addrs)
+	}
+	if err != nil {
+		stop()
+		return nil, err
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+	f.publish = func(ctx context.Context, i int, _ []byte) error {
+		req, _ := http.NewRequestWithContext(ctx, "POST", fmt.Sprintf("http://%s/publish?n=1", addrs[i%len(addrs)]), nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("publish: %s", resp.Status)
+		}
+		return nil
+	}
+	return stop, nil
+}
+
+// read records what one member's WebSocket receives, until it closes.
+func (f *fanout) read(c *ws.Conn) {
+	for {
+		_, data, err := c.ReadMessage()
+		if err != nil {
+			return
+		}
+		f.received(time.Now().UnixNano(), data)
+	}
+}
+
+// waitJoined waits until the instances hold o.members members between
+// them: a WebSocket is open before its handler has joined.
+func (f *fanout) waitJoined(ctx context.Context, addrs []string) error {
+	deadline := time.Now().Add(time.Minute)
+	for {
+		n := 0
+		for _, a := range addrs {
+			s, err := getStats(ctx, "http://"+a)
+			if err != nil {
+				return err
+			}
+			n += s.Members
+		}
+		if n == f.o.members {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d of %d members joined", n, f.o.members)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
