@@ -28,12 +28,12 @@ var (
 
 const (
 	DefaultDelay = 20 * time.Millisecond // one way: a 40 ms round trip
-	DefaultRuns  = 8
+	DefaultRuns  = 6
 )
 
 // RunConfig says what Run measures. The zero value is the default run:
-// tiles over h1, h2 and h3 at loss 0, 1, 2 and 5%, 20 ms each way, eight
-// runs each.
+// 64 tiles over h1, h2 and h3 at loss 0, 1, 2 and 5%, 20 ms each way, six
+// page loads each, in about two minutes.
 type RunConfig struct {
 	Protos   []string      // ProtoH1, ProtoH2, ProtoH3; nil means DefaultProtos
 	Loss     []float64     // loss rates, 0 to 1; nil means DefaultLoss
