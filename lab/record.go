@@ -54,7 +54,7 @@ type Served struct {
 const (
 	maxRuns        = 200   // runs kept; the oldest is dropped first
 	maxRunRequests = 2000  // requests kept per run
-	maxConnIDs     = 10000 // remote addresses numbered before numbering restarts
+	maxConnIDs     = 10000 // remote addresses remembered; the oldest are forgotten all at once
 )
 
 // runID is what a run id may look like.
@@ -66,6 +66,7 @@ type recorder struct {
 	runs  map[string]*Record
 	order []string       // run ids, oldest first
 	conns map[string]int // origin + remote address -> connection number
+	last  int            // the last connection number given
 	now   func() time.Time
 }
 
@@ -136,14 +137,11 @@ func (rc *recorder) connID(key string) int {
 		return n
 	}
 	if len(rc.conns) >= maxConnIDs {
-		clear(rc.conns)
+		clear(rc.conns) // numbers go on rising: none is given twice
 	}
-	n := len(rc.conns) + 1
-	for _, have := range rc.conns { // after a clear, never reuse a number still shown
-		n = max(n, have+1)
-	}
-	rc.conns[key] = n
-	return n
+	rc.last++
+	rc.conns[key] = rc.last
+	return rc.last
 }
 
 // millis converts d to milliseconds, rounded to the microsecond.
