@@ -200,10 +200,12 @@ func (c *Cluster) join(ctx context.Context, cfg *Config) error {
 	if c.broker, err = NewBroker(ctx, c.nc, BrokerConfig{History: cfg.History, Replicas: replicas, Logger: c.log}); err != nil {
 		return fmt.Errorf("%w (connected to %s)", err, c.nc.ConnectedUrlRedacted())
 	}
-	if c.storage, err = NewStorage(ctx, c.js, StorageConfig{Replicas: replicas, Owner: c.name}); err != nil {
-		return fmt.Errorf("cluster: certificate storage: %w", err)
-	}
-	return nil
+	// Each attempt is bounded: a JetStream request sent while the cluster
+	// elects its meta leader may get no answer at all.
+	return retry(ctx, func(ctx context.Context) error {
+		c.storage, err = NewStorage(ctx, c.js, StorageConfig{Replicas: replicas, Owner: c.name})
+		return err
+	})
 }
 
 // Name is the instance's name in the cluster (Config.Name or hostname-pid).
