@@ -45,8 +45,8 @@ func printBanner(w io.Writer, f *serveFlags, ls *trio.Listeners, ca *tlsconf.Loc
 	fmt.Fprintf(w, "Certificates: %s\n  local CA root %s; trust it with: trio trust\n", f.describe(), ca.RootFile())
 	if len(ls.QUIC) > 0 && len(ls.TLS) > 0 {
 		origin := forcedOrigin(ls.TLS[0].Addr())
-		fmt.Fprintf(w, "HTTP/3 in Chrome (it follows Alt-Svc only for public CAs, so force QUIC for this origin;\n"+
-			"the feature carries WebSockets over HTTP/3 too, RFC 9220):\n"+
+		fmt.Fprintf(w, "HTTP/3 in Chromium (it follows Alt-Svc only for public CAs, so force QUIC for this origin;\n"+
+			"  the pin stays valid across restarts, the feature adds WebSockets over HTTP/3):\n"+
 			"  chromium --origin-to-force-quic-on=%s%s --enable-features=EnableWebsocketsOverHttp3 https://%s/\n", origin, spkiFlag(ca), origin)
 	}
 	fmt.Fprintln(w, "Press Ctrl-C to stop.")
