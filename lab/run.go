@@ -156,6 +156,10 @@ func Run(ctx context.Context, cfg RunConfig) ([]Result, error) {
 		return nil, err
 	}
 	defer srv.close()
+	if cfg.Progress != nil {
+		fmt.Fprintf(cfg.Progress, "lab: %d %s resources from %v in namespace %s (TCP %s), %v\n",
+			len(rs), cfg.kind(), link.ServerIP(), link.Namespace(), link.TCPCongestion(), base)
+	}
 
 	var out []Result
 	for _, proto := range cfg.protos() {

@@ -157,7 +157,11 @@ func labRun(ctx context.Context, f labFlags, stdout, stderr io.Writer) int {
 		}
 		return fail(stderr, exitError, "lab: %v", err)
 	}
-	fmt.Fprintf(stderr, "trio lab: %d page loads in %v\n", len(rs)*cfg.Runs, time.Since(start).Round(time.Second))
+	loads := 0
+	for _, r := range rs {
+		loads += r.Runs
+	}
+	fmt.Fprintf(stderr, "trio lab: %d page loads in %v\n", loads, time.Since(start).Round(time.Second))
 	if f.svg != "" {
 		if err := os.WriteFile(f.svg, lab.ChartSVG(rs), 0o644); err != nil {
 			return fail(stderr, exitError, "lab: %v", err)
@@ -178,10 +182,13 @@ func labRun(ctx context.Context, f labFlags, stdout, stderr io.Writer) int {
 // writeLabTable prints rs as a table, a row per protocol and loss rate.
 func writeLabTable(w io.Writer, rs []lab.Result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "proto\tloss\tdelay\truns\tmedian\tp95\tstall\tconns\tdropped\tretrans\t")
+	fmt.Fprintln(tw, "proto\tloss\tdelay\truns\tmedian\tp95\tslowdown\tstall\tconns\tdropped\tretrans\t")
 	for _, r := range rs {
-		fmt.Fprintf(tw, "%s\t%g%%\t%gms\t%d\t%.0fms\t%.0fms\t%.0fms\t%d\t%d\t%d\t\n",
-			r.Proto, r.Loss*100, r.DelayMS, r.Runs, r.MedianMS, r.P95MS, r.StallMS, r.Conns, r.Dropped, r.Retrans)
+		fmt.Fprintf(tw, "%s\t%g%%\t%gms\t%d\t%.0fms\t%.0fms\t×%.2f\t%.0fms\t%d\t%d\t%d\t\n",
+			r.Proto, r.Loss*100, r.DelayMS, r.Runs, r.MedianMS, r.P95MS, r.Slowdown, r.StallMS, r.Conns, r.Dropped, r.Retrans)
 	}
 	tw.Flush()
+	fmt.Fprint(w, "median, p95: page-complete time (first request to last byte); slowdown: median over the\n"+
+		"loss-free median; stall: median over resources of the longest wait for bytes; conns: opened\n"+
+		"per page load; dropped: packets the link dropped; retrans: TCP segments the server resent.\n")
 }
