@@ -13,9 +13,9 @@ var chartColors = map[string]string{ProtoH1: "#d95f02", ProtoH2: "#1b9e77", Prot
 
 // Chart geometry, in SVG user units.
 const (
-	chartW, chartH = 1200, 560
+	chartW, chartH = 1200, 620
 	panelW, panelH = 500, 360
-	panelTop       = 130
+	panelTop       = 180
 )
 
 // ChartSVG draws rs, as Run returns them, as an SVG image with big type
@@ -41,10 +41,12 @@ func ChartSVG(rs []Result) []byte {
 	slices.Sort(losses)
 	fmt.Fprintf(&b, `<text x="40" y="48" font-size="30" font-weight="bold">HTTP/1.1, HTTP/2 and HTTP/3 under packet loss</text>`+"\n")
 	fmt.Fprintf(&b, `<text x="40" y="84" font-size="20" fill="#444">%g ms each way, %d page loads per point; line: median, whisker: 95th percentile</text>`+"\n", delay, runs)
-	for i, p := range protos {
-		x := 40 + i*150
-		fmt.Fprintf(&b, `<rect x="%d" y="100" width="28" height="8" fill="%s"/><text x="%d" y="110" font-size="22" fill="%s" font-weight="bold">%s</text>`+"\n",
-			x, chartColor(p), x+36, chartColor(p), html.EscapeString(protoLabel(p)))
+	x := 40
+	for _, p := range protos {
+		label := protoLabel(p)
+		fmt.Fprintf(&b, `<rect x="%d" y="114" width="28" height="8" fill="%s"/><text x="%d" y="124" font-size="22" fill="%s" font-weight="bold">%s</text>`+"\n",
+			x, chartColor(p), x+36, chartColor(p), html.EscapeString(label))
+		x += 36 + 14*len(label) + 40
 	}
 	panel(&b, 90, "page-complete time (ms)", rs, protos, losses, func(r Result) (float64, float64) { return r.MedianMS, r.P95MS })
 	panel(&b, 670, "per-resource stall, median (ms)", rs, protos, losses, func(r Result) (float64, float64) { return r.StallMS, r.StallMS })
