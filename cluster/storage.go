@@ -70,6 +70,13 @@ type StorageConfig struct {
 // waiters take over one stale lock and clocks need not agree. Unlock
 // deletes the key only at the holder's revision: a holder whose lock was
 // taken over gets an error rather than releasing the new holder's.
+//
+// # Failures
+//
+// While the cluster elects a new leader for the bucket (a node was lost)
+// or the connection moves to another node, requests go unanswered for a
+// moment; each call retries them for up to 10s (see kvRetry), so that
+// certmagic sees no error for a lost node.
 type Storage struct {
 	kv    jetstream.KeyValue
 	ttl   time.Duration
@@ -121,7 +128,7 @@ func (s *Storage) String() string { return "nats-kv:" + s.kv.Bucket() }
 
 // Store puts value at key.
 func (s *Storage) Store(ctx context.Context, key string, value []byte) error {
-	if _, err := s.kv.Put(ctx, fileKey(key), value); err != nil {
+	if _, err := kvRetry(ctx, func(ctx context.Context) (uint64, error) { return s.kv.Put(ctx, fileKey(key), value) }); err != nil {
 		return fmt.Errorf("cluster: storing %s: %w", key, err)
 	}
 	return nil
@@ -129,7 +136,7 @@ func (s *Storage) Store(ctx context.Context, key string, value []byte) error {
 
 // Load returns the value at key, or an error wrapping fs.ErrNotExist.
 func (s *Storage) Load(ctx context.Context, key string) ([]byte, error) {
-	e, err := s.kv.Get(ctx, fileKey(key))
+	e, err := s.get(ctx, fileKey(key))
 	if err != nil {
 		return nil, notExist("loading", key, err)
 	}
@@ -152,7 +159,7 @@ func (s *Storage) Delete(ctx context.Context, key string) error {
 		return fmt.Errorf("cluster: deleting %s: %w", key, err)
 	}
 	for _, k := range keys {
-		if err := s.kv.Purge(ctx, k); err != nil {
+		if err := kvRetry0(ctx, func(ctx context.Context) error { return s.kv.Purge(ctx, k) }); err != nil {
 			return fmt.Errorf("cluster: deleting %s: %w", key, err)
 		}
 	}
@@ -168,7 +175,7 @@ func (s *Storage) Exists(ctx context.Context, key string) bool {
 // Stat describes key: a file, with its size and the time it was stored,
 // or a folder (IsTerminal false).
 func (s *Storage) Stat(ctx context.Context, key string) (certmagic.KeyInfo, error) {
-	e, err := s.kv.Get(ctx, fileKey(key))
+	e, err := s.get(ctx, fileKey(key))
 	if err == nil {
 		return certmagic.KeyInfo{Key: key, Modified: e.Created(), Size: int64(len(e.Value())), IsTerminal: true}, nil
 	}
@@ -254,19 +261,26 @@ func (s *Storage) keys(ctx context.Context, key string, withFile bool) ([]string
 		}
 	}
 	filters = append(filters, filter)
-	l, err := s.kv.ListKeysFiltered(ctx, filters...)
-	if err != nil {
-		return nil, err
-	}
-	var keys []string
-	for k := range l.Keys() {
-		keys = append(keys, k)
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err // the lister stops quietly when ctx ends
-	}
-	slices.Sort(keys)
-	return slices.Compact(keys), nil
+	return kvRetry(ctx, func(ctx context.Context) ([]string, error) {
+		l, err := s.kv.ListKeysFiltered(ctx, filters...)
+		if err != nil {
+			return nil, err
+		}
+		var keys []string
+		for k := range l.Keys() {
+			keys = append(keys, k)
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err // the lister stops quietly when ctx ends
+		}
+		slices.Sort(keys)
+		return slices.Compact(keys), nil
+	})
+}
+
+// get is kv.Get, retried while the cluster cannot answer.
+func (s *Storage) get(ctx context.Context, key string) (jetstream.KeyValueEntry, error) {
+	return kvRetry(ctx, func(ctx context.Context) (jetstream.KeyValueEntry, error) { return s.kv.Get(ctx, key) })
 }
 
 // lockValue is what a lock key holds: who holds it, for people reading
@@ -287,27 +301,30 @@ func (s *Storage) lockValue(name string, acquired time.Time) []byte {
 // goroutine) holds it, until it is released or goes stale, or ctx ends.
 func (s *Storage) Lock(ctx context.Context, name string) error {
 	key := lockKey(name)
-	w, err := s.kv.Watch(ctx, key, jetstream.UpdatesOnly(), jetstream.MetaOnly())
-	if err != nil {
-		return fmt.Errorf("cluster: lock %s: %w", name, err)
+	ok, cur, err := s.attempt(ctx, name, key, 0)
+	if err != nil || ok {
+		return lockErr(name, err)
 	}
-	defer w.Stop()
-	updates := w.Updates()
-	poll := time.NewTimer(0)
+	// Held: watch the key, then look again, so that no release between
+	// the first look and the watch goes unseen.
+	var updates <-chan jetstream.KeyValueEntry // nil: poll alone
+	if w, err := s.kv.Watch(ctx, key, jetstream.UpdatesOnly(), jetstream.MetaOnly()); err == nil {
+		defer w.Stop()
+		updates = w.Updates()
+	} else if !kvTransient(err) {
+		return lockErr(name, err)
+	}
+	poll := time.NewTimer(s.pollInterval())
 	defer poll.Stop()
-	var seen uint64 // the holder's revision as last seen
-	var seenAt time.Time
+	seen, seenAt := cur, time.Now() // the holder's revision as last seen, and when
 	for {
 		var takeover uint64
 		if seen != 0 && time.Since(seenAt) >= s.ttl {
 			takeover = seen
 		}
 		ok, cur, err := s.attempt(ctx, name, key, takeover)
-		if err != nil {
-			return fmt.Errorf("cluster: lock %s: %w", name, err)
-		}
-		if ok {
-			return nil
+		if err != nil || ok {
+			return lockErr(name, err)
 		}
 		if cur != seen {
 			seen, seenAt = cur, time.Now()
@@ -315,7 +332,7 @@ func (s *Storage) Lock(ctx context.Context, name string) error {
 		poll.Reset(s.pollInterval())
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("cluster: lock %s: %w", name, ctx.Err())
+			return lockErr(name, ctx.Err())
 		case _, open := <-updates: // released, renewed or taken: look again
 			if !open {
 				updates = nil // the watch ended: poll alone
@@ -323,6 +340,14 @@ func (s *Storage) Lock(ctx context.Context, name string) error {
 		case <-poll.C:
 		}
 	}
+}
+
+// lockErr wraps a Lock error with the lock's name; nil stays nil.
+func lockErr(name string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("cluster: lock %s: %w", name, err)
 }
 
 // pollInterval is how often a waiter looks at a lock without news from
@@ -346,11 +371,12 @@ func (s *Storage) TryLock(ctx context.Context, name string) (bool, error) {
 func (s *Storage) attempt(ctx context.Context, name, key string, takeover uint64) (ok bool, cur uint64, err error) {
 	now := time.Now()
 	var rev uint64
-	if takeover == 0 {
-		rev, err = s.kv.Create(ctx, key, s.lockValue(name, now))
-	} else {
-		rev, err = s.kv.Update(ctx, key, s.lockValue(name, now), takeover)
-	}
+	rev, err = kvRetry(ctx, func(ctx context.Context) (uint64, error) {
+		if takeover == 0 {
+			return s.kv.Create(ctx, key, s.lockValue(name, now))
+		}
+		return s.kv.Update(ctx, key, s.lockValue(name, now), takeover)
+	})
 	switch {
 	case err == nil:
 		s.hold(name, key, rev, now)
@@ -359,7 +385,7 @@ func (s *Storage) attempt(ctx context.Context, name, key string, takeover uint64
 	default:
 		return false, 0, err
 	}
-	e, err := s.kv.Get(ctx, key)
+	e, err := s.get(ctx, key)
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return false, 0, nil
 	}
@@ -432,7 +458,9 @@ func (s *Storage) RenewLockLease(ctx context.Context, name string, lease time.Du
 	case lost != nil:
 		return lost
 	}
-	next, err := s.kv.Update(ctx, lockKey(name), s.lockValue(name, time.Now()), rev)
+	next, err := kvRetry(ctx, func(ctx context.Context) (uint64, error) {
+		return s.kv.Update(ctx, lockKey(name), s.lockValue(name, time.Now()), rev)
+	})
 	if err != nil {
 		return fmt.Errorf("cluster: renewing lock %s: %w", name, err)
 	}
@@ -462,7 +490,7 @@ func (s *Storage) Unlock(ctx context.Context, name string) error {
 	if lost != nil {
 		return lost
 	}
-	err := s.kv.Delete(ctx, lockKey(name), jetstream.LastRevision(rev))
+	err := kvRetry0(ctx, func(ctx context.Context) error { return s.kv.Delete(ctx, lockKey(name), jetstream.LastRevision(rev)) })
 	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 		return fmt.Errorf("cluster: unlock %s: taken over by another instance as stale", name)
 	}

@@ -1,9 +1,14 @@
 package cluster
 
 import (
+	"context"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 // kvKeyValid is nats.go jetstream's rule for KV keys (keyValid in kv.go).
@@ -82,4 +87,29 @@ func FuzzStorageKeyDecode(f *testing.F) {
 			t.Fatalf("decodeFileKey(%q) = %q, which encodes to %q", kv, key, again)
 		}
 	})
+}
+
+// TestStorageTransient sorts errors into those worth another request (the
+// cluster briefly unable to answer) and those that are the answer.
+func TestStorageTransient(t *testing.T) {
+	tests := []struct {
+		err  error
+		want bool
+	}{
+		{nats.ErrNoResponders, true},
+		{fmt.Errorf("get: %w", nats.ErrTimeout), true},
+		{context.DeadlineExceeded, true},
+		{jetstream.ErrNoStreamResponse, true},
+		{&jetstream.APIError{Code: 503, ErrorCode: 10008, Description: "JetStream system temporarily unavailable"}, true},
+		{jetstream.ErrKeyNotFound, false},
+		{jetstream.ErrKeyExists, false},
+		{jetstream.ErrKeyRevisionMismatch, false},
+		{&jetstream.APIError{Code: 400, ErrorCode: 10071, Description: "wrong last sequence"}, false},
+		{context.Canceled, false},
+	}
+	for _, tt := range tests {
+		if got := kvTransient(tt.err); got != tt.want {
+			t.Errorf("kvTransient(%v) = %v; want %v", tt.err, got, tt.want)
+		}
+	}
 }
