@@ -16,6 +16,11 @@
 // inside the namespace ([Link.Listen], [Link.ListenUDP]); clients in the
 // host namespace (Go clients, a browser) dial [Link.ServerIP].
 //
+// TCP listeners in the namespace use CUBIC ([DefaultTCPCongestion]), the
+// congestion control of quic-go, whatever the host's default (often BBR,
+// which ignores random loss): the comparison is of the protocols, not of
+// their congestion controllers.
+//
 // The link needs root (CAP_NET_ADMIN) on Linux; [NewLink] returns
 // [ErrNeedRoot] otherwise. Without root, [NewUDPRelay] impairs UDP on
 // loopback only: HTTP/3 is impaired, TCP is not.
@@ -24,7 +29,9 @@
 //
 // [Run] serves [Resources] from trio's own engines inside the namespace
 // and fetches them with Go clients as a browser would (six HTTP/1.1
-// connections, one HTTP/2 connection, one QUIC connection), once per
-// protocol, loss rate and seed, and reports the median and 95th percentile
-// page-complete time. [ChartSVG] draws the results.
+// connections, one HTTP/2 connection, one QUIC connection), several times
+// per protocol and loss rate with seeded drops, and reports the median and
+// 95th percentile page-complete time, the per-resource stall (see
+// [Result]) and the connections it measured. [ChartSVG] draws the results;
+// `trio lab --run` prints them.
 package lab

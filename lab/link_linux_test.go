@@ -256,3 +256,36 @@ func acceptedCongestion(t *testing.T, l *Link) string {
 	}
 	return strings.TrimRight(algo, "\x00")
 }
+
+func TestLinkDelay(t *testing.T) {
+	const delay = 25 * time.Millisecond
+	l := newTestLink(t, Impairment{Delay: delay})
+	ln, err := l.Listen("tcp", ":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	addr := netip.AddrPortFrom(l.ServerIP(), uint16(ln.Addr().(*net.TCPAddr).Port)).String()
+	for range 3 {
+		start := time.Now()
+		c, err := net.Dial("tcp", addr) // returns on SYN-ACK: one round trip
+		if err != nil {
+			t.Fatal(err)
+		}
+		rtt := time.Since(start)
+		c.Close()
+		if rtt < 2*delay || rtt > 2*delay+100*time.Millisecond {
+			t.Errorf("connecting took %v; want a round trip of 2×%v", rtt, delay)
+		}
+	}
+	l.Set(Impairment{})
+	start := time.Now()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if rtt := time.Since(start); rtt >= 2*delay {
+		t.Errorf("after Set(Impairment{}), connecting took %v; want less than %v", rtt, 2*delay)
+	}
+}
