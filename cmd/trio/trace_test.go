@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"github.com/quic-go/quic-go/qlog"
 
 	"github.com/triohttp/trio/internal/testtool"
+	"github.com/triohttp/trio/lab"
 	"github.com/triohttp/trio/tlsconf"
 )
 
@@ -187,6 +189,31 @@ func TestFrameTypeName(t *testing.T) {
 			t.Errorf("frameTypeName(%T) = %q; want %q", tt.f, got, tt.want)
 		}
 	}
+}
+
+// Through a lossy UDP link, --trace shows QUIC declaring packets lost:
+// what a class watches to see loss recovery happen.
+func TestServeTraceLoss(t *testing.T) {
+	out, secure, tlsConf, _ := serving(t, "serve", "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--trace")
+	u, err := url.Parse(secure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	relay, err := lab.NewUDPRelay(lab.Impairment{Loss: 0.2, Seed: 7}, u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer relay.Close()
+	h3tr := &http3.Transport{TLSClientConfig: tlsConf()}
+	defer h3tr.Close()
+	c := &http.Client{Transport: h3tr, Timeout: 30 * time.Second}
+	via := "https://" + relay.Addr().String()
+	for i := 0; i < 40 && !strings.Contains(out.String(), " LOST ("); i++ {
+		for _, path := range []string{"/", "/app.js", "/style.css"} {
+			get(t, c, via+path, "HTTP/3.0")
+		}
+	}
+	waitFor(t, out, "-> packet 1RTT #", " LOST (", "its frames are sent again in new packets")
 }
 
 func get(t *testing.T, c *http.Client, url, proto string) {
