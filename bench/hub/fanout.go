@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"fmt"
 	"io"
+	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,26 +43,36 @@ type result struct {
 	P50, P99   time.Duration
 	Max        time.Duration
 	PublishP99 time.Duration
-	Dropped    uint64 // members dropped as slow
-	Disorder   uint64 // messages not after the member's previous one
+	Span       time.Duration // from the first counted publish to the last, plus an interval
+	CPU        time.Duration // the instances' CPU time over Span
+	Dropped    uint64        // members dropped as slow
+	Disorder   uint64        // messages not after the member's previous one
 	Seconds    []second
 }
 
 // deliveryRate is deliveries a second over the span the counted messages
-// were published in, one interval each.
+// were published in.
 func (r *result) deliveryRate() float64 {
-	if r.Published == 0 {
+	if r.Span <= 0 {
 		return 0
 	}
-	return float64(r.Deliveries) / (float64(r.Published) / float64(r.Rate))
+	return float64(r.Deliveries) / r.Span.Seconds()
+}
+
+// cpuPerDelivery is the instances' CPU time per delivery, in µs.
+func (r *result) cpuPerDelivery() float64 {
+	if r.Deliveries == 0 {
+		return 0
+	}
+	return float64(r.CPU.Microseconds()) / float64(r.Deliveries)
 }
 
 func (r *result) String() string {
-	return fmt.Sprintf("broker=%s ws=%v members=%d instances=%d rate=%d/s duration=%v deliveries/s=%.0f want=%d delivered=%d of %d p50=%v p99=%v max=%v publish_p99=%v dropped=%d disorder=%d join=%v",
-		r.Broker, r.WS, r.Members, r.Instances, r.Rate, r.Duration, r.deliveryRate(), r.Rate*r.Members,
+	return fmt.Sprintf("broker=%s ws=%v members=%d instances=%d rate=%d/s duration=%v published=%d deliveries/s=%.0f want=%d delivered=%d of %d p50=%v p99=%v max=%v publish_p99=%v cpu=%.2f_cores cpu_per_delivery=%.2fus dropped=%d disorder=%d join=%v",
+		r.Broker, r.WS, r.Members, r.Instances, r.Rate, r.Duration, r.Published, r.deliveryRate(), r.Rate*r.Members,
 		r.Deliveries, r.Published*uint64(r.Members),
 		r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.Max.Round(10*time.Microsecond),
-		r.PublishP99.Round(10*time.Microsecond), r.Dropped, r.Disorder, r.JoinTime.Round(time.Millisecond))
+		r.PublishP99.Round(10*time.Microsecond), r.CPU.Seconds()/r.Span.Seconds(), r.cpuPerDelivery(), r.Dropped, r.Disorder, r.JoinTime.Round(time.Millisecond))
 }
 
 // A fanout runs o.members members and a producer, and records every
@@ -73,10 +87,11 @@ type fanout struct {
 	pub      *window
 	dropped  atomic.Uint64
 	disorder atomic.Uint64
+	server   int // the pid whose CPU time the run counts: the instances'
 }
 
 func runFanout(ctx context.Context, o *options, kind string, progress io.Writer) (*result, error) {
-	f := &fanout{o: o, win: newWindow(), pub: newWindow()}
+	f := &fanout{o: o, win: newWindow(), pub: newWindow(), server: os.Getpid()}
 	res := &result{Broker: kind, Members: o.members, Instances: o.instances, Rate: o.rate, Duration: o.duration, WS: o.ws}
 	start := time.Now()
 	var (
@@ -201,49 +216,76 @@ func (f *fanout) received(now int64, data []byte) {
 	f.win.record(time.Duration(now-pub), pub)
 }
 
+// maxInFlight bounds the publishes under way: past it the producer waits,
+// and publishes fewer than o.rate a second (the span counts that).
+const maxInFlight = 64
+
 // produce publishes o.rate messages a second for the warm-up and the run,
-// through the hubs in turn, printing a line a second, then waits a moment
-// for the last deliveries. It returns how many it published in the run.
+// through the instances in turn, each on a goroutine of its own so that a
+// slow one does not hold up the next, printing a line a second; then it
+// waits a moment for the last deliveries. It returns how many it published
+// in the run, and sets res.Span and res.CPU.
 func (f *fanout) produce(ctx context.Context, res *result, progress io.Writer) (uint64, error) {
 	interval := time.Second / time.Duration(f.o.rate)
 	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	sec := time.NewTicker(time.Second)
 	defer sec.Stop()
-	start := time.Now()
-	end := start.Add(f.o.warmup + f.o.duration)
-	var published, counted uint64
-	warm := true
-	for i := 0; ; {
+	var (
+		start       = time.Now()
+		end         = start.Add(f.o.warmup + f.o.duration)
+		counted     uint64
+		first, last time.Time
+		cpu0        time.Duration
+		warm        = true
+		inflight    = make(chan struct{}, maxInFlight)
+		wg          sync.WaitGroup
+		failed      atomic.Value
+	)
+	defer wg.Wait()
+	for i := 0; ; i++ {
 		select {
 		case <-ctx.Done():
 			return 0, ctx.Err()
+		case now := <-sec.C:
+			f.report(res, now.Sub(start), warm, progress)
+			i--
+			continue
 		case now := <-tick.C:
+			if err, _ := failed.Load().(error); err != nil {
+				return 0, err
+			}
 			if now.After(end) {
+				res.CPU = cpuTime(f.server) - cpu0
+				res.Span = last.Sub(first) + interval
+				wg.Wait()
 				time.Sleep(time.Second) // the last deliveries
 				f.report(res, now.Sub(start), warm, progress)
 				return counted, nil
 			}
-			data := make([]byte, max(f.o.size, 8))
-			t0 := time.Now()
-			if warm && t0.Sub(start) >= f.o.warmup {
-				warm = false // this message is the first that counts
-				f.win.from.Store(t0.UnixNano())
-				f.pub.from.Store(t0.UnixNano())
-			}
-			binary.BigEndian.PutUint64(data, uint64(t0.UnixNano()))
+		}
+		t0 := time.Now()
+		if warm && t0.Sub(start) >= f.o.warmup {
+			warm = false // this message is the first that counts
+			first, cpu0 = t0, cpuTime(f.server)
+			f.win.from.Store(t0.UnixNano())
+			f.pub.from.Store(t0.UnixNano())
+		}
+		if !warm {
+			counted++
+			last = t0
+		}
+		data := make([]byte, max(f.o.size, 8))
+		binary.BigEndian.PutUint64(data, uint64(t0.UnixNano()))
+		inflight <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-inflight }()
 			if err := f.publish(ctx, i, data); err != nil {
-				return 0, fmt.Errorf("publish #%d: %w", i, err)
+				failed.CompareAndSwap(nil, fmt.Errorf("publish #%d: %w", i, err))
+				return
 			}
 			f.pub.record(time.Since(t0), t0.UnixNano())
-			i++
-			published++
-			if !warm {
-				counted++
-			}
-		case now := <-sec.C:
-			f.report(res, now.Sub(start), warm, progress)
-		}
+		})
 	}
 }
 
@@ -259,4 +301,23 @@ func (f *fanout) report(res *result, at time.Duration, warm bool, progress io.Wr
 	fmt.Fprintf(progress, "%s %5.1fs  deliveries %6d/s  p50 %8v  p99 %8v  max %8v  dropped %d%s\n",
 		res.Broker, at.Seconds(), s.Deliveries, s.P50.Round(time.Microsecond), s.P99.Round(time.Microsecond),
 		s.Max.Round(time.Microsecond), f.dropped.Load(), tag)
+}
+
+// cpuTime returns the user and system CPU time process pid has used, from
+// /proc (0 elsewhere).
+func cpuTime(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command, which is in parentheses: state is the
+	// first, utime and stime the 12th and 13th, in clock ticks (100 a
+	// second on Linux).
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond
 }

@@ -41,6 +41,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -56,6 +57,7 @@ type options struct {
 	duration  time.Duration
 	svg       string
 	profile   string
+	cpu       string
 	mem       bool
 	ws        bool
 	serve     bool
@@ -81,6 +83,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case o.mem:
 		err = measureMemory(ctx, o, stdout, stderr)
 	default:
+		if o.cpu != "" {
+			var f *os.File
+			if f, err = os.Create(o.cpu); err != nil {
+				break
+			}
+			defer f.Close()
+			pprof.StartCPUProfile(f)
+			defer pprof.StopCPUProfile()
+		}
 		err = fanouts(ctx, o, stdout, stderr)
 	}
 	if err != nil {
@@ -105,6 +116,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.ws, "ws", false, "fan-out to WebSocket clients of instances in a child process, not in-process members")
 	fs.BoolVar(&o.mem, "mem", false, "measure memory per member instead of fan-out")
 	fs.StringVar(&o.profile, "profile", "", "with -mem: write the server's heap profile with each kind's WebSockets held to this directory")
+	fs.StringVar(&o.cpu, "cpuprofile", "", "write a CPU profile of the fan-out (in-process) to this file")
 	fs.BoolVar(&o.serve, "serve", false, "be -mem's server (internal)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err

@@ -28,7 +28,7 @@ const received = 5
 func measureMemory(ctx context.Context, o *options, stdout, stderr io.Writer) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
-	addrs, stop, err := startChild(ctx, stderr, "-serve", fmt.Sprint("-size=", o.size), "-profile="+o.profile, "-instances=1", "-broker=local")
+	addrs, _, stop, err := startChild(ctx, stderr, "-serve", fmt.Sprint("-size=", o.size), "-profile="+o.profile, "-instances=1", "-broker=local")
 	if err != nil {
 		return err
 	}
@@ -67,32 +67,32 @@ func measureMemory(ctx context.Context, o *options, stdout, stderr io.Writer) er
 
 // startChild runs this program with args (-serve), and returns the
 // addresses its instances listen on, and what stops it.
-func startChild(ctx context.Context, stderr io.Writer, args ...string) ([]string, func(), error) {
+func startChild(ctx context.Context, stderr io.Writer, args ...string) ([]string, int, func(), error) {
 	exe, err := os.Executable()
 	if err != nil {
-		return nil, nil, err
+		return nil, 0, nil, err
 	}
 	cmd := exec.CommandContext(ctx, exe, args...)
 	cmd.Stderr = stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
-		return nil, nil, err
+		return nil, 0, nil, err
 	}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return nil, nil, err
+		return nil, 0, nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return nil, nil, err
+		return nil, 0, nil, err
 	}
 	stop := func() { stdin.Close(); cmd.Wait() }
 	line, err := bufio.NewReader(out).ReadString('\n')
 	addrs, ok := strings.CutPrefix(strings.TrimSpace(line), "listening ")
 	if err != nil || !ok {
 		stop()
-		return nil, nil, fmt.Errorf("server said %q: %v", line, err)
+		return nil, 0, nil, fmt.Errorf("server said %q: %v", line, err)
 	}
-	return strings.Fields(addrs), stop, nil
+	return strings.Fields(addrs), cmd.Process.Pid, stop, nil
 }
 
 // getStats asks the child for its stats, and its heap profile named

@@ -17,11 +17,12 @@ import (
 // records what each receives. Publishing is a POST to an instance's
 // /publish, which stamps the message as it publishes it.
 func (f *fanout) startWS(ctx context.Context, kind string, progress io.Writer) (func(), error) {
-	addrs, stopChild, err := startChild(ctx, progress, "-serve", fmt.Sprint("-size=", f.o.size),
+	addrs, pid, stopChild, err := startChild(ctx, progress, "-serve", fmt.Sprint("-size=", f.o.size),
 		fmt.Sprint("-instances=", f.o.instances), "-broker="+kind)
 	if err != nil {
 		return nil, err
 	}
+	f.server = pid
 	conns := make([]*ws.Conn, f.o.members)
 	var rd sync.WaitGroup
 	stop := func() {
