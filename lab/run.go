@@ -157,7 +157,7 @@ func Run(ctx context.Context, cfg RunConfig) ([]Result, error) {
 	}
 	defer srv.close()
 	if cfg.Progress != nil {
-		fmt.Fprintf(cfg.Progress, "lab: %d %s resources from %v in namespace %s (TCP %s), %v\n",
+		fmt.Fprintf(cfg.Progress, "lab: %d resources (%s) from %v in namespace %s (TCP %s), %v\n",
 			len(rs), cfg.kind(), link.ServerIP(), link.Namespace(), link.TCPCongestion(), base)
 	}
 

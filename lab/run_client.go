@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/netip"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -105,7 +106,7 @@ func (c *pageClient) loadPage(ctx context.Context, rs []Resource, run string) ([
 	fs := make([]fetch, len(rs))
 	errs := make([]error, len(rs))
 	first := 0
-	if len(rs) > 0 && rs[0].Type == "text/html; charset=utf-8" {
+	if len(rs) > 0 && strings.HasPrefix(rs[0].Type, "text/html") {
 		fs[0], errs[0] = c.get(ctx, rs[0], run)
 		if errs[0] != nil {
 			return nil, errs[0]

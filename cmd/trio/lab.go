@@ -25,6 +25,7 @@ type labFlags struct {
 	listen string
 	noLink bool
 	jitter time.Duration
+	tcpCC  string
 	run    bool
 	loss   lossList
 	delay  time.Duration
@@ -68,7 +69,8 @@ func labCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&f.noLink, "no-link", false, "serve on loopback without the impaired link (no root needed; only HTTP/3 is impaired)")
 	fs.DurationVar(&f.jitter, "jitter", 0, "the link's jitter around --delay (the lab page)")
 	fs.BoolVar(&f.run, "run", false, "measure headless: page loads over h1, h2 and h3 at each loss rate, with Go clients")
-	fs.Var(&f.loss, "loss", "loss rates to measure, fractions of 1, comma-separated (default 0,0.01,0.02,0.05)")
+	fs.Var(&f.loss, "loss", "packet loss `rates`, fractions of 1, comma-separated: each is measured with --run (default 0,0.01,0.02,0.05); the page starts with one (default 0)")
+	fs.StringVar(&f.tcpCC, "tcp-cc", lab.DefaultTCPCongestion, "the server's TCP congestion control with --run (cubic, as QUIC's; reno, bbr)")
 	fs.DurationVar(&f.delay, "delay", lab.DefaultDelay, "one-way delay the link adds")
 	fs.Int64Var(&f.rate, "rate", 0, "bytes per second each way; 0 is unlimited")
 	fs.Uint64Var(&f.seed, "seed", 1, "seed of the link's drop pattern: the same seed drops the same packets")
@@ -138,6 +140,8 @@ func labRun(ctx context.Context, f labFlags, stdout, stderr io.Writer) int {
 		Runs:  f.runs,
 		Kind:  f.kind,
 		N:     f.n,
+
+		TCPCongestion: f.tcpCC,
 	}
 	if f.delay == 0 {
 		cfg.Delay = -1 // none, rather than the default
