@@ -75,6 +75,9 @@ func TestBrokerAcrossNodes(t *testing.T) {
 	ctx := ctxT(t, 30*time.Second)
 	recs := make([]*recorder, len(cs))
 	for i, c := range cs {
+		if got := c.Conn().ConnectedUrl(); got != c.ClientURL() {
+			t.Errorf("instance %d connected to %s; want its own node %s first", i, got, c.ClientURL())
+		}
 		recs[i] = newRecorder()
 		sub, err := c.Broker().Subscribe(ctx, "room", 0, recs[i].deliver)
 		if err != nil {

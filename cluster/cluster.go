@@ -145,7 +145,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Cluster, error) 
 	if len(urls) == 0 {
 		return nil, errors.New("cluster: no NATS servers given and no embedded node")
 	}
-	nc, err := c.connect(urls)
+	nc, err := c.connect(urls, cfg.Embedded)
 	if err != nil {
 		err = fmt.Errorf("cluster: no NATS server reachable (tried %s): %w", strings.Join(urls, ", "), err)
 		if !cfg.LocalOnly {
@@ -164,15 +164,16 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (*Cluster, error) 
 	return c, nil
 }
 
-// connect dials the first of urls that answers, and keeps reconnecting to
+// connect dials one of urls that answers (the first, the embedded node,
+// if embedded; any, to spread instances, if not), and keeps reconnecting to
 // any server of the cluster after that.
-func (c *Cluster) connect(urls []string) (*nats.Conn, error) {
+func (c *Cluster) connect(urls []string, embedded bool) (*nats.Conn, error) {
 	log := c.log
-	return nats.Connect(strings.Join(urls, ","),
+	opts := []nats.Option{
 		nats.Name(c.name),
-		nats.Timeout(2*time.Second),
+		nats.Timeout(2 * time.Second),
 		nats.MaxReconnects(-1),
-		nats.ReconnectWait(250*time.Millisecond),
+		nats.ReconnectWait(250 * time.Millisecond),
 		nats.NoCallbacksAfterClientClose(),
 		nats.DisconnectErrHandler(func(nc *nats.Conn, err error) {
 			log.Warn("cluster: NATS connection lost; reconnecting", "server", nc.ConnectedUrlRedacted(), "err", err)
@@ -187,7 +188,11 @@ func (c *Cluster) connect(urls []string) (*nats.Conn, error) {
 			}
 			log.Warn("cluster: NATS", "subject", subj, "err", err)
 		}),
-	)
+	}
+	if embedded {
+		opts = append(opts, nats.DontRandomize())
+	}
+	return nats.Connect(strings.Join(urls, ","), opts...)
 }
 
 // join sets up JetStream, the hub broker and the certificate storage.

@@ -21,7 +21,8 @@ const StartTimeout = 60 * time.Second
 
 // Configs returns n Configs of embedded NATS nodes on 127.0.0.1 that form
 // one cluster: free ports for Listen and ClusterListen, Routes to every
-// other node, a StoreDir in t.TempDir(), names node0, node1, ...
+// other node and their client URLs in NATS (to fall back on), a StoreDir
+// in t.TempDir(), names node0, node1, ...
 func Configs(t testing.TB, n int) []cluster.Config {
 	t.Helper()
 	ports := FreePorts(t, 2*n)
@@ -37,6 +38,7 @@ func Configs(t testing.TB, n int) []cluster.Config {
 		for j := range n {
 			if j != i {
 				cfgs[i].Routes = append(cfgs[i].Routes, fmt.Sprintf("nats-route://127.0.0.1:%d", ports[2*j+1]))
+				cfgs[i].NATS = append(cfgs[i].NATS, fmt.Sprintf("nats://127.0.0.1:%d", ports[2*j]))
 			}
 		}
 	}
