@@ -88,5 +88,11 @@
 //
 // # Certificates
 //
-// Storage (storage.go) is a certmagic.Storage on the bucket "trio_certs".
+// Storage (storage.go) is a certmagic.Storage on the JetStream key-value
+// bucket "trio_certs" (R3 with three nodes): certificates, ACME accounts
+// and challenge tokens, and certmagic's locks, so that instances order each
+// certificate once. Keys are escaped to KV keys one path component per
+// token; locks are refreshed by their holder and taken over by
+// compare-and-set once unrefreshed for LockTTL. config's
+// cert_storage = "nats" uses it.
 package cluster
