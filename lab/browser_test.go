@@ -78,6 +78,7 @@ type pageState struct {
 	Matrix      [][]string   `json:"matrix"` // the side-by-side table: link, what, h1, h2, h3
 	Runs        []pageResult `json:"runs"`
 	Logs        []string     `json:"logs"`
+	Attempts    int          `json:"attempts"` // visits made: more than 1 when the host's network changed during one
 }
 
 // pageResult is one run as the page keeps it (window.lab.runs).
@@ -131,7 +132,7 @@ func (d drive) run(t *testing.T) []pageState {
 		t.Fatalf("run.mjs printed %q (%v); want %d pages\n%s", stdout.Bytes(), err, len(d.Pages), stderr.Bytes())
 	}
 	for i, st := range out.Pages {
-		t.Logf("%s: %s: %s (page over %s); screenshot %s", out.UserAgent, d.Pages[i].URL, st.Status, st.PageProto, d.Pages[i].Screenshot)
+		t.Logf("%s: %s: %s (page over %s, %d visits); screenshot %s", out.UserAgent, d.Pages[i].URL, st.Status, st.PageProto, st.Attempts, d.Pages[i].Screenshot)
 	}
 	return out.Pages
 }

@@ -132,6 +132,11 @@ async function serverRecord(id, n) {
   }
 }
 
+// what says what a run loaded: "64 tiles" or "a page of 40 resources".
+function what(n, kind) {
+  return kind === 'page' ? `a page of ${n} resources` : `${n} ${kind}`;
+}
+
 function median(xs) {
   if (!xs.length) return 0;
   const s = [...xs].sort((a, b) => a - b);
@@ -188,7 +193,7 @@ async function runOnce() {
   const warm = await warmUp(origin, base);
   const list = await getJSON(`/lab/api/resources?kind=${encodeURIComponent(kind)}&n=${n}`);
 
-  setStatus(`Loading ${list.length} ${kind} from ${origin}…`);
+  setStatus(`Loading ${what(list.length, kind)} from ${origin}…`);
   performance.setResourceTimingBufferSize(10000);
   performance.clearResourceTimings();
   const into = $('tiles');
@@ -225,7 +230,7 @@ async function runOnce() {
   drawWaterfall(result, lab.runs.length);
   drawSummary();
   const mixed = Object.keys(protos).length > 1 || result.proto !== origin;
-  setStatus(`Run ${lab.runs.length}: ${result.n} ${kind} over ${Object.entries(protos).map(([p, c]) => `${p} ×${c}`).join(', ')} ` +
+  setStatus(`Run ${lab.runs.length}: ${what(result.n, kind)} over ${Object.entries(protos).map(([p, c]) => `${p} ×${c}`).join(', ')} ` +
     `in ${Math.round(result.complete_ms)} ms on ${conns} connection${conns === 1 ? '' : 's'}` +
     (result.failed ? `; ${result.failed} failed` : '') +
     (mixed ? ` (not all over ${origin}!)` : ''), mixed || result.failed > 0);
@@ -272,7 +277,7 @@ function drawWaterfall(r, k) {
   svg.append(el('rect', { x: 0, y: 0, width: W, height: H, fill: '#fff' }));
   const link = r.impairment ? impText(r.impairment) + (r.link === 'udp-relay' ? ' (HTTP/3 only)' : '') : 'no link';
   svg.append(el('text', { x: 10, y: 36, 'font-size': 30, 'font-weight': 700, fill: COLORS.fg },
-    `Run ${k}: ${r.n} ${r.kind} from the ${r.origin} origin over ${r.proto} · ${link} · ${Math.round(r.complete_ms)} ms · ${r.conns} connection${r.conns === 1 ? '' : 's'}`));
+    `Run ${k}: ${what(r.n, r.kind)} from the ${r.origin} origin over ${r.proto} · ${link} · ${Math.round(r.complete_ms)} ms · ${r.conns} connection${r.conns === 1 ? '' : 's'}`));
   const g = el('g', {});
   svg.append(g);
   axis(g, left, bw, max, top - 10, rowH * r.rows.length + 10, 'Browser (ms since the run began)');
@@ -344,7 +349,7 @@ function drawSummary() {
     cell(j + 1, 'num');
     cell('').append(Object.assign(document.createElement('span'), { className: 'proto ' + r.origin, textContent: r.origin }));
     cell(Object.entries(r.protos).map(([p, c]) => (Object.keys(r.protos).length > 1 ? `${p} ×${c}` : p)).join(', '));
-    cell(`${r.n} ${r.kind}`);
+    cell(what(r.n, r.kind));
     cell(r.impairment ? `${+(r.impairment.loss * 100).toFixed(2)}% · ${r.impairment.delay_ms} ms` + (r.link === 'udp-relay' ? ' (UDP only)' : '') : 'none');
     cell(r.conns, 'num');
     cell(`${Math.round(r.median_ms)} ms`, 'num');
@@ -367,8 +372,8 @@ function drawMatrix() {
   const groups = new Map();
   for (const r of lab.runs) {
     const link = r.impairment ? impText(r.impairment) + (r.link === 'udp-relay' ? ' (UDP only)' : '') : 'none';
-    const key = `${link}|${r.n} ${r.kind}`;
-    if (!groups.has(key)) groups.set(key, { link, what: `${r.n} ${r.kind}`, by: { h1: [], h2: [], h3: [] } });
+    const key = `${link}|${what(r.n, r.kind)}`;
+    if (!groups.has(key)) groups.set(key, { link, what: what(r.n, r.kind), by: { h1: [], h2: [], h3: [] } });
     const g = groups.get(key);
     if (g.by[r.origin]) g.by[r.origin].push(r.complete_ms);
   }

@@ -39,7 +39,23 @@ async function start() {
   }
 }
 
-async function visit(browser, { url, screenshot }) {
+// visit opens url and reads the page once its runs are made. A browser
+// aborts its requests when the host's network changes (Chromium's
+// ERR_NETWORK_CHANGED): other labs adding or removing their links' devices
+// do that. Such a visit is made again, up to three times in all.
+async function visit(browser, page) {
+  let out;
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    out = await visitOnce(browser, page);
+    out.attempts = attempt;
+    const changed = out.logs.some((l) => /NETWORK_CHANGED/.test(l));
+    if (!changed || out.runs.every((r) => !r.failed)) return out;
+    process.stderr.write(`${page.url}: the network changed during the run; visiting again\n`);
+  }
+  return out;
+}
+
+async function visitOnce(browser, { url, screenshot }) {
   const page = await browser.newPage();
   const logs = [];
   page.on('console', (m) => logs.push(m.text()));
