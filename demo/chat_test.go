@@ -345,7 +345,7 @@ func TestBrowserChat(t *testing.T) {
 				gopher.WriteMessage(ws.MessageText, []byte("hi browser"))
 				got <- e
 			}()
-			dom := browser.DumpDOM(t, "https://"+origin+"/chat.html?say=hello-"+tt.name, 3*time.Second, tt.flags...)
+			dom := browser.DumpDOM(t, "https://"+origin+"/chat.html?say=hello-"+tt.name, 8*time.Second, tt.flags...) // room for a loaded machine
 			var e demo.ChatEvent
 			select {
 			case e = <-got:
