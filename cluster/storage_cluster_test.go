@@ -2,7 +2,9 @@ package cluster_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -67,4 +69,53 @@ func TestStorageNodeLost(t *testing.T) {
 		t.Error(err)
 	}
 	t.Logf("storage served again %v after losing the bucket's leader", time.Since(lost).Round(time.Millisecond))
+}
+
+// TestStorageExternalNATS: three instances on an external cluster of
+// three nats-server processes (Debian's, an older server than the
+// embedded one) share files and exclude each other with a lock.
+func TestStorageExternalNATS(t *testing.T) {
+	urls := externalNATS(t, 3)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cs := make([]*cluster.Cluster, 3)
+	errs := make([]error, 3)
+	var wg sync.WaitGroup
+	for i := range cs {
+		wg.Go(func() {
+			cs[i], errs[i] = cluster.Start(ctx, cluster.Config{NATS: urls, Name: fmt.Sprintf("ext%d", i)}, clustertest.Logger(t))
+		})
+	}
+	wg.Wait()
+	for i, c := range cs {
+		if c != nil {
+			t.Cleanup(func() { c.Close() })
+		}
+		if errs[i] != nil {
+			t.Fatalf("instance %d: %v", i, errs[i])
+		}
+	}
+	if err := cs[0].Storage().Store(ctx, "acme/ca/users/ops/ops.json", []byte("account")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := cs[2].Storage().Load(ctx, "acme/ca/users/ops/ops.json"); err != nil || string(got) != "account" {
+		t.Errorf("Load on another instance = %q, %v", got, err)
+	}
+	if err := cs[1].Storage().Lock(ctx, "issue_cert_ext.example"); err != nil {
+		t.Fatal(err)
+	}
+	short, cancelShort := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancelShort()
+	if err := cs[2].Storage().Lock(short, "issue_cert_ext.example"); err == nil {
+		t.Error("a second instance took a held lock")
+	}
+	if err := cs[1].Storage().Unlock(ctx, "issue_cert_ext.example"); err != nil {
+		t.Fatal(err)
+	}
+	if err := cs[2].Storage().Lock(ctx, "issue_cert_ext.example"); err != nil {
+		t.Fatal(err)
+	}
+	if err := cs[2].Storage().Unlock(ctx, "issue_cert_ext.example"); err != nil {
+		t.Fatal(err)
+	}
 }
