@@ -141,7 +141,7 @@ func (c *pageClient) get(ctx context.Context, r Resource, run string) (fetch, er
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		return f, fmt.Errorf("lab: GET %s: %w", r.Path, err)
+		return f, fmt.Errorf("GET %s: %w", r.Path, err)
 	}
 	defer resp.Body.Close()
 	mu.Lock()
@@ -165,12 +165,12 @@ func (c *pageClient) get(ctx context.Context, r Resource, run string) (fetch, er
 			break
 		}
 		if err != nil {
-			return f, fmt.Errorf("lab: GET %s: reading the body: %w", r.Path, err)
+			return f, fmt.Errorf("GET %s: reading the body: %w", r.Path, err)
 		}
 	}
 	f.done = last
 	if resp.StatusCode != http.StatusOK || f.bytes != r.Size {
-		return f, fmt.Errorf("lab: GET %s: %s, %d bytes; want 200, %d", r.Path, resp.Status, f.bytes, r.Size)
+		return f, fmt.Errorf("GET %s: %s, %d bytes; want 200, %d", r.Path, resp.Status, f.bytes, r.Size)
 	}
 	return f, nil
 }

@@ -147,7 +147,14 @@ func labRun(ctx context.Context, f labFlags, stdout, stderr io.Writer) int {
 		cfg.Delay = -1 // none, rather than the default
 	}
 	for p := range strings.SplitSeq(f.protos, ",") {
-		cfg.Protos = append(cfg.Protos, strings.TrimSpace(p))
+		p = strings.TrimSpace(p)
+		if p != lab.ProtoH1 && p != lab.ProtoH2 && p != lab.ProtoH3 {
+			return usageError(stderr, "lab", fmt.Errorf("--protos: unknown protocol %q (want h1, h2 or h3)", p))
+		}
+		cfg.Protos = append(cfg.Protos, p)
+	}
+	if lab.Resources(f.kind, f.n) == nil {
+		return usageError(stderr, "lab", fmt.Errorf("--kind %q: want %s or %s", f.kind, lab.KindTiles, lab.KindPage))
 	}
 	progress := newProgress(stderr)
 	cfg.Progress = progress
@@ -159,7 +166,10 @@ func labRun(ctx context.Context, f labFlags, stdout, stderr io.Writer) int {
 			fail(stderr, exitError, "%v; run it as root, or with sudo", err)
 			return exitError
 		}
-		return fail(stderr, exitError, "lab: %v", err)
+		if ctx.Err() != nil {
+			return fail(stderr, exitError, "lab: interrupted")
+		}
+		return fail(stderr, exitError, "%v", err) // it starts with "lab: "
 	}
 	loads := 0
 	for _, r := range rs {

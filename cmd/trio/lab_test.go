@@ -62,6 +62,8 @@ func TestLabFlagErrors(t *testing.T) {
 		{"lab", "--run", "--loss", "0,x"},
 		{"lab", "--loss", "0,0.01"}, // the page takes one loss rate
 		{"lab", "extra"},
+		{"lab", "--run", "--protos", "h1,h4"},
+		{"lab", "--run", "--kind", "video"},
 	} {
 		var out, errOut bytes.Buffer
 		if code := run(context.Background(), args, &out, &errOut); code != exitUsage {
