@@ -154,25 +154,25 @@ func TestLinkUDPLoss(t *testing.T) {
 func TestLinkCloseLeavesNothing(t *testing.T) {
 	l := newTestLink(t, Impairment{})
 	name := l.Namespace()
-	if out := run(t, "ip", "netns", "list"); !strings.Contains(out, name) {
+	if out := runCmd(t, "ip", "netns", "list"); !strings.Contains(out, name) {
 		t.Fatalf("ip netns list does not show %s:\n%s", name, out)
 	}
-	if out := run(t, "ip", "link"); !strings.Contains(out, "tlab") {
+	if out := runCmd(t, "ip", "link"); !strings.Contains(out, "tlab") {
 		t.Fatalf("ip link does not show the host side of the link:\n%s", out)
 	}
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if out := run(t, "ip", "netns", "list"); strings.Contains(out, name) {
+	if out := runCmd(t, "ip", "netns", "list"); strings.Contains(out, name) {
 		t.Errorf("after Close, ip netns list still shows %s:\n%s", name, out)
 	}
 	mine := "tlab" + strconv.Itoa(os.Getpid()) + "h"
-	if out := run(t, "ip", "link"); strings.Contains(out, mine) {
+	if out := runCmd(t, "ip", "link"); strings.Contains(out, mine) {
 		t.Errorf("after Close, ip link still shows %s*:\n%s", mine, out)
 	}
 }
 
-func run(t *testing.T, name string, args ...string) string {
+func runCmd(t *testing.T, name string, args ...string) string {
 	t.Helper()
 	out, err := exec.Command(name, args...).CombinedOutput()
 	if err != nil {
@@ -191,7 +191,7 @@ func TestLinkSweepsStale(t *testing.T) {
 		t.Fatal(err)
 	}
 	newTestLink(t, Impairment{})
-	if out := run(t, "ip", "netns", "list"); strings.Contains(out, stale) {
+	if out := runCmd(t, "ip", "netns", "list"); strings.Contains(out, stale) {
 		delNetns(stale)
 		t.Errorf("NewLink left the stale namespace %s:\n%s", stale, out)
 	}

@@ -26,7 +26,7 @@ func runOrSkip(t *testing.T, cfg RunConfig) []Result {
 	return rs
 }
 
-func find(t *testing.T, rs []Result, proto string, loss float64) Result {
+func findResult(t *testing.T, rs []Result, proto string, loss float64) Result {
 	t.Helper()
 	for _, r := range rs {
 		if r.Proto == proto && r.Loss == loss {
@@ -44,7 +44,7 @@ func TestRunLossChangesFigures(t *testing.T) {
 	}
 	wantConns := map[string]int{ProtoH1: h1Conns, ProtoH2: 1, ProtoH3: 1}
 	for _, proto := range DefaultProtos {
-		clean, lossy := find(t, rs, proto, 0), find(t, rs, proto, 0.05)
+		clean, lossy := findResult(t, rs, proto, 0), findResult(t, rs, proto, 0.05)
 		if clean.Dropped != 0 || lossy.Dropped == 0 {
 			t.Errorf("%s: dropped %d at 0%%, %d at 5%%; want none, then some", proto, clean.Dropped, lossy.Dropped)
 		}
