@@ -146,16 +146,18 @@ func (h *Chat) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if first != nil {
 		h.say(s, me, first)
 	}
+	broke := false // the rules; what it sends is ignored while it is closed
 	for msg := range texts {
-		if n, ok := parseResume(msg); ok {
-			if n < from {
-				s.end(ws.StatusPolicyViolation, "resume must be the first message, or use ?after=")
-				break
-			}
+		switch n, ok := parseResume(msg); {
+		case broke:
+		case ok && n < from:
+			s.end(ws.StatusPolicyViolation, "resume must be the first message, or use ?after=")
+			broke = true
+		case ok:
 			s.floor.Store(max(s.floor.Load(), n))
-			continue
+		default:
+			h.say(s, me, msg)
 		}
-		h.say(s, me, msg)
 	}
 	s.end(ws.StatusNormalClosure, "")
 	<-done

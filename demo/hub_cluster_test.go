@@ -572,6 +572,11 @@ func TestDemoClusterResumeMessage(t *testing.T) {
 	if e := next(t, c, "msg"); e.Text != "live" || e.Seq <= welcome.Seq {
 		t.Errorf("after the gap: %+v; want the live message", e)
 	}
+	// ?after=0: nothing seen yet; the stream starts at the room's newest.
+	d := dial(insts[1], "?after=0")
+	if e := next(t, d, "welcome"); e.Seq <= welcome.Seq {
+		t.Errorf("?after=0 welcome %+v; want the newest seq, past %d", e, welcome.Seq)
+	}
 	_, resp, err := ws.Dial(context.Background(), "wss://"+insts[0].tcp.Addr().String()+"/ws/chat?after=-1", &ws.DialOptions{HTTP: "h2", TLSClientConfig: cert.ClientTLS()})
 	if err == nil || resp == nil || resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("?after=-1: %v, %v; want 400", resp, err)

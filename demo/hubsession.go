@@ -126,14 +126,15 @@ func awaitResume(texts <-chan []byte, wait time.Duration) (after uint64, resumed
 // set, else live from now. from is where the stream starts (the Seq after
 // which the client gets every message). A resume the history no longer
 // reaches starts live, and oldest then says where the history starts (0
-// when there was no gap). A resume from beyond the room's newest message
-// (the room began again) starts live too.
+// when there was no gap). A resume after 0 (nothing seen yet) or from
+// beyond the room's newest message (the room began again) starts live
+// too.
 func (s *session) join(ctx context.Context, p hub.Presence, after uint64, resume bool) (m *hub.Member, from, oldest uint64, err error) {
 	last, err := s.hub.Last(ctx, s.room)
 	if err != nil {
 		return nil, 0, 0, err
 	}
-	if !resume || after > last {
+	if !resume || after == 0 || after > last {
 		after = last
 	}
 	m, err = s.hub.Join(ctx, s.room, p, after)
