@@ -26,14 +26,18 @@ type exchange struct {
 }
 
 func newExchange(w http.ResponseWriter, cancel context.CancelCauseFunc, d time.Duration) *exchange {
-	x := &exchange{w: w, cancel: cancel, d: d}
-	x.trace.Got1xxResponse = x.got1xx
-	x.trace.WroteRequest = x.wroteRequest
-	x.trace.GotFirstResponseByte = x.gotFirstByte
-	return x
+	return &exchange{w: w, cancel: cancel, d: d}
 }
 
+// withTrace returns ctx with the exchange's httptrace.ClientTrace, which
+// the transports of net/http and quic-go report to. The HTTP/1.1 upstream
+// client reports to the exchange directly, and needs none.
 func (x *exchange) withTrace(ctx context.Context) context.Context {
+	if x.trace.Got1xxResponse == nil {
+		x.trace.Got1xxResponse = x.got1xx
+		x.trace.WroteRequest = x.wroteRequest
+		x.trace.GotFirstResponseByte = x.gotFirstByte
+	}
 	return httptrace.WithClientTrace(ctx, &x.trace)
 }
 

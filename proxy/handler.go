@@ -73,7 +73,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer cancel(nil)
 	x := newExchange(w, cancel, h.transport().responseHeaderTimeout())
 	defer x.stop()
-	out := h.outRequest(x.withTrace(ctx), r)
+	out := h.outRequest(ctx, r)
 
 	var tried [4]*Upstream
 	exclude := tried[:0]
@@ -225,7 +225,7 @@ func (h *Handler) roundTrip(x *exchange, out *http.Request, u *Upstream) (*http.
 	if c, ok := rt.(*h1Client); ok {
 		res, err = c.roundTrip(out, x) // 1xx, first byte and timeout reported to x directly
 	} else {
-		res, err = rt.RoundTrip(out)
+		res, err = rt.RoundTrip(out.WithContext(x.withTrace(out.Context())))
 	}
 	x.end()
 	if err == nil && x.timedOut() {
