@@ -58,8 +58,15 @@ type drive struct {
 
 // pageVisit is one page the browser opens, and where its screenshot goes.
 type pageVisit struct {
-	URL        string `json:"url"`
-	Screenshot string `json:"screenshot"`
+	URL        string     `json:"url"`
+	Screenshot string     `json:"screenshot"`
+	Link       *linkInput `json:"link,omitempty"` // typed into the page's Link controls, then Apply
+}
+
+// linkInput is what a person types into the page's Link controls.
+type linkInput struct {
+	Loss  float64 `json:"loss"`  // percent
+	Delay float64 `json:"delay"` // milliseconds
 }
 
 // driven is what run.mjs printed.
@@ -311,6 +318,27 @@ func TestChromiumCompare(t *testing.T) {
 		if !strings.HasSuffix(cell, " ms") {
 			t.Errorf("side by side, %s: %q; want its page-complete time", origins[i], cell)
 		}
+	}
+}
+
+// The page's Link controls change the link's impairment: loss and delay
+// as typed, the rest (here the seed) kept.
+func TestChromiumLinkControls(t *testing.T) {
+	bin := browser.Path(t)
+	puppeteer(t)
+	tl := serveLab(t, lab.Config{Impairment: lossyLink})
+	args := append([]string{"--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"}, tl.ChromiumFlags()...)
+	pages := drive{Browser: "chrome", ExecutablePath: bin, Args: args, Runs: 0, Pages: []pageVisit{{
+		URL:  tl.Origins()["h2"] + "/",
+		Link: &linkInput{Loss: 5, Delay: 30},
+	}}}.run(t)
+	want := lossyLink
+	want.Loss, want.Delay = 0.05, 30*time.Millisecond
+	if got := tl.Link().Impairment(); got != want {
+		t.Errorf("after Apply the link is %+v; want %+v (page status %q)", got, want, pages[0].Status)
+	}
+	if !strings.HasPrefix(pages[0].Status, "The link now: loss 5% · delay 30 ms") {
+		t.Errorf("page status %q; want it to confirm the new link", pages[0].Status)
 	}
 }
 

@@ -1,11 +1,13 @@
 // run.mjs drives a browser through the lab page for lab's Go tests:
 //
 //	node run.mjs '{"browser":"chrome"|"firefox","executablePath":"…","args":[…],
-//	               "prefs":{…},"pages":[{"url":"…","screenshot":"out.png"},…],
+//	               "prefs":{…},"pages":[{"url":"…","screenshot":"out.png","link":{"loss":5,"delay":30}},…],
 //	               "runs":1,"timeoutMs":90000}'
 //
 // It starts the browser once and opens each page's url in turn (the url
-// should carry ?runs=N), waits until the page has made its runs, saves a
+// should carry ?runs=N), sets the link through the page's controls if
+// "link" says so, waits until the page has made its runs (or, with "runs":
+// 0, is ready), saves a
 // full-page screenshot, and prints one line of JSON: the browser, and for
 // each page its protocol, its status line, and window.lab.runs (the
 // waterfall's rows, the browser's and the server's view of each request).
@@ -55,17 +57,32 @@ async function visit(browser, page) {
   return out;
 }
 
-async function visitOnce(browser, { url, screenshot }) {
+// setLink types loss (%) and delay (ms) into the page's Link controls and
+// presses Apply, as a teacher would, and waits for the page to confirm.
+async function setLink(page, { loss, delay }) {
+  await page.waitForFunction(() => document.body.dataset.state === 'ready', { timeout: opts.timeoutMs, polling: 100 });
+  for (const [id, v] of [['#loss', loss], ['#delay', delay]]) {
+    await page.$eval(id, (el) => { el.value = ''; });
+    await page.type(id, String(v));
+  }
+  await page.click('#apply');
+  await page.waitForFunction(() => /^(The link now|Could not)/.test(document.getElementById('status').textContent),
+    { timeout: opts.timeoutMs, polling: 100 });
+}
+
+async function visitOnce(browser, { url, screenshot, link }) {
   const page = await browser.newPage();
   const logs = [];
   page.on('console', (m) => logs.push(m.text()));
   page.on('pageerror', (e) => logs.push('pageerror: ' + e.message));
   try {
     await page.goto(url, { waitUntil: 'load', timeout: opts.timeoutMs });
-    const runs = opts.runs || 1;
+    if (link) await setLink(page, link);
+    const runs = opts.runs ?? 1;
     try {
       await page.waitForFunction(
-        (n) => document.body.dataset.state === 'error' || (document.body.dataset.state === 'done' && window.lab.runs.length >= n),
+        (n) => document.body.dataset.state === 'error' || (n === 0 && document.body.dataset.state === 'ready') ||
+          (document.body.dataset.state === 'done' && window.lab.runs.length >= n),
         { timeout: opts.timeoutMs, polling: 200 }, runs);
     } catch (e) {
       logs.push('waiting for the runs: ' + e.message);
