@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/netip"
@@ -62,8 +63,9 @@ var originNames = []string{"h1", "h2", "h3"}
 // only HTTP/1.1 (its TLS offers only "http/1.1" in ALPN), h2 only HTTP/2
 // (ALPN "h2" only), and h3 HTTP/3 over QUIC (its TCP side on the same port
 // offers h2 and http/1.1 with Alt-Svc, so Firefox finds HTTP/3 there).
-// All three listen behind the impaired link and share one recorder, so
-// the page on any origin reads what the server saw on the others.
+// All three listen behind the impaired link (with Config.NoLink, on
+// loopback, HTTP/3 through a UDPRelay) and share one recorder, so the page
+// on any origin reads what the server saw on the others.
 type Lab struct {
 	cfg     Config
 	link    *Link     // nil with NoLink
@@ -74,7 +76,6 @@ type Lab struct {
 	rec     *recorder
 	cert    originCert
 	ca      *tlsconf.LocalCA
-	started time.Time
 
 	wg        sync.WaitGroup // the servers' Serve calls
 	closeOnce sync.Once
@@ -87,7 +88,7 @@ type Lab struct {
 // they are served until ctx is done or Close is called. An error from
 // NewLink (such as one wrapping ErrNeedRoot) is returned as it is.
 func Serve(ctx context.Context, cfg Config) (*Lab, error) {
-	l := &Lab{cfg: cfg, ca: cfg.CA, rec: newRecorder(), started: time.Now(),
+	l := &Lab{cfg: cfg, ca: cfg.CA, rec: newRecorder(),
 		origins: make(map[string]string), servers: make(map[string]*trio.Server)}
 	if l.ca == nil {
 		l.ca = &tlsconf.LocalCA{Logger: cfg.Log}
@@ -179,13 +180,7 @@ func (l *Lab) start(socks *sockets) {
 
 // Origins returns the URL of each origin, keyed "h1", "h2" and "h3", such
 // as "https://198.18.0.2:8441".
-func (l *Lab) Origins() map[string]string {
-	m := make(map[string]string, len(l.origins))
-	for k, v := range l.origins {
-		m[k] = v
-	}
-	return m
-}
+func (l *Lab) Origins() map[string]string { return maps.Clone(l.origins) }
 
 // Link returns the impaired link the origins listen behind, nil with
 // Config.NoLink.
