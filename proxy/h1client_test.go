@@ -390,3 +390,54 @@ func TestH1ClientTrace(t *testing.T) {
 		t.Errorf("timed out after %v; want 200 ms", d)
 	}
 }
+
+// TestH1ClientHeaderTimeoutAfterBody: the response-header timeout starts
+// once the request body is written, whether it went inline, from the body
+// writer (long or chunked), or after the expect-continue wait: an upstream
+// that reads the whole request and never answers gets the client a 504,
+// and no earlier than the body's end.
+func TestH1ClientHeaderTimeoutAfterBody(t *testing.T) {
+	up := rawUpstream(t, func(c net.Conn) {
+		req, err := http.ReadRequest(bufio.NewReader(c))
+		if err != nil {
+			return
+		}
+		io.Copy(io.Discard, req.Body)
+		io.Copy(io.Discard, c) // and never answer
+	})
+	tr := newTransport(t)
+	tr.ResponseHeaderTimeout = 300 * time.Millisecond
+	ts := front(t, testserver.H1, &Handler{Pool: poolOf(t, up), Transport: tr})
+	for _, tt := range []struct {
+		name   string
+		size   int
+		length bool
+		expect bool
+	}{
+		{"inline", 100, true, false},
+		{"long", inlineBody * 4, true, false},
+		{"chunked", 100, false, false},
+		{"expect", 100, true, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var body io.Reader = strings.NewReader(strings.Repeat("x", tt.size))
+			if !tt.length {
+				body = io.MultiReader(body)
+			}
+			req := newRequest(t, "POST", ts.URL+"/", body)
+			if tt.expect {
+				req.Header.Set("Expect", "100-continue")
+			}
+			start := time.Now()
+			res := do(t, ts, req)
+			b, _ := io.ReadAll(res.Body)
+			d := time.Since(start)
+			if res.StatusCode != 504 || !strings.Contains(string(b), "no response header in time") {
+				t.Errorf("got %d %q; want 504", res.StatusCode, b)
+			}
+			if d < 300*time.Millisecond || d > 5*time.Second {
+				t.Errorf("answered after %v; want the 300 ms timeout after the body", d)
+			}
+		})
+	}
+}
