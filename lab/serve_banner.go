@@ -36,7 +36,8 @@ func (l *Lab) Banner() string {
 		fmt.Fprintf(&b, "  %s  %-30s %s\n", name, l.origins[name]+"/", originNotes[name])
 	}
 	page := l.origins["h1"] + "/"
-	fmt.Fprintf(&b, "\nChromium (a fresh profile, so the flags apply; QUIC forced on the h3 origin, its certificate pinned by key):\n  %s\n",
+	fmt.Fprintf(&b, "\nChromium (a fresh profile, so the flags apply; QUIC forced on the h3 origin; the certificate pinned\n"+
+		"by its key, which every leaf of the local CA shares, so the pin outlasts restarts):\n  %s\n",
 		strings.Join(l.ChromiumArgs("chromium", "$(mktemp -d)", page), " "))
 	b.WriteString("\nFirefox: trust the local CA and let HTTP/3 use it, through an enterprise policy (this replaces\n" +
 		"any policies.json you have), then restart Firefox and open the page:\n")

@@ -515,3 +515,24 @@ func TestCloseLeavesNothing(t *testing.T) {
 		t.Errorf("Close after the context ended: %v", err)
 	}
 }
+
+// The key pinned for Chromium is the local CA's one leaf key: a lab
+// started again (here on another address) prints the same pin, so a
+// teacher's saved command keeps working.
+func TestChromiumPinStable(t *testing.T) {
+	ca := &tlsconf.LocalCA{Dir: t.TempDir(), Logger: slog.New(slog.DiscardHandler)}
+	var pins []string
+	for _, addr := range []string{"127.0.0.1:0", "[::1]:0"} {
+		l, err := lab.Serve(context.Background(), lab.Config{NoLink: true, Addr: addr, CA: ca, Log: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pins = append(pins, l.ChromiumFlags()[1])
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if pins[0] != pins[1] || !strings.HasPrefix(pins[0], "--ignore-certificate-errors-spki-list=") {
+		t.Errorf("pins %q; want one --ignore-certificate-errors-spki-list across restarts", pins)
+	}
+}
