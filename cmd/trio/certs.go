@@ -19,6 +19,10 @@ type certFlags struct {
 	acmeCARoot    string
 	email         string
 	onDemandAllow string
+
+	// share, if set, is given the router once ACME is on it, before
+	// obtaining starts: --cluster keeps ACME's storage in NATS.
+	share func(*tlsconf.Router)
 }
 
 func (c *certFlags) acme() bool { return len(c.domains) > 0 || c.onDemandAllow != "" }
@@ -66,6 +70,9 @@ func (c *certFlags) startACME(ctx context.Context, r *tlsconf.Router, ls *trio.L
 		a.OnDemand = &tlsconf.OnDemand{Allow: strings.Split(c.onDemandAllow, ",")}
 	}
 	r.ACME = a
+	if c.share != nil {
+		c.share(r)
+	}
 	go func() {
 		if err := a.Wait(ctx); err != nil {
 			logger.Error(err.Error()) // the names that failed; the others are served

@@ -233,7 +233,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return early(exitUsage, err)
 	}
-	sh.UseStorage(router) // --cluster: certificates in NATS
+	f.share = sh.UseStorage // --cluster: ACME's certificates in NATS
 	srv.TLS = router
 	ls, err := srv.Listen() // before ACME starts: it answers challenges on these ports
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/nats-io/nats-server/v2/server"
 
+	"github.com/triohttp/trio/internal/pebble"
 	"github.com/triohttp/trio/internal/testtool"
 	"github.com/triohttp/trio/ws"
 )
@@ -129,5 +131,44 @@ func TestServeClusterUnreachable(t *testing.T) {
 	code := run(context.Background(), []string{"serve", "--listen", "127.0.0.1:0", "--http", "", "--cluster", down}, &out, &errOut)
 	if code != exitError || !strings.Contains(errOut.String(), down) || !strings.Contains(errOut.String(), "no NATS server reachable") {
 		t.Errorf("exit %d, stderr %q; want %d naming %s", code, errOut.String(), exitError, down)
+	}
+}
+
+// Two `trio serve --domain NAME --cluster URL` instances order one
+// certificate from Pebble between them and both serve it: --cluster keeps
+// certificates in NATS. Pebble validates on the first instance's ports;
+// it answers for the second from the shared storage.
+func TestServeClusterACME(t *testing.T) {
+	const name = "cli.cluster.trio-test.example"
+	url := serveNATS(t)
+	httpPort, tlsPort := freePort(t), freePort(t)
+	pb := pebble.Start(t, pebble.Options{HTTPPort: httpPort, TLSPort: tlsPort})
+	roots := pb.Root(t)
+	var serials []string
+	for _, ports := range [][2]int{{tlsPort, httpPort}, {0, 0}} {
+		banner, _ := started(t, "serve", "--listen", fmt.Sprintf("127.0.0.1:%d", ports[0]), "--http", fmt.Sprintf("127.0.0.1:%d", ports[1]),
+			"--domain", name, "--acme-ca", pb.DirectoryURL, "--acme-ca-root", pb.APIRootFile, "--email", "ops@trio-test.example",
+			"--cluster", url)
+		secure, _ := urls(t, banner)
+		addr := strings.TrimPrefix(secure, "https://")
+		deadline := time.Now().Add(60 * time.Second)
+		for {
+			c, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: roots, ServerName: name})
+			if err == nil {
+				serials = append(serials, c.ConnectionState().PeerCertificates[0].SerialNumber.String())
+				c.Close()
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: no certificate for %s after 60s: %v\n%s", addr, name, err, pb.Log())
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	if serials[0] != serials[1] {
+		t.Errorf("serials = %v; want one certificate served by both instances", serials)
+	}
+	if n, o := pb.Issued(), pb.Orders(); n != 1 || o != 1 {
+		t.Errorf("Pebble saw %d orders, issued %d certificates; want 1 and 1", o, n)
 	}
 }
