@@ -38,8 +38,8 @@ type BrokerConfig struct {
 	Replicas int
 
 	// PresenceTTL bounds how long a member announced by an instance that
-	// died stays present; live announcements are refreshed every third of
-	// it. If zero, hub.PresenceTTL.
+	// died stays present; a live instance says so every quarter of it. If
+	// zero, hub.PresenceTTL.
 	PresenceTTL time.Duration
 
 	// Logger receives what a subscription recovers from (a message lost
@@ -67,11 +67,16 @@ type Broker struct {
 	nc     *nats.Conn
 	js     jetstream.JetStream
 	stream jetstream.Stream
-	kv     jetstream.KeyValue
 	names  names
-	ttl    time.Duration
 	resync time.Duration
 	log    *slog.Logger
+
+	// Presence: see presence.go.
+	id          string             // this broker's key in beats
+	members     jetstream.KeyValue // one key per member and room
+	beats       jetstream.KeyValue // one key per live broker
+	ttl         time.Duration      // PresenceTTL: beats' TTL
+	memberEvery time.Duration      // how often members are rewritten
 
 	ctx    context.Context // ends at Close
 	cancel context.CancelFunc
@@ -105,15 +110,17 @@ func NewBroker(ctx context.Context, nc *nats.Conn, cfg BrokerConfig) (*Broker, e
 		return nil, err
 	}
 	b := &Broker{
-		nc:        nc,
-		js:        js,
-		names:     n,
-		ttl:       defaults.Or(cfg.PresenceTTL, hub.PresenceTTL),
-		resync:    resyncInterval,
-		log:       cfg.Logger,
-		subs:      make(map[*subscription]struct{}),
-		presences: make(map[string]*presence),
-		rooms:     make(map[string]*roomState),
+		nc:          nc,
+		js:          js,
+		names:       n,
+		id:          nuid.Next(),
+		ttl:         defaults.Or(cfg.PresenceTTL, hub.PresenceTTL),
+		memberEvery: memberTTL / 3,
+		resync:      resyncInterval,
+		log:         cfg.Logger,
+		subs:        make(map[*subscription]struct{}),
+		presences:   make(map[string]*presence),
+		rooms:       make(map[string]*roomState),
 	}
 	if b.log == nil {
 		b.log = slog.Default()
@@ -130,22 +137,27 @@ func NewBroker(ctx context.Context, nc *nats.Conn, cfg BrokerConfig) (*Broker, e
 		Replicas:          defaults.Or(cfg.Replicas, 1),
 		RePublish:         &jetstream.RePublish{Source: n.room + "*", Destination: n.live + "{{wildcard(1)}}"},
 	}
-	kc := jetstream.KeyValueConfig{
-		Bucket:      n.bucket,
-		Description: "trio hub presence " + n.room + "*",
+	mc := jetstream.KeyValueConfig{
+		Bucket:      n.members,
+		Description: "trio hub presence " + n.room + "*: members",
 		History:     1,
-		TTL:         b.ttl,
+		TTL:         memberTTL,
 		Storage:     jetstream.MemoryStorage,
 		Replicas:    sc.Replicas,
 	}
+	bc := mc
+	bc.Bucket, bc.Description, bc.TTL = n.beats, "trio hub presence "+n.room+"*: live instances", beatTTL(b.ttl)
 	err = retry(ctx, func(ctx context.Context) error {
 		if b.stream, err = js.CreateOrUpdateStream(ctx, sc); err != nil {
 			return fmt.Errorf("stream %s: %w", sc.Name, err)
 		}
-		if b.kv, err = js.CreateOrUpdateKeyValue(ctx, kc); err != nil {
-			return fmt.Errorf("bucket %s: %w", kc.Bucket, err)
+		if b.members, err = js.CreateOrUpdateKeyValue(ctx, mc); err != nil {
+			return fmt.Errorf("bucket %s: %w", mc.Bucket, err)
 		}
-		return nil
+		if b.beats, err = js.CreateOrUpdateKeyValue(ctx, bc); err != nil {
+			return fmt.Errorf("bucket %s: %w", bc.Bucket, err)
+		}
+		return b.beat(ctx)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("cluster: creating the hub's JetStream resources: %w", err)
@@ -313,9 +325,10 @@ func (b *Broker) isClosed() bool {
 	return b.closed
 }
 
-// Close ends the broker's subscriptions and withdraws its presences from
-// the bucket (as ageing out would, but at once). The stream and the
-// bucket stay for the other instances; the connection stays open.
+// Close ends the broker's subscriptions and withdraws its presences (as
+// ageing out would, but at once: its heartbeat first, which hides them
+// all). The stream and the buckets stay for the other instances; the
+// connection stays open.
 func (b *Broker) Close() error {
 	b.mu.Lock()
 	if b.closed {
@@ -328,15 +341,14 @@ func (b *Broker) Close() error {
 		subs = append(subs, s)
 	}
 	b.mu.Unlock()
-	var errs []error
 	for _, s := range subs {
 		s.end(hub.ErrBrokerClosed)
 		<-s.done
 	}
 	b.cancel()
 	b.wg.Wait()
-	errs = append(errs, b.withdrawAll())
-	return errors.Join(errs...)
+	b.withdrawAll()
+	return nil
 }
 
 func (b *Broker) newTicker() *time.Ticker { return time.NewTicker(b.resync) }

@@ -81,10 +81,14 @@
 // # Presence
 //
 // Announce writes the member to a key-value bucket ("trio_hub_presence",
-// key "<room>.m<base64url(id)>") whose TTL is PresenceTTL, and rewrites it
-// every third of that; leave and Close delete it. Present lists the
-// room's keys and skips entries older than PresenceTTL, so a member of a
-// dead instance is gone within PresenceTTL.
+// key "<room>.m<base64url(id)>") with the id of the broker announcing it;
+// leave and Close delete it. Each broker also keeps a beat in a second
+// bucket ("trio_hub_instances"), rewritten every PresenceTTL/4 and expiring
+// after 3/4 of it. Present lists the room's members whose broker still has
+// a beat, so what an instance writes to stay present does not grow with
+// its members, and the members of a dead instance vanish with its beat,
+// within PresenceTTL (by the NATS servers' clocks); Present then deletes
+// them.
 //
 // # Certificates
 //

@@ -23,10 +23,11 @@ const prevHeader = "Trio-Prev"
 
 // names are the NATS resources of one broker prefix.
 type names struct {
-	stream string // JetStream stream holding every room's history: "TRIO_HUB"
-	room   string // stored subjects, one per room: "trio.hub.room." + room
-	live   string // the stream's republished copies: "trio.hub.live." + room
-	bucket string // presence key-value bucket: "trio_hub_presence"
+	stream  string // JetStream stream holding every room's history: "TRIO_HUB"
+	room    string // stored subjects, one per room: "trio.hub.room." + room
+	live    string // the stream's republished copies: "trio.hub.live." + room
+	members string // presence key-value bucket of members: "trio_hub_presence"
+	beats   string // presence key-value bucket of live brokers: "trio_hub_instances"
 }
 
 // newNames derives the resource names of prefix, which must be one or more
@@ -47,10 +48,11 @@ func newNames(prefix string) (names, error) {
 	}
 	flat := strings.ReplaceAll(prefix, ".", "_")
 	return names{
-		stream: strings.ToUpper(flat),
-		room:   prefix + ".room.",
-		live:   prefix + ".live.",
-		bucket: flat + "_presence",
+		stream:  strings.ToUpper(flat),
+		room:    prefix + ".room.",
+		live:    prefix + ".live.",
+		members: flat + "_presence",
+		beats:   flat + "_instances",
 	}, nil
 }
 

@@ -17,8 +17,8 @@ func TestNewNames(t *testing.T) {
 		want   names
 		err    string
 	}{
-		{"", names{"TRIO_HUB", "trio.hub.room.", "trio.hub.live.", "trio_hub_presence"}, ""},
-		{"app.chat-1", names{"APP_CHAT-1", "app.chat-1.room.", "app.chat-1.live.", "app_chat-1_presence"}, ""},
+		{"", names{"TRIO_HUB", "trio.hub.room.", "trio.hub.live.", "trio_hub_presence", "trio_hub_instances"}, ""},
+		{"app.chat-1", names{"APP_CHAT-1", "app.chat-1.room.", "app.chat-1.live.", "app_chat-1_presence", "app_chat-1_instances"}, ""},
 		{"a..b", names{}, "empty token"},
 		{"a.*", names{}, "not a letter"},
 		{"a b", names{}, "not a letter"},

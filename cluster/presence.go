@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -13,19 +14,60 @@ import (
 	"github.com/triohttp/trio/hub"
 )
 
-// A presence is one member this instance announced: a key of the presence
-// bucket that it refreshes until leave, and deletes then.
+// Presence is two key-value buckets, so that what an instance writes to
+// stay present does not grow with its members:
+//
+//   - members ("<prefix>_presence"): a key per member and room,
+//     "<room>.m<base64url(id)>", holding the hub.Presence and the id of
+//     the broker that announced it. Written at Announce, deleted at leave,
+//     rewritten every memberTTL/3 (the bucket's TTL, memberTTL, only
+//     clears what dead instances left behind).
+//   - beats ("<prefix>_instances"): a key per live broker, rewritten every
+//     PresenceTTL/4, with 3/4 PresenceTTL as the bucket's TTL: two beats
+//     may fail before a live broker's members vanish, and the server's
+//     expiry (a few hundred milliseconds late at worst) still ends a dead
+//     one's within PresenceTTL.
+//
+// Present lists a room's members and keeps those whose broker still has a
+// beat: the members of an instance that died vanish with its beat, within
+// PresenceTTL of its death, and Present deletes them. Ageing uses the NATS
+// servers' clocks only.
+
+// memberTTL bounds how long a member key outlives its dead instance if no
+// Present clears it.
+const memberTTL = time.Hour
+
+// beatTTL is the beats bucket's TTL for PresenceTTL ttl; beats come every
+// ttl/4.
+func beatTTL(ttl time.Duration) time.Duration { return ttl * 3 / 4 }
+
+// withdrawTimeout bounds Close's deletion of the broker's members.
+const withdrawTimeout = 5 * time.Second
+
+// A presence is one member this broker announced.
 type presence struct {
 	key string
 	val []byte
-	rev uint64 // revision of this instance's last write; guarded by Broker.mu
+	rev uint64 // revision of this broker's last write; guarded by Broker.mu
 }
 
-// Announce writes m to the presence bucket under room and the member's ID,
-// and refreshes it every third of PresenceTTL until leave or Close. If the
-// instance dies, the bucket's TTL (PresenceTTL) removes it, and Present
-// ignores it once it is older than that already. Announcing an ID present
-// elsewhere takes it over; the other instance's refresh then gives it up.
+// A record is a member's value in the members bucket.
+type record struct {
+	hub.Presence
+	Broker string `json:"broker"` // the announcing broker's key in beats
+}
+
+// beat writes the broker's key in beats.
+func (b *Broker) beat(ctx context.Context) error {
+	host, _ := os.Hostname()
+	_, err := b.beats.Put(ctx, b.id, fmt.Appendf(nil, "%s-%d", host, os.Getpid()))
+	return err
+}
+
+// Announce writes m to the members bucket under room and the member's ID.
+// It stays until leave, Close, or the broker's death (its beat ages out
+// within PresenceTTL). Announcing an ID present elsewhere takes it over;
+// the other instance's late leave then leaves it alone.
 func (b *Broker) Announce(ctx context.Context, room string, m hub.Presence) (func(), error) {
 	if err := hub.CheckRoom(room); err != nil {
 		return nil, err
@@ -36,12 +78,12 @@ func (b *Broker) Announce(ctx context.Context, room string, m hub.Presence) (fun
 	if b.isClosed() {
 		return nil, hub.ErrBrokerClosed
 	}
-	val, err := json.Marshal(m)
+	val, err := json.Marshal(record{Presence: m, Broker: b.id})
 	if err != nil {
 		return nil, err
 	}
 	p := &presence{key: presenceKey(room, m.ID), val: val}
-	rev, err := b.kv.Put(ctx, p.key, val)
+	rev, err := b.members.Put(ctx, p.key, val)
 	if err != nil {
 		return nil, fmt.Errorf("cluster: announce %q in room %q: %w", m.ID, room, err)
 	}
@@ -53,7 +95,7 @@ func (b *Broker) Announce(ctx context.Context, room string, m hub.Presence) (fun
 	}
 	b.mu.Unlock()
 	if closed {
-		b.withdraw(p)
+		b.withdraw(ctx, p)
 		return nil, hub.ErrBrokerClosed
 	}
 	var once sync.Once
@@ -66,29 +108,29 @@ func (b *Broker) Announce(ctx context.Context, room string, m hub.Presence) (fun
 			}
 			b.mu.Unlock()
 			if mine {
-				b.withdraw(p)
+				ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+				defer cancel()
+				b.withdraw(ctx, p)
 			}
 		})
 	}, nil
 }
 
 // withdraw deletes p's key unless another instance wrote it since.
-func (b *Broker) withdraw(p *presence) error {
-	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
-	defer cancel()
+func (b *Broker) withdraw(ctx context.Context, p *presence) {
 	b.mu.Lock()
 	rev := p.rev
 	b.mu.Unlock()
-	err := b.kv.Delete(ctx, p.key, jetstream.LastRevision(rev))
+	err := b.members.Delete(ctx, p.key, jetstream.LastRevision(rev))
 	if err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
-		b.log.Warn("cluster: withdrawing a presence; it will age out", "key", p.key, "err", err)
-		return err
+		b.log.Warn("cluster: withdrawing a presence; Present hides it once the instance's beat ages out", "key", p.key, "err", err)
 	}
-	return nil
 }
 
-// withdrawAll withdraws every presence of a closed broker.
-func (b *Broker) withdrawAll() error {
+// withdrawAll deletes the closed broker's beat, which hides its members
+// at once, then their keys, 32 at a time, for withdrawTimeout at most.
+// Without a connection it does nothing: the beat ages out.
+func (b *Broker) withdrawAll() {
 	b.mu.Lock()
 	ps := make([]*presence, 0, len(b.presences))
 	for _, p := range b.presences {
@@ -96,25 +138,51 @@ func (b *Broker) withdrawAll() error {
 	}
 	clear(b.presences)
 	b.mu.Unlock()
-	var errs []error
-	for _, p := range ps {
-		errs = append(errs, b.withdraw(p))
+	if !b.nc.IsConnected() {
+		return
 	}
-	return errors.Join(errs...)
+	ctx, cancel := context.WithTimeout(context.Background(), withdrawTimeout)
+	defer cancel()
+	if err := b.beats.Delete(ctx, b.id); err != nil {
+		b.log.Warn("cluster: deleting the instance's beat; it will age out", "err", err)
+	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 32)
+	for _, p := range ps {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			b.withdraw(ctx, p)
+		})
+	}
+	wg.Wait()
 }
 
-// refreshPresence rewrites every presence of the broker every third of
-// PresenceTTL, until Close.
+// refreshPresence rewrites the broker's beat every PresenceTTL/4, and its
+// members every memberEvery, until Close.
 func (b *Broker) refreshPresence() {
 	defer b.wg.Done()
-	tick := time.NewTicker(b.ttl / 3)
+	tick := time.NewTicker(b.ttl / 4)
 	defer tick.Stop()
+	lastMembers := time.Now()
 	for {
 		select {
 		case <-b.ctx.Done():
 			return
 		case <-tick.C:
 		}
+		if !b.nc.IsConnected() { // reconnecting (or closed): nothing to do yet
+			continue
+		}
+		ctx, cancel := context.WithTimeout(b.ctx, requestTimeout)
+		if err := b.beat(ctx); err != nil && b.ctx.Err() == nil {
+			b.log.Warn("cluster: refreshing the instance's beat", "err", err)
+		}
+		cancel()
+		if time.Since(lastMembers) < b.memberEvery {
+			continue
+		}
+		lastMembers = time.Now()
 		b.mu.Lock()
 		ps := make([]*presence, 0, len(b.presences))
 		for _, p := range b.presences {
@@ -130,27 +198,24 @@ func (b *Broker) refreshPresence() {
 	}
 }
 
-// refresh rewrites p if this instance still holds it, or writes it anew if
-// it aged out (NATS was unreachable for a while); it gives p up when
-// another instance announced the same member since.
+// refresh rewrites p if this broker still holds it, or writes it anew if
+// it aged out; it gives p up when another instance announced the same
+// member since.
 func (b *Broker) refresh(p *presence) {
-	if !b.nc.IsConnected() { // reconnecting (or closed): nothing to do yet
-		return
-	}
 	ctx, cancel := context.WithTimeout(b.ctx, requestTimeout)
 	defer cancel()
 	b.mu.Lock()
 	rev := p.rev
 	b.mu.Unlock()
-	rev, err := b.kv.Update(ctx, p.key, p.val, rev)
+	rev, err := b.members.Update(ctx, p.key, p.val, rev)
 	if errors.Is(err, jetstream.ErrKeyExists) { // written since, or aged out
-		_, err = b.kv.Get(ctx, p.key)
+		_, err = b.members.Get(ctx, p.key)
 		switch {
 		case err == nil:
 			b.giveUp(p)
 			return
 		case errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted):
-			rev, err = b.kv.Create(ctx, p.key, p.val)
+			rev, err = b.members.Create(ctx, p.key, p.val)
 			if errors.Is(err, jetstream.ErrKeyExists) {
 				b.giveUp(p)
 				return
@@ -175,9 +240,9 @@ func (b *Broker) giveUp(p *presence) {
 	}
 }
 
-// Present lists room's members on every instance: the bucket's entries
-// under room, less those older than PresenceTTL (their instance died and
-// the bucket has not dropped them yet).
+// Present lists room's members whose broker is alive (its beat, rewritten
+// every PresenceTTL/4, has not aged out of the beats bucket), and deletes
+// those of dead brokers.
 func (b *Broker) Present(ctx context.Context, room string) ([]hub.Presence, error) {
 	if err := hub.CheckRoom(room); err != nil {
 		return nil, err
@@ -185,32 +250,55 @@ func (b *Broker) Present(ctx context.Context, room string) ([]hub.Presence, erro
 	if b.isClosed() {
 		return nil, hub.ErrBrokerClosed
 	}
-	w, err := b.kv.Watch(ctx, room+".>", jetstream.IgnoreDeletes())
+	alive := map[string]bool{}
+	err := b.each(ctx, b.beats, ">", func(e jetstream.KeyValueEntry) {
+		alive[e.Key()] = true // the bucket's TTL (the server's clock) removes old beats
+	})
 	if err != nil {
 		return nil, fmt.Errorf("cluster: presence in room %q: %w", room, err)
 	}
-	defer w.Stop()
 	ps := []hub.Presence{}
+	var dead []jetstream.KeyValueEntry
+	err = b.each(ctx, b.members, room+".>", func(e jetstream.KeyValueEntry) {
+		var r record
+		if err := json.Unmarshal(e.Value(), &r); err != nil {
+			b.log.Warn("cluster: skipping a malformed presence", "key", e.Key(), "err", err)
+			return
+		}
+		if !alive[r.Broker] {
+			dead = append(dead, e)
+			return
+		}
+		ps = append(ps, r.Presence)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cluster: presence in room %q: %w", room, err)
+	}
+	for _, e := range dead { // unless rewritten since
+		b.members.Delete(ctx, e.Key(), jetstream.LastRevision(e.Revision()))
+	}
+	return ps, nil
+}
+
+// each calls f with every current entry of kv under keys.
+func (b *Broker) each(ctx context.Context, kv jetstream.KeyValue, keys string, f func(jetstream.KeyValueEntry)) error {
+	w, err := kv.Watch(ctx, keys, jetstream.IgnoreDeletes())
+	if err != nil {
+		return err
+	}
+	defer w.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("cluster: presence in room %q: %w", room, ctx.Err())
+			return ctx.Err()
 		case e, ok := <-w.Updates():
 			if !ok {
-				return nil, fmt.Errorf("cluster: presence in room %q: watcher stopped", room)
+				return errors.New("watcher stopped")
 			}
 			if e == nil { // the current values are all in
-				return ps, nil
+				return nil
 			}
-			if time.Since(e.Created()) > b.ttl {
-				continue
-			}
-			var p hub.Presence
-			if err := json.Unmarshal(e.Value(), &p); err != nil {
-				b.log.Warn("cluster: skipping a malformed presence", "key", e.Key(), "err", err)
-				continue
-			}
-			ps = append(ps, p)
+			f(e)
 		}
 	}
 }
