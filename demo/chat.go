@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -62,6 +63,8 @@ type Chat struct {
 	once sync.Once
 	hub  *hub.Hub
 
+	open atomic.Int64 // connections, joined or not
+
 	mu      sync.Mutex
 	members map[*session]struct{}
 }
@@ -110,6 +113,8 @@ func (h *Chat) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
+	h.open.Add(1)
+	defer h.open.Add(-1) // last: once the connection is closed and its goroutines are done
 	defer c.CloseNow()
 	s := &session{
 		c: c, hub: h.hub, room: h.room(), instance: quote(h.hub.InstanceName()),

@@ -40,6 +40,7 @@ var brokerKinds = []string{"local", "nats"}
 type instance struct {
 	name   string
 	hub    *hub.Hub
+	site   *demo.Site
 	srv    *trio.Server
 	tcp    *connTracker
 	quic   net.PacketConn
@@ -75,9 +76,10 @@ func startInstances(t *testing.T, kind string, cert *testcert.Cert) []*instance 
 		if nodes != nil {
 			in.node = nodes[i]
 		}
+		in.site = demo.New(in.hub).(*demo.Site)
 		in.srv = &trio.Server{
 			Addr:    "127.0.0.1:0",
-			Handler: demo.New(in.hub),
+			Handler: in.site,
 			TLS:     cert.Source,
 			Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
 		}
@@ -95,7 +97,7 @@ func startInstances(t *testing.T, kind string, cert *testcert.Cert) []*instance 
 }
 
 // drain stops in as an orderly shutdown does: the hub first (its members
-// are closed with 1012), then the server.
+// are closed with 1012), then, once the site has drained, the server.
 func (in *instance) drain(t *testing.T) {
 	if in.down.Swap(true) {
 		return
@@ -103,6 +105,9 @@ func (in *instance) drain(t *testing.T) {
 	in.hub.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	if err := in.site.Drained(ctx); err != nil {
+		t.Errorf("%s: Drained: %v", in.name, err)
+	}
 	if err := in.srv.Shutdown(ctx); err != nil {
 		t.Errorf("%s: Shutdown: %v", in.name, err)
 	}
@@ -467,8 +472,9 @@ func TestDemoClusterInstanceLost(t *testing.T) {
 }
 
 // TestDemoClusterDrain: an instance drains under a flow: its hub closes
-// its members with 1012 (server restarting), they move to the others and
-// resume, no gap, no duplicate.
+// its members with 1012 (server restarting), the server waits for the
+// site to have Drained before it shuts down (so none gets 1001 instead),
+// and they move to the others and resume, no gap, no duplicate.
 func TestDemoClusterDrain(t *testing.T) {
 	for _, kind := range brokerKinds {
 		t.Run(kind, func(t *testing.T) {
@@ -477,17 +483,7 @@ func TestDemoClusterDrain(t *testing.T) {
 			room := joinAll(t, insts, cert)
 			senders := []*chatter{room.members[0], room.members[4]} // on a and b
 			drained := room.members[6:]                             // c's
-			said := flow(t, senders, 25, 120*time.Millisecond, 16, func() {
-				insts[2].hub.Close()
-				for _, m := range drained { // then the server, as the Runner does
-					waitFor(t, fmt.Sprintf("%v closed", m), func() bool {
-						m.mu.Lock()
-						defer m.mu.Unlock()
-						return m.at != "trio-c"
-					})
-				}
-				insts[2].drain(t)
-			})
+			said := flow(t, senders, 25, 120*time.Millisecond, 16, func() { insts[2].drain(t) })
 			room.check(t, said)
 			for _, m := range drained {
 				if len(m.codes) == 0 || m.codes[0] != ws.StatusServiceRestart {

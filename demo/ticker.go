@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/triohttp/trio/hub"
@@ -53,6 +54,8 @@ type Ticker struct {
 	once sync.Once
 	hub  *hub.Hub
 
+	open atomic.Int64 // connections, joined or not
+
 	mu      sync.Mutex
 	clients int                // on this instance
 	stop    context.CancelFunc // ends the producer, while clients > 0
@@ -82,6 +85,8 @@ func (t *Ticker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
+	t.open.Add(1)
+	defer t.open.Add(-1) // last: once the connection is closed and its goroutines are done
 	defer c.CloseNow()
 	extra, _ := json.Marshal(Tick{Proto: c.Proto()})
 	s := &session{
