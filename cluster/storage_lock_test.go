@@ -176,4 +176,3 @@ func TestStorageCloseReleases(t *testing.T) {
 		}
 	}
 }
-
