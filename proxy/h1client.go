@@ -93,6 +93,7 @@ type h1Conn struct {
 	nc     net.Conn
 	br     *bufio.Reader // nil while idle
 	reused bool          // it carried a request before this one
+	check  bool          // its last response had no body: check it for stray bytes before reuse
 
 	idleTimer *time.Timer
 	idleSince time.Time
@@ -133,7 +134,7 @@ func (h *h1Host) get(ctx context.Context, check bool) (*h1Conn, error) {
 		if pc.idleTimer != nil {
 			pc.idleTimer.Stop()
 		}
-		if check && !connAlive(pc.nc) {
+		if (check || pc.check) && !connAlive(pc.nc) {
 			pc.nc.Close()
 			continue
 		}
@@ -757,6 +758,10 @@ func (t *h1Trip) readResponse() (*http.Response, error) {
 	}
 	if noBody || res.ContentLength == 0 {
 		res.Body = http.NoBody
+		// An upstream that sends a body where none may be (a 204's, say)
+		// would have it read as the next response: the next request on
+		// this connection checks that nothing came after this one.
+		t.pc.check = true
 		t.finish(true)
 		return res, nil
 	}
@@ -787,6 +792,9 @@ func (t *h1Trip) finish(ok bool) {
 		}
 	}
 	if ok && !t.closeAfter {
+		if pc.br.Buffered() == 0 && t.res.Body != http.NoBody {
+			pc.check = false
+		}
 		pc.host.put(pc)
 	} else {
 		pc.close()

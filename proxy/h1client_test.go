@@ -441,3 +441,51 @@ func TestH1ClientHeaderTimeoutAfterBody(t *testing.T) {
 		})
 	}
 }
+
+// TestH1ClientStrayResponse: an upstream that sends more after a response
+// without a body (a 204 with a body, here a whole smuggled response, at
+// once or a little later) does not get it read as the answer to the next
+// request on the connection: that connection is dropped.
+func TestH1ClientStrayResponse(t *testing.T) {
+	for _, late := range []bool{false, true} {
+		t.Run(fmt.Sprintf("late=%t", late), func(t *testing.T) {
+			up := rawUpstream(t, func(c net.Conn) {
+				br := bufio.NewReader(c)
+				for {
+					req, err := http.ReadRequest(br)
+					if err != nil {
+						return
+					}
+					if req.URL.Path != "/204" {
+						c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nright"))
+						continue
+					}
+					const stray = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nwrong"
+					if !late {
+						c.Write([]byte("HTTP/1.1 204 No Content\r\n\r\n" + stray))
+						continue
+					}
+					c.Write([]byte("HTTP/1.1 204 No Content\r\n\r\n"))
+					time.Sleep(30 * time.Millisecond)
+					c.Write([]byte(stray))
+				}
+			})
+			ts := front(t, testserver.H1, &Handler{Pool: poolOf(t, up)})
+			for i := range 3 {
+				res := do(t, ts, newRequest(t, "GET", ts.URL+"/204", nil))
+				io.ReadAll(res.Body)
+				if res.StatusCode != 204 {
+					t.Fatalf("GET /204: %d", res.StatusCode)
+				}
+				time.Sleep(80 * time.Millisecond)
+				for _, method := range []string{"GET", "POST"} {
+					res = do(t, ts, newRequest(t, method, ts.URL+"/", strings.NewReader("")))
+					b, _ := io.ReadAll(res.Body)
+					if res.StatusCode != 200 || string(b) != "right" {
+						t.Errorf("%d: %s / after the 204: %d %q; want 200 \"right\"", i, method, res.StatusCode, b)
+					}
+				}
+			}
+		})
+	}
+}
