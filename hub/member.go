@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"sync/atomic"
 )
 
 // A Member is one connection's place in a room. Its queue holds what the
@@ -42,8 +43,11 @@ type Member struct {
 	ready chan struct{}
 	clean sync.Once
 
-	// Guarded by r.mu:
-	cursor   uint64    // ring position of the next message, once live
+	cursor atomic.Uint64 // ring position of the next message, once live; Take writes it
+	fast   atomic.Bool   // live with nothing pending: Take reads the ring without r.mu
+	done   atomic.Bool   // ended, for Take without r.mu
+
+	// Guarded by r.mu, except last, which Take alone uses once fast:
 	last     uint64    // Seq of the newest message queued or taken
 	pend     []Message // catch-up messages not yet taken
 	catching bool      // reading private, not yet the ring
@@ -93,12 +97,12 @@ func (h *Hub) Join(ctx context.Context, room string, p Presence, after uint64) (
 	}
 	switch pos, ok := r.after(after); {
 	case after == 0:
-		m.cursor = r.head
+		m.cursor.Store(r.head.Load())
 		r.live[m] = struct{}{}
 	case ok: // the ring holds all that came after: no need to ask the broker
-		m.cursor = pos
+		m.cursor.Store(pos)
 		r.live[m] = struct{}{}
-		if pos < r.head {
+		if pos < r.head.Load() {
 			m.wake()
 		}
 	default:
@@ -185,13 +189,13 @@ func (m *Member) goLive(cursor uint64) {
 	delete(r.catching, m)
 	r.live[m] = struct{}{}
 	m.catching = false
-	m.cursor = cursor
+	m.cursor.Store(cursor)
 	if sub := m.private; sub != nil {
 		m.private = nil
 		m.h.async.Go(func() { sub.Unsubscribe() })
 	}
 	m.stopWatch()
-	if cursor < r.head {
+	if cursor < r.head.Load() {
 		m.wake()
 	}
 }
@@ -210,6 +214,7 @@ func (m *Member) endLocked(err error) {
 		return
 	}
 	m.ended, m.err, m.pend = true, err, nil
+	m.done.Store(true)
 	delete(m.r.live, m)
 	delete(m.r.catching, m)
 	close(m.ready)
@@ -249,35 +254,54 @@ func (m *Member) Ready() <-chan struct{} { return m.ready }
 // it. ok is false once m has ended: dropped (ErrSlow), its Hub closed, or
 // after Leave; what was queued then is not returned.
 //
-// Take must not be called by two goroutines at once for one member: it
-// writes m's cursor under the room's read lock, which Takes of other
-// members share.
+// Take must not be called by two goroutines at once for one member.
 func (m *Member) Take(buf []Message) (msgs []Message, ok bool) {
+	if m.fast.Load() {
+		if m.done.Load() {
+			return buf, false
+		}
+		return m.takeRing(buf), true
+	}
 	r := m.r
-	r.mu.RLock()
-	defer r.mu.RUnlock()
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if m.ended {
 		return buf, false
 	}
 	buf = append(buf, m.pend...)
 	m.pend = nil
 	if !m.catching {
-		for p := max(m.cursor, r.oldest()); p < r.head; p++ {
-			if msg := r.at(p); msg.Seq > m.last {
-				buf = append(buf, msg)
-				m.last = msg.Seq
-			}
-		}
-		m.cursor = r.head
+		buf = m.takeRing(buf)
+		m.fast.Store(true) // live, and nothing more comes to pend
 	}
 	return buf, true
+}
+
+// takeRing appends the ring's messages past m's cursor. A message no
+// longer in the ring means m fell behind by more than the ring: deliver
+// is dropping it as slow.
+func (m *Member) takeRing(buf []Message) []Message {
+	r := m.r
+	p, head := m.cursor.Load(), r.head.Load()
+	for ; p < head; p++ {
+		msg, ok := r.load(p)
+		if !ok {
+			break
+		}
+		if msg.Seq > m.last {
+			buf = append(buf, msg)
+			m.last = msg.Seq
+		}
+	}
+	m.cursor.Store(p)
+	return buf
 }
 
 // Err returns why m ended: ErrSlow, ErrHubClosed, or nil (Leave, or not
 // ended).
 func (m *Member) Err() error {
-	m.r.mu.RLock()
-	defer m.r.mu.RUnlock()
+	m.r.mu.Lock()
+	defer m.r.mu.Unlock()
 	return m.err
 }
 

@@ -15,6 +15,11 @@ const minRing = 256
 // of its latest messages that every live member reads at its own cursor.
 // A member's queue is the part of the ring past its cursor, so queueing a
 // message costs a member nothing but a wake-up.
+//
+// deliver writes the ring under mu, a slot then head, atomically; a live
+// member's Take reads it without mu (thousands of members take at once
+// after each message, and a lock they share would queue deliver behind
+// them), and a slot whose pos is not the one asked for was overwritten.
 type room struct {
 	h    *Hub
 	name string
@@ -27,10 +32,11 @@ type room struct {
 	stop  chan struct{} // closed when the Hub unsubscribes, to end watch
 	unsub sync.Once
 
-	mu       sync.RWMutex // guards below; Take reads with RLock
-	ended    error        // ErrHubClosed after Close, or why sub ended by itself
-	ring     []Message    // message at position p is ring[p%len(ring)]
-	head     uint64       // position of the next message
+	ring []atomic.Pointer[slot] // the message at position p is in ring[p%len(ring)]
+	head atomic.Uint64          // position of the next message
+
+	mu       sync.Mutex // guards below, and writing ring and head
+	ended    error      // ErrHubClosed after Close, or why sub ended by itself
 	live     map[*Member]struct{}
 	catching map[*Member]struct{} // reading their own catch-up subscription
 }
@@ -41,7 +47,7 @@ func newRoom(h *Hub, name string) *room {
 		name:     name,
 		started:  make(chan struct{}),
 		stop:     make(chan struct{}),
-		ring:     make([]Message, defaults.Or(h.ring, max(h.queue(), minRing))),
+		ring:     make([]atomic.Pointer[slot], defaults.Or(h.ring, max(h.queue(), minRing))),
 		live:     make(map[*Member]struct{}),
 		catching: make(map[*Member]struct{}),
 	}
@@ -57,9 +63,9 @@ func (r *room) deliver(msg Message) {
 		r.mu.Unlock()
 		return
 	}
-	pos := r.head
-	r.ring[pos%uint64(len(r.ring))] = msg
-	r.head++
+	pos := r.head.Load()
+	r.ring[pos%uint64(len(r.ring))].Store(&slot{pos: pos, msg: msg})
+	r.head.Store(pos + 1)
 	for m := range r.catching {
 		if m.last == msg.Seq {
 			m.goLive(pos + 1)
@@ -67,7 +73,7 @@ func (r *room) deliver(msg Message) {
 	}
 	q := uint64(r.h.queue())
 	for m := range r.live {
-		if r.head-m.cursor > q {
+		if pos+1-m.cursor.Load() > q {
 			m.endLocked(ErrSlow)
 			slow = append(slow, m)
 			continue
@@ -150,35 +156,51 @@ func (r *room) cleanup(ended []*Member) {
 	}
 }
 
+// A slot is a message of the ring and its position.
+type slot struct {
+	pos uint64
+	msg Message
+}
+
 // oldest returns the position of the oldest message in the ring.
 func (r *room) oldest() uint64 {
-	if n := uint64(len(r.ring)); r.head > n {
-		return r.head - n
+	if n, head := uint64(len(r.ring)), r.head.Load(); head > n {
+		return head - n
 	}
 	return 0
 }
 
-// at returns the message at position p.
-func (r *room) at(p uint64) Message { return r.ring[p%uint64(len(r.ring))] }
+// at returns the message at position p, which r.mu keeps in the ring.
+func (r *room) at(p uint64) Message { return r.ring[p%uint64(len(r.ring))].Load().msg }
+
+// load returns the message at position p, if it is still in the ring.
+func (r *room) load(p uint64) (Message, bool) {
+	s := r.ring[p%uint64(len(r.ring))].Load()
+	if s == nil || s.pos != p {
+		return Message{}, false
+	}
+	return s.msg, true
+}
 
 // after returns the position of the first message with Seq > seq, and
 // whether the ring holds everything after seq the room has seen (its oldest
-// message is seq or older).
+// message is seq or older). r.mu is held.
 func (r *room) after(seq uint64) (uint64, bool) {
-	lo := r.oldest()
-	if lo == r.head || r.at(lo).Seq > seq {
+	lo, head := r.oldest(), r.head.Load()
+	if lo == head || r.at(lo).Seq > seq {
 		return 0, false
 	}
-	p := r.head
+	p := head
 	for p > lo && r.at(p-1).Seq > seq {
 		p--
 	}
 	return p, true
 }
 
-// find returns the position of the message with Seq seq, if the ring holds it.
+// find returns the position of the message with Seq seq, if the ring holds
+// it. r.mu is held.
 func (r *room) find(seq uint64) (uint64, bool) {
-	for p := r.head; p > r.oldest(); p-- {
+	for p := r.head.Load(); p > r.oldest(); p-- {
 		switch s := r.at(p - 1).Seq; {
 		case s == seq:
 			return p - 1, true

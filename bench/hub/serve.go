@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	httppprof "net/http/pprof"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -104,6 +105,8 @@ func serve(ctx context.Context, o *options, stdout io.Writer) error {
 // benchmarks measure, /publish and /stats.
 func instanceMux(o *options, h *hub.Hub) http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", httppprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", httppprof.Profile)
 	mux.HandleFunc("/plain", func(w http.ResponseWriter, r *http.Request) {
 		c, err := ws.Accept(w, r, nil)
 		if err != nil {

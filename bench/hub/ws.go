@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,6 +24,7 @@ func (f *fanout) startWS(ctx context.Context, kind string, progress io.Writer) (
 		return nil, err
 	}
 	f.server = pid
+	fmt.Fprintf(progress, "%s: instances at %s (pid %d; /debug/pprof/ on each)\n", kind, strings.Join(addrs, " "), pid)
 	conns := make([]*ws.Conn, f.o.members)
 	var rd sync.WaitGroup
 	stop := func() {
