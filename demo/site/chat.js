@@ -65,8 +65,9 @@ function connect() {
     const restarting = e.code === 1012;
     const wait = restarting ? 50 + Math.random() * 200 : retryDelay(attempts);
     attempts++;
-    status.textContent = (restarting ? "server restarting, moving" : "closed (" + e.code + (e.reason ? " " + e.reason : "") + ")") +
-      "; reconnecting in " + (wait / 1000).toFixed(1) + "s";
+    const why = restarting ? "server restarting, moving" : "closed (" + e.code + (e.reason ? " " + e.reason : "") + ")";
+    if (restarting) line("leave", why + " off " + document.getElementById("instance").textContent);
+    status.textContent = why + "; reconnecting in " + (wait / 1000).toFixed(1) + "s";
     setTimeout(connect, wait);
   };
 }
