@@ -82,7 +82,7 @@ func (r *result) String() string {
 // to the instances in a child process.
 type fanout struct {
 	o        *options
-	publish  func(ctx context.Context, i int, data []byte) error // through instance i%instances
+	publish  func(ctx context.Context, i int, data []byte) error // through instance i%instances; data is stamped
 	win      *window
 	pub      *window
 	dropped  atomic.Uint64
@@ -210,10 +210,12 @@ func (f *fanout) member(m *hub.Member) {
 	}
 }
 
-// received records a message's latency, from its publish time in data.
+// received records a message's latency, from its publish time in data's
+// first 8 bytes; the next 8 are when the producer sent it, which decides
+// whether it counts (with -ws the instance stamps the publish time, later).
 func (f *fanout) received(now int64, data []byte) {
 	pub := int64(binary.BigEndian.Uint64(data))
-	f.win.record(time.Duration(now-pub), pub)
+	f.win.record(time.Duration(now-pub), int64(binary.BigEndian.Uint64(data[8:])))
 }
 
 // maxInFlight bounds the publishes under way: past it the producer waits,
@@ -275,8 +277,9 @@ func (f *fanout) produce(ctx context.Context, res *result, progress io.Writer) (
 			counted++
 			last = t0
 		}
-		data := make([]byte, max(f.o.size, 8))
+		data := make([]byte, max(f.o.size, 16))
 		binary.BigEndian.PutUint64(data, uint64(t0.UnixNano()))
+		binary.BigEndian.PutUint64(data[8:], uint64(t0.UnixNano()))
 		inflight <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-inflight }()

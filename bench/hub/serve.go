@@ -128,13 +128,16 @@ func instanceMux(o *options, h *hub.Hub) http.Handler {
 	mux.HandleFunc("/chat", chats.serve)
 	mux.HandleFunc("/member", func(w http.ResponseWriter, r *http.Request) { serveMember(h, w, r, true) })
 	mux.HandleFunc("/ticker", func(w http.ResponseWriter, r *http.Request) { serveMember(h, w, r, false) })
-	// /publish?n=N publishes N messages, each carrying the time (UnixNano)
-	// it was published at in its first 8 bytes.
+	// /publish?n=N&sent=T publishes N messages, each carrying the time
+	// (UnixNano) it was published at in its first 8 bytes, and T (when the
+	// producer sent the request) in the next 8.
 	mux.HandleFunc("/publish", func(w http.ResponseWriter, r *http.Request) {
 		n, _ := strconv.Atoi(r.FormValue("n"))
+		sent, _ := strconv.ParseUint(r.FormValue("sent"), 10, 64)
 		for range n {
-			data := make([]byte, max(o.size, 8))
+			data := make([]byte, max(o.size, 16))
 			binary.BigEndian.PutUint64(data, uint64(time.Now().UnixNano()))
+			binary.BigEndian.PutUint64(data[8:], sent)
 			if _, err := h.Publish(r.Context(), room, data); err != nil {
 				http.Error(w, err.Error(), http.StatusInternalServerError)
 				return

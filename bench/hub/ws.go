@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/binary"
 	"context"
 	"fmt"
 	"io"
@@ -53,8 +54,9 @@ func (f *fanout) startWS(ctx context.Context, kind string, progress io.Writer) (
 		return nil, err
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
-	f.publish = func(ctx context.Context, i int, _ []byte) error {
-		req, _ := http.NewRequestWithContext(ctx, "POST", fmt.Sprintf("http://%s/publish?n=1", addrs[i%len(addrs)]), nil)
+	f.publish = func(ctx context.Context, i int, data []byte) error {
+		sent := binary.BigEndian.Uint64(data[8:])
+		req, _ := http.NewRequestWithContext(ctx, "POST", fmt.Sprintf("http://%s/publish?n=1&sent=%d", addrs[i%len(addrs)], sent), nil)
 		resp, err := client.Do(req)
 		if err != nil {
 			return err
