@@ -1,8 +1,8 @@
 package main
 
 import (
-	"encoding/binary"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"net/http"
