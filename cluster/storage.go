@@ -85,20 +85,28 @@ type Storage struct {
 	held map[string]*heldLock
 }
 
-// NewStorage binds the bucket cfg names in js, creating it if missing.
+// NewStorage binds the bucket cfg names in js, creating it if missing,
+// and makes its reads go through the bucket's leader (see leaderReads).
 func NewStorage(ctx context.Context, js jetstream.JetStream, cfg StorageConfig) (*Storage, error) {
 	bucket := cmp.Or(cfg.Bucket, DefaultCertBucket)
-	kv, err := js.KeyValue(ctx, bucket)
+	_, err := js.KeyValue(ctx, bucket)
 	if errors.Is(err, jetstream.ErrBucketNotFound) {
-		kv, err = js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
+		_, err = js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
 			Bucket:      bucket,
 			Description: "trio: certificates, ACME accounts and locks (certmagic.Storage)",
 			Replicas:    max(cfg.Replicas, 1),
 			Storage:     jetstream.FileStorage,
 		})
 		if errors.Is(err, jetstream.ErrBucketExists) { // another instance created it first
-			kv, err = js.KeyValue(ctx, bucket)
+			err = nil
 		}
+	}
+	if err == nil {
+		err = leaderReads(ctx, js, bucket)
+	}
+	var kv jetstream.KeyValue
+	if err == nil {
+		kv, err = js.KeyValue(ctx, bucket) // binds with the stream's config as it is now
 	}
 	if err != nil {
 		return nil, fmt.Errorf("cluster: certificate storage: bucket %q: %w", bucket, err)
@@ -112,6 +120,27 @@ func NewStorage(ctx context.Context, js jetstream.JetStream, cfg StorageConfig) 
 		s.owner = fmt.Sprintf("%s-%d", host, os.Getpid())
 	}
 	return s, nil
+}
+
+// leaderReads turns direct gets off on the bucket's stream, which
+// nats.go turns on when it creates a bucket: a direct get may be answered
+// by a replica that has not applied the last write yet, and an instance
+// that takes a lock just released must load what the holder stored, or it
+// orders the certificate again. Without direct gets every read goes
+// through the stream's leader. Each instance checks before it binds, so
+// none binds while they are on.
+func leaderReads(ctx context.Context, js jetstream.JetStream, bucket string) error {
+	st, err := js.Stream(ctx, "KV_"+bucket)
+	if err != nil {
+		return err
+	}
+	c := st.CachedInfo().Config
+	if !c.AllowDirect {
+		return nil
+	}
+	c.AllowDirect = false
+	_, err = js.UpdateStream(ctx, c)
+	return err
 }
 
 // String names the storage in certmagic's logs.

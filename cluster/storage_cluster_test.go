@@ -29,8 +29,8 @@ func TestStorageNodeLost(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.Config.Replicas != 3 || info.Cluster == nil {
-		t.Fatalf("bucket has %d replicas (cluster %+v); want 3", info.Config.Replicas, info.Cluster)
+	if info.Config.Replicas != 3 || info.Cluster == nil || info.Config.AllowDirect {
+		t.Fatalf("bucket has %d replicas (cluster %+v), direct gets %v; want 3, off", info.Config.Replicas, info.Cluster, info.Config.AllowDirect)
 	}
 	victim := slices.IndexFunc(cs, func(c *cluster.Cluster) bool { return c.Name() == info.Cluster.Leader })
 	if victim < 0 {
@@ -95,11 +95,17 @@ func TestStorageExternalNATS(t *testing.T) {
 			t.Fatalf("instance %d: %v", i, errs[i])
 		}
 	}
-	if err := cs[0].Storage().Store(ctx, "acme/ca/users/ops/ops.json", []byte("account")); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := cs[2].Storage().Load(ctx, "acme/ca/users/ops/ops.json"); err != nil || string(got) != "account" {
-		t.Errorf("Load on another instance = %q, %v", got, err)
+	// Read your writes across instances: what one stores, the next loads
+	// at once (reads go through the leader; a direct get could be
+	// answered by a replica behind it).
+	for i := range 60 {
+		v := fmt.Sprintf("account %d", i)
+		if err := cs[i%3].Storage().Store(ctx, "acme/ca/users/ops/ops.json", []byte(v)); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := cs[(i+1)%3].Storage().Load(ctx, "acme/ca/users/ops/ops.json"); err != nil || string(got) != v {
+			t.Fatalf("Load on the next instance right after Store %d = %q, %v; want %q", i, got, err, v)
+		}
 	}
 	if err := cs[1].Storage().Lock(ctx, "issue_cert_ext.example"); err != nil {
 		t.Fatal(err)
