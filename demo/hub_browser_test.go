@@ -31,7 +31,17 @@ func TestBrowserChatMoves(t *testing.T) {
 	siteA, siteB := demo.New(hubA), demo.New(hubB)
 	var current atomic.Pointer[http.Handler] // the instance the load balancer sends to
 	current.Store(&siteA)
+	// Headless Chromium's virtual time runs on while a WebSocket connects,
+	// but stops while a fetch is pending: the page's logo is held until
+	// the move is done, so the page is not dumped halfway.
+	held := make(chan struct{})
 	ts := testserver.New(t, testserver.H2, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/logo.svg" {
+			select {
+			case <-held:
+			case <-time.After(30 * time.Second):
+			}
+		}
 		(*current.Load()).ServeHTTP(w, r)
 	}), func(s *trio.Server) { s.Addr = "localhost:0" })
 	t.Cleanup(func() {
@@ -52,6 +62,7 @@ func TestBrowserChatMoves(t *testing.T) {
 	defer gopher.Leave()
 	moved := make(chan error, 1)
 	go func() {
+		defer close(held)
 		// The page says hello on trio-a: drain trio-a, the origin now
 		// goes to trio-b; once the page has joined there, say something.
 		if err := await(ctx, gopher, func(e demo.ChatEvent) bool { return e.Type == "msg" && e.Text == "hello-move" }); err != nil {
@@ -66,6 +77,7 @@ func TestBrowserChatMoves(t *testing.T) {
 		}
 		_, err := hubB.Publish(ctx, "chat", []byte(`{"type":"msg","from":"gopher","text":"after the move","via":"trio-b"}`))
 		moved <- err
+		time.Sleep(500 * time.Millisecond) // for it to reach the page
 	}()
 	origin := fmt.Sprintf("localhost:%d", ts.TLSAddr().(*net.TCPAddr).Port)
 	dom := browser.DumpDOM(t, "https://"+origin+"/chat.html?say=hello-move", 10*time.Second)
