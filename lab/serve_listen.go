@@ -81,10 +81,10 @@ func (l *Lab) listenOrigin(s *sockets, name string, port int) error {
 }
 
 // useRelay reports whether HTTP/3 is reached through a UDPRelay: without
-// the link, on loopback (where the relay listens), so that the page can
+// the link, on 127.0.0.1 (where the relay listens), so that the page can
 // still show HTTP/3 under loss. TCP stays unimpaired.
 func (l *Lab) useRelay() bool {
-	return l.link == nil && l.host.Is4() && l.host.IsLoopback() // the relay listens on 127.0.0.1
+	return l.link == nil && l.host == netip.AddrFrom4([4]byte{127, 0, 0, 1}) // where the relay listens
 }
 
 // listenRelayed sets up the h3 origin without the link: HTTP/3's socket

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"strings"
@@ -362,6 +363,11 @@ func TestNoLinkRelay(t *testing.T) {
 // Without the link and off 127.0.0.1 nothing is impaired: the API has
 // nothing to read or change, and the banner says so.
 func TestNoLinkNoRelay(t *testing.T) {
+	if ln, err := net.Listen("tcp", "[::1]:0"); err != nil {
+		t.Skipf("no IPv6 loopback to serve off 127.0.0.1 on: %v", err)
+	} else {
+		ln.Close()
+	}
 	tl := serveLab(t, lab.Config{NoLink: true, Addr: "[::1]:0"})
 	c := tl.client(t, "h2")
 	if code, _, _ := get(t, c, tl.Origins()["h2"]+"/lab/api/impairment"); code != http.StatusConflict {
@@ -522,7 +528,7 @@ func TestCloseLeavesNothing(t *testing.T) {
 func TestChromiumPinStable(t *testing.T) {
 	ca := &tlsconf.LocalCA{Dir: t.TempDir(), Logger: slog.New(slog.DiscardHandler)}
 	var pins []string
-	for _, addr := range []string{"127.0.0.1:0", "[::1]:0"} {
+	for _, addr := range []string{"127.0.0.1:0", "127.0.0.2:0"} {
 		l, err := lab.Serve(context.Background(), lab.Config{NoLink: true, Addr: addr, CA: ca, Log: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			t.Fatal(err)
