@@ -36,7 +36,7 @@ type Config struct {
 
 	// NoLink serves without the impaired link (which needs root): TCP,
 	// so HTTP/1.1 and HTTP/2, is not impaired, and the banner and page say
-	// so. On loopback HTTP/3 still is, through a UDPRelay whose port is
+	// so. On 127.0.0.1 (the default) HTTP/3 still is, through a UDPRelay whose port is
 	// the h3 origin's.
 	NoLink bool
 
@@ -64,12 +64,12 @@ var originNames = []string{"h1", "h2", "h3"}
 // (ALPN "h2" only), and h3 HTTP/3 over QUIC (its TCP side on the same port
 // offers h2 and http/1.1 with Alt-Svc, so Firefox finds HTTP/3 there).
 // All three listen behind the impaired link (with Config.NoLink, on
-// loopback, HTTP/3 through a UDPRelay) and share one recorder, so the page
+// 127.0.0.1, HTTP/3 through a UDPRelay) and share one recorder, so the page
 // on any origin reads what the server saw on the others.
 type Lab struct {
 	cfg     Config
 	link    *Link     // nil with NoLink
-	relay   *UDPRelay // with NoLink on loopback: HTTP/3's UDP goes through it
+	relay   *UDPRelay // with NoLink on 127.0.0.1: HTTP/3's UDP goes through it
 	host    netip.Addr
 	origins map[string]string       // name -> https://ip:port
 	servers map[string]*trio.Server // name -> the origin's server

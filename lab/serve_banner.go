@@ -30,7 +30,7 @@ func (l *Lab) Banner() string {
 			"  UDP goes through a relay on %s that applies the impairment (%s).\n", l.relay.Addr(), l.relay.Impairment())
 	} else {
 		b.WriteString("trio lab: one page on three origins, NOT impaired: the impaired link needs root (a network\n" +
-			"  namespace and TUN devices), and the UDP relay for HTTP/3 needs a loopback address.\n")
+			"  namespace and TUN devices), and the UDP relay for HTTP/3 listens on 127.0.0.1 only.\n")
 	}
 	for _, name := range originNames {
 		fmt.Fprintf(&b, "  %s  %-30s %s\n", name, l.origins[name]+"/", originNotes[name])

@@ -50,7 +50,7 @@ func (l *Lab) serveImpairment(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, impairmentJSON(imp.Impairment()))
 }
 
-const errNoLink = "lab: nothing is impaired here (no link, which needs root, and no relay, which needs loopback); nothing to change"
+const errNoLink = "lab: nothing is impaired here (no link, which needs root, and no relay, which needs 127.0.0.1); nothing to change"
 
 // setImpairment changes the link's impairment to the JSON body's. It
 // wants Content-Type application/json, which a page of another site can

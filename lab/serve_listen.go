@@ -14,7 +14,7 @@ import (
 type sockets struct {
 	tcp   map[string]net.Listener
 	udp   net.PacketConn
-	relay *UDPRelay // with NoLink on loopback: clients reach udp through it
+	relay *UDPRelay // with NoLink on 127.0.0.1: clients reach udp through it
 }
 
 func (s *sockets) close() {
