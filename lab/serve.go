@@ -36,8 +36,8 @@ type Config struct {
 
 	// NoLink serves without the impaired link (which needs root): TCP,
 	// so HTTP/1.1 and HTTP/2, is not impaired, and the banner and page say
-	// so. On 127.0.0.1 (the default) HTTP/3 still is, through a UDPRelay whose port is
-	// the h3 origin's.
+	// so. On 127.0.0.1 (the default) HTTP/3 still is, through a UDPRelay
+	// whose port is the h3 origin's.
 	NoLink bool
 
 	// CA issues the origins' certificate. nil means the local CA in its
