@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -322,7 +323,22 @@ func TestEchoEndpoint(t *testing.T) {
 // chose for its WebSocket, and the page shows the Go member's reply.
 func TestBrowserChat(t *testing.T) {
 	browser.Path(t)
-	ts := testserver.New(t, testserver.H2, demo.Handler(), func(s *trio.Server) { s.Addr = "localhost:0" })
+	// Headless Chromium's virtual time runs on while a WebSocket talks,
+	// but stops while a fetch is pending: the page's logo is held until
+	// the reply has gone out, so a loaded machine does not dump the page
+	// before it arrives.
+	var held atomic.Pointer[chan struct{}]
+	site := demo.Handler()
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ch := held.Load(); ch != nil && r.URL.Path == "/logo.svg" {
+			select {
+			case <-*ch:
+			case <-time.After(30 * time.Second):
+			}
+		}
+		site.ServeHTTP(w, r)
+	})
+	ts := testserver.New(t, testserver.H2, h, func(s *trio.Server) { s.Addr = "localhost:0" })
 	origin := fmt.Sprintf("localhost:%d", ts.TLSAddr().(*net.TCPAddr).Port)
 	tests := []struct {
 		name  string
@@ -334,18 +350,22 @@ func TestBrowserChat(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			gopher, _, err := wsDial(t, ts, "/ws/chat", "h2")
+			gopher, _, err := wsDial(t, ts, "/ws/chat?after=0", "h2")
 			if err != nil {
 				t.Fatal(err)
 			}
 			next(t, gopher, "welcome")
 			got := make(chan demo.ChatEvent, 1)
+			replied := make(chan struct{})
+			held.Store(&replied)
 			go func() {
+				defer close(replied)
 				e := next(t, gopher, "msg")
 				gopher.WriteMessage(ws.MessageText, []byte("hi browser"))
 				got <- e
+				time.Sleep(300 * time.Millisecond) // for it to reach the page
 			}()
-			dom := browser.DumpDOM(t, "https://"+origin+"/chat.html?say=hello-"+tt.name, 8*time.Second, tt.flags...) // room for a loaded machine
+			dom := browser.DumpDOM(t, "https://"+origin+"/chat.html?say=hello-"+tt.name, 3*time.Second, tt.flags...)
 			var e demo.ChatEvent
 			select {
 			case e = <-got:
