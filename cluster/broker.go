@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -81,6 +82,8 @@ type Broker struct {
 	ctx    context.Context // ends at Close
 	cancel context.CancelFunc
 	wg     sync.WaitGroup // the presence refresher
+
+	stats struct{ published, conflicts, retries, live, recovered, dropped atomic.Uint64 }
 
 	mu        sync.Mutex // guards below
 	closed    bool
@@ -256,15 +259,18 @@ func (b *Broker) Publish(ctx context.Context, room string, data []byte) (uint64,
 			ack, err := b.js.PublishMsg(ctx, m)
 			if isWrongLast(err) {
 				r.known = false // another instance published first
+				b.stats.conflicts.Add(1)
 				continue
 			}
 			if err != nil {
 				if errors.Is(err, nats.ErrMaxPayload) {
 					return permanent{err}
 				}
+				b.stats.retries.Add(1)
 				return err
 			}
 			seq, r.last = ack.Sequence, ack.Sequence
+			b.stats.published.Add(1)
 			return nil
 		}
 	})
@@ -354,3 +360,25 @@ func (b *Broker) Close() error {
 func (b *Broker) newTicker() *time.Ticker { return time.NewTicker(b.resync) }
 
 var _ hub.Broker = (*Broker)(nil)
+
+// BrokerStats counts what a Broker did since NewBroker.
+type BrokerStats struct {
+	Published uint64 // messages stored by Publish
+	Conflicts uint64 // publishes retried because another instance published first
+	Retries   uint64 // publish attempts retried after a failure (a lost node, an election)
+	Live      uint64 // deliveries of fanned-out messages
+	Recovered uint64 // deliveries read from the stream: history, or what fan-out lost
+	Dropped   uint64 // fanned-out messages dropped as already delivered
+}
+
+// Stats returns the broker's counters.
+func (b *Broker) Stats() BrokerStats {
+	return BrokerStats{
+		Published: b.stats.published.Load(),
+		Conflicts: b.stats.conflicts.Load(),
+		Retries:   b.stats.retries.Load(),
+		Live:      b.stats.live.Load(),
+		Recovered: b.stats.recovered.Load(),
+		Dropped:   b.stats.dropped.Load(),
+	}
+}

@@ -139,6 +139,9 @@ func TestNATSNodeLost(t *testing.T) {
 			t.Errorf("instance %d got %d messages, in order and once: %v; want %d", i, len(got), slices.IsSorted(got) && len(slices.Compact(slices.Clone(got))) == len(got), total)
 		}
 	}
+	for i, c := range cs {
+		t.Logf("instance %d: %+v", i, c.Broker().(*cluster.Broker).Stats())
+	}
 	t.Logf("%d messages from 3 publishers in %v; %s (stream leader) shut down at %v", total, time.Since(start).Round(time.Millisecond), cs[victim].Name(), lostAt.Round(time.Millisecond))
 	if _, err := cs[victim].Broker().Present(ctx, "flow"); err != nil {
 		t.Errorf("Present on the instance whose node was lost: %v", err)

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/triohttp/trio/cluster"
 	"github.com/triohttp/trio/cluster/clustertest"
 )
 
@@ -66,18 +67,26 @@ func TestFanOutLost(t *testing.T) {
 	if _, err := c.JetStream().UpdateStream(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
-	seq, err := b.Publish(ctx, "lost", []byte("back"))
-	if err != nil {
-		t.Fatal(err)
+	for i := range 5 {
+		seq, err := b.Publish(ctx, "lost", fmt.Appendf(nil, "back%d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, seq)
+		time.Sleep(20 * time.Millisecond)
 	}
-	want = append(want, seq)
 	if got := live.waitFor(t, len(want), 10*time.Second); !slices.Equal(got, want) {
 		t.Fatalf("after fan-out came back: got %v; want %v", got, want)
 	}
+	stats := b.(*cluster.Broker).Stats()
+	if stats.Published != 65 || stats.Live < 1 || stats.Recovered+stats.Live != 65 {
+		t.Errorf("Stats = %+v; want 65 published, each delivered once, live or recovered, and live again at the end", stats)
+	}
+	t.Logf("%+v", stats)
 	live.mu.Lock()
 	last := live.msgs[len(live.msgs)-1]
 	live.mu.Unlock()
-	if string(last.Data) != "back" {
-		t.Errorf("last message = %q; want back", last.Data)
+	if string(last.Data) != "back4" {
+		t.Errorf("last message = %q; want back4", last.Data)
 	}
 }

@@ -145,6 +145,7 @@ func (s *subscription) run(first *hub.Message) {
 	defer close(s.done)
 	defer s.sub.Unsubscribe()
 	if first != nil {
+		s.b.stats.recovered.Add(1)
 		s.emit(*first)
 	}
 	if s.dirty {
@@ -179,11 +180,13 @@ func (s *subscription) live(nm *nats.Msg) {
 		return
 	}
 	if m.Seq <= s.pos {
+		s.b.stats.dropped.Add(1)
 		return
 	}
 	if prev > s.pos {
 		s.fill()
 		if m.Seq <= s.pos || s.ctx.Err() != nil {
+			s.b.stats.dropped.Add(1)
 			return
 		}
 		if prev > s.pos { // not readable yet: the next tick tries again
@@ -191,6 +194,7 @@ func (s *subscription) live(nm *nats.Msg) {
 			return
 		}
 	}
+	s.b.stats.live.Add(1)
 	s.emit(m)
 }
 
@@ -241,6 +245,7 @@ func (s *subscription) fill() {
 			s.end(&hub.GapError{Room: s.room, After: s.pos, Oldest: m.Seq})
 			return
 		}
+		s.b.stats.recovered.Add(1)
 		s.emit(m)
 	}
 }
