@@ -14,8 +14,9 @@ import (
 
 // liveBuffer is how many fanned-out messages a subscription holds before
 // NATS drops the next ones (which the subscription then reads from the
-// stream).
-const liveBuffer = 4096
+// stream). A hub's members catching up each hold a subscription for a
+// while, so it is kept small: 4 KB of pointers.
+const liveBuffer = 512
 
 // A subscription delivers one room's messages in order, each once. Its
 // goroutine (run) owns pos and is the only caller of deliver.
