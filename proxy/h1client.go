@@ -43,6 +43,11 @@ type h1Client struct {
 // ExpectContinueTimeout of the Transport did).
 const expectContinueTimeout = time.Second
 
+// writerGrace is how long the end of a response waits for its request's
+// body writer to finish before giving up the connection (as net/http's
+// Transport does).
+const writerGrace = 50 * time.Millisecond
+
 // inlineBody is the largest request body of known length that is written
 // on the round trip's goroutine before the response is read: small enough
 // for the socket buffers to hold it and an echo of it.
@@ -788,7 +793,17 @@ func (t *h1Trip) finish(ok bool) {
 		case <-t.wdone:
 			ok = t.werr == nil
 		default:
-			ok = false // still writing: the upstream answered early
+			// The writer may just not have been scheduled since its last
+			// write; or the upstream answered before reading the whole
+			// body, and the connection cannot be reused.
+			timer := time.NewTimer(writerGrace)
+			select {
+			case <-t.wdone:
+				ok = t.werr == nil
+			case <-timer.C:
+				ok = false
+			}
+			timer.Stop()
 		}
 	}
 	if ok && !t.closeAfter {
