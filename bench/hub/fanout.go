@@ -261,7 +261,7 @@ func (f *fanout) produce(ctx context.Context, res *result, progress io.Writer) (
 				res.CPU = cpuTime(f.server) - cpu0
 				res.Span = last.Sub(first) + interval
 				wg.Wait()
-				time.Sleep(time.Second) // the last deliveries
+				f.drain(counted * uint64(f.o.members))
 				f.report(res, now.Sub(start), warm, progress)
 				return counted, nil
 			}
@@ -289,6 +289,20 @@ func (f *fanout) produce(ctx context.Context, res *result, progress io.Writer) (
 			}
 			f.pub.record(time.Since(t0), t0.UnixNano())
 		})
+	}
+}
+
+// drain waits for the deliveries still on their way: until want have
+// arrived, or none for two seconds (members dropped, or messages lost).
+func (f *fanout) drain(want uint64) {
+	last, since := f.win.total.count(), time.Now()
+	for time.Since(since) < 2*time.Second {
+		time.Sleep(50 * time.Millisecond)
+		if n := f.win.total.count(); n >= want {
+			return
+		} else if n != last {
+			last, since = n, time.Now()
+		}
 	}
 }
 

@@ -61,9 +61,10 @@ func (f *fanout) startWS(ctx context.Context, kind string, progress io.Writer) (
 		if err != nil {
 			return err
 		}
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<10))
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("publish: %s", resp.Status)
+			return fmt.Errorf("publish: %s: %s", resp.Status, strings.TrimSpace(string(body)))
 		}
 		return nil
 	}
