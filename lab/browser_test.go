@@ -98,7 +98,10 @@ type pageResult struct {
 	Failed     int            `json:"failed"`
 	Conns      int            `json:"conns"`
 	CompleteMS float64        `json:"complete_ms"`
-	Rows       []pageRow      `json:"rows"`
+	Dropped    *struct {
+		Up, Down int64
+	} `json:"dropped"` // packets the link dropped during the run, as the page read its counters
+	Rows []pageRow `json:"rows"`
 }
 
 // pageRow is one waterfall row: the browser's moments (ms since the run
@@ -241,15 +244,28 @@ func pageURL(tl *testLab, origin string) string {
 	return fmt.Sprintf("%s/?origin=%s&n=%d&kind=tiles&runs=1", tl.Origins()[origin], origin, browserN)
 }
 
-// checkLossy checks that the link dropped packets during the test: the
-// browsers saw real loss.
-func checkLossy(t *testing.T, tl *testLab) {
+// checkLossy checks that the link dropped packets during the test, and
+// that the pages told: the browsers saw real loss.
+func checkLossy(t *testing.T, tl *testLab, pages []pageState) {
 	t.Helper()
 	st := tl.Link().Stats()
 	if st.Up.Dropped+st.Down.Dropped == 0 {
 		t.Errorf("the link dropped no packet (%+v); the runs were not under loss", st)
 	}
 	t.Logf("link: %+v", st)
+	var seen int64
+	for _, p := range pages {
+		for _, r := range p.Runs {
+			if r.Dropped == nil || r.Dropped.Up < 0 || r.Dropped.Down < 0 {
+				t.Errorf("run %s: the page read no drop counts (%v)", r.ID, r.Dropped)
+				continue
+			}
+			seen += r.Dropped.Up + r.Dropped.Down
+		}
+	}
+	if seen == 0 || seen > int64(st.Up.Dropped+st.Down.Dropped) {
+		t.Errorf("the pages counted %d dropped packets; want some, and no more than the link's %d", seen, st.Up.Dropped+st.Down.Dropped)
+	}
 }
 
 // origins are the lab's origins in the order the browser tests visit them.
@@ -288,7 +304,7 @@ func TestChromium(t *testing.T) {
 			checkPage(t, st, origin)
 		})
 	}
-	checkLossy(t, tl)
+	checkLossy(t, tl, pages)
 }
 
 // One page makes a run from each origin in turn and puts them side by

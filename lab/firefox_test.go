@@ -95,5 +95,5 @@ func TestFirefox(t *testing.T) {
 			checkPage(t, st, origin)
 		})
 	}
-	checkLossy(t, tl)
+	checkLossy(t, tl, pages)
 }

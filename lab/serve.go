@@ -191,6 +191,7 @@ func (l *Lab) Link() *Link { return l.link }
 type impairer interface {
 	Impairment() Impairment
 	Set(Impairment) error
+	Stats() LinkStats
 }
 
 // impairer returns the link, or the relay, or nil when nothing is impaired.

@@ -96,7 +96,26 @@ type Info struct {
 	Origins    map[string]string `json:"origins"`
 	Link       string            `json:"link"` // "link" (TCP and UDP impaired alike), "udp-relay" (HTTP/3 only) or "none"
 	Impairment ImpairmentJSON    `json:"impairment"`
+	Stats      *StatsJSON        `json:"stats,omitempty"` // what the link (or relay) passed and dropped so far
 	Kinds      []string          `json:"kinds"`
+}
+
+// StatsJSON is LinkStats as the page reads it: packets passed and
+// dropped, up (client to server) and down.
+type StatsJSON struct {
+	Up   DirJSON `json:"up"`
+	Down DirJSON `json:"down"`
+}
+
+// DirJSON is one direction of StatsJSON.
+type DirJSON struct {
+	Packets uint64 `json:"packets"`
+	Dropped uint64 `json:"dropped"` // lost on purpose, plus those the rate queue had no room for
+}
+
+func statsJSON(st LinkStats) *StatsJSON {
+	dir := func(d DirStats) DirJSON { return DirJSON{Packets: d.Packets, Dropped: d.Dropped + d.Overflow} }
+	return &StatsJSON{Up: dir(st.Up), Down: dir(st.Down)}
 }
 
 func (l *Lab) info() Info {
@@ -109,6 +128,7 @@ func (l *Lab) info() Info {
 	}
 	if imp := l.impairer(); imp != nil {
 		in.Impairment = impairmentJSON(imp.Impairment())
+		in.Stats = statsJSON(imp.Stats())
 	}
 	return in
 }

@@ -29,11 +29,23 @@ function setStatus(text, warn) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// getJSON fetches url's JSON. A request the network lost (a browser drops
+// its connections when the machine's network changes) is tried again,
+// twice; an error the server answered is thrown at once.
 async function getJSON(url, opts) {
-  const r = await fetch(url, Object.assign({ cache: 'no-store' }, opts));
-  const body = await r.json();
-  if (!r.ok) throw new Error(body.error || r.status + ' ' + url);
-  return body;
+  for (let i = 0; ; i++) {
+    let r;
+    try {
+      r = await fetch(url, Object.assign({ cache: 'no-store' }, opts));
+    } catch (e) {
+      if (i >= 2) throw e;
+      await sleep(200);
+      continue;
+    }
+    const body = await r.json();
+    if (!r.ok) throw new Error(body.error || r.status + ' ' + url);
+    return body;
+  }
 }
 
 // impText describes an impairment briefly: "loss 2% · delay 20 ms".
@@ -203,6 +215,7 @@ async function runOnce() {
   const oks = await Promise.all(list.map((res) => load(res, `${base}${res.path}${res.path.includes('?') ? '&' : '?'}run=${encodeURIComponent(id)}`, into)));
   const took = performance.now() - t0;
 
+  const after = await getJSON('/lab/api/lab').catch(() => null);
   const entries = await timings(id, list.length);
   const rows = entries.map((e) => row(e, t0)).sort((a, b) => a.i - b.i);
   const rec = await serverRecord(id, list.length);
@@ -222,6 +235,7 @@ async function runOnce() {
     complete_ms: Math.max(took, ...rows.map((r) => r.last || 0)),
     median_ms: median(rows.filter((r) => r.last != null).map((r) => r.last - r.queued)),
     conns,
+    dropped: dropped(info.stats, after && after.stats),
     server: rec,
     rows,
   };
@@ -232,8 +246,17 @@ async function runOnce() {
   const mixed = Object.keys(protos).length > 1 || result.proto !== origin;
   setStatus(`Run ${lab.runs.length}: ${what(result.n, kind)} over ${Object.entries(protos).map(([p, c]) => `${p} ×${c}`).join(', ')} ` +
     `in ${Math.round(result.complete_ms)} ms on ${conns} connection${conns === 1 ? '' : 's'}` +
+    (result.dropped ? `; the link dropped ${result.dropped.up + result.dropped.down} packets` : '') +
     (result.failed ? `; ${result.failed} failed` : '') +
     (mixed ? ` (not all over ${origin}!)` : ''), mixed || result.failed > 0);
+}
+
+// dropped is how many packets the link dropped each way between two
+// readings of its counters (null without a link). Other tabs' runs in
+// between would count too.
+function dropped(before, after) {
+  if (!before || !after) return null;
+  return { up: after.up.dropped - before.up.dropped, down: after.down.dropped - before.down.dropped };
 }
 
 // el makes an SVG element with attributes. Exported files carry their
@@ -276,8 +299,9 @@ function drawWaterfall(r, k) {
   const svg = el('svg', { xmlns: SVGNS, viewBox: `0 0 ${W} ${H}`, width: W, height: H, 'font-family': 'system-ui, sans-serif', role: 'img' });
   svg.append(el('rect', { x: 0, y: 0, width: W, height: H, fill: '#fff' }));
   const link = r.impairment ? impText(r.impairment) + (r.link === 'udp-relay' ? ' (HTTP/3 only)' : '') : 'no link';
-  svg.append(el('text', { x: 10, y: 36, 'font-size': 30, 'font-weight': 700, fill: COLORS.fg },
-    `Run ${k}: ${what(r.n, r.kind)} from the ${r.origin} origin over ${r.proto} · ${link} · ${Math.round(r.complete_ms)} ms · ${r.conns} connection${r.conns === 1 ? '' : 's'}`));
+  svg.append(el('text', { x: 10, y: 36, 'font-size': 28, 'font-weight': 700, fill: COLORS.fg },
+    `Run ${k}: ${what(r.n, r.kind)} from the ${r.origin} origin over ${r.proto} · ${link} · ${Math.round(r.complete_ms)} ms · ${r.conns} connection${r.conns === 1 ? '' : 's'}` +
+    (r.dropped ? ` · ${r.dropped.up + r.dropped.down} packets dropped` : '')));
   const g = el('g', {});
   svg.append(g);
   axis(g, left, bw, max, top - 10, rowH * r.rows.length + 10, 'Browser (ms since the run began)');
@@ -352,6 +376,7 @@ function drawSummary() {
     cell(what(r.n, r.kind));
     cell(r.impairment ? `${+(r.impairment.loss * 100).toFixed(2)}% · ${r.impairment.delay_ms} ms` + (r.link === 'udp-relay' ? ' (UDP only)' : '') : 'none');
     cell(r.conns, 'num');
+    cell(r.dropped ? r.dropped.up + r.dropped.down : '–', 'num');
     cell(`${Math.round(r.median_ms)} ms`, 'num');
     const td = cell('', 'bar');
     const div = document.createElement('div');

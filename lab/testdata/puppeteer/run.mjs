@@ -51,7 +51,7 @@ async function visit(browser, page) {
     out = await visitOnce(browser, page);
     out.attempts = attempt;
     const changed = out.logs.some((l) => /NETWORK_CHANGED/.test(l));
-    if (!changed || out.runs.every((r) => !r.failed)) return out;
+    if (!changed || (out.state === 'done' && out.runs.every((r) => !r.failed))) return out;
     process.stderr.write(`${page.url}: the network changed during the run; visiting again\n`);
   }
   return out;
