@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/triohttp/trio/demo"
 	"github.com/triohttp/trio/tlsconf"
 )
 
@@ -31,6 +32,8 @@ type Built struct {
 	// what Start began: call it when this Built is replaced by a reload,
 	// or at exit after Shutdown.
 	Start func(ctx context.Context, tlsPort, httpPort int) (stop func())
+
+	demos []http.Handler // the demo sites, for Shared.Serving
 }
 
 // Build makes the vhost handler and the certificate router of c, which
@@ -55,6 +58,7 @@ func (c *Config) build(logger *slog.Logger, px *proxies, sh *Shared) (*Built, er
 		return nil, err
 	}
 	sh.UseStorage(router)
+	b := new(Built)
 	v := &vhost{exact: map[string]*siteEntry{}, wild: map[string]*siteEntry{}}
 	v.cert = router.Certificate
 	staged := px.pools.Stage()
@@ -64,7 +68,12 @@ func (c *Config) build(logger *slog.Logger, px *proxies, sh *Shared) (*Built, er
 		if err != nil {
 			return nil, fmt.Errorf("config: site %q: %w", s.Name, err)
 		}
-		h, err := siteHandler(s, routes, sh.hub())
+		var demoSite http.Handler
+		if s.Root == "" {
+			demoSite = demo.New(sh.hub())
+			b.demos = append(b.demos, demoSite)
+		}
+		h, err := siteHandler(s, routes, demoSite)
 		if err != nil {
 			return nil, fmt.Errorf("config: site %q: %w", s.Name, err)
 		}
@@ -85,7 +94,7 @@ func (c *Config) build(logger *slog.Logger, px *proxies, sh *Shared) (*Built, er
 	if c.HSTS {
 		h = tlsconf.HSTS(h, 365*24*time.Hour)
 	}
-	b := &Built{Handler: h, TLS: router}
+	b.Handler, b.TLS = h, router
 	b.Start = func(ctx context.Context, tlsPort, httpPort int) func() {
 		staged.Commit() // the proxies' pools: kept ones updated, removed ones drain
 		stop := start(ctx, router, tlsPort, httpPort, logger)

@@ -5,9 +5,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
-	"time"
+	"sync"
 
 	"github.com/triohttp/trio/cluster"
 	"github.com/triohttp/trio/hub"
@@ -28,12 +29,16 @@ type Shared struct {
 	Hub *hub.Hub
 
 	certs bool // ACME keeps certificates in the cluster's storage
+
+	mu    sync.Mutex
+	sites []drainer // the demo sites Drain waits for
 }
 
-// drainGrace is how long Drain lets the WebSockets whose members the hub
-// ended send their 1012 close frame before the listeners' shutdown sends
-// 1001 (going away) to every WebSocket left.
-const drainGrace = 250 * time.Millisecond
+// A drainer is a handler whose WebSockets end when the hub closes, such
+// as demo.New's *demo.Site.
+type drainer interface {
+	Drained(ctx context.Context) error
+}
 
 // Start joins the cluster c describes, if any, and makes the hub on it:
 // on the cluster's broker, or an in-process one without [cluster]. With
@@ -106,17 +111,42 @@ func (s *Shared) hub() *hub.Hub {
 	return s.Hub
 }
 
+// Serving tells Drain which handlers serve from now on: of hs, those
+// with a Drained method (demo.New's sites) are waited for, and so are the
+// ones given before that still have WebSockets open.
+func (s *Shared) Serving(hs ...http.Handler) {
+	ended, cancel := context.WithCancel(context.Background())
+	cancel() // Drained(ended) reports at once whether none is open
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var keep []drainer
+	for _, d := range s.sites {
+		if d.Drained(ended) != nil {
+			keep = append(keep, d)
+		}
+	}
+	for _, h := range hs {
+		if d, ok := h.(drainer); ok {
+			keep = append(keep, d)
+		}
+	}
+	s.sites = keep
+}
+
 // Drain closes the hub: every member ends, and the demo's WebSockets are
 // closed with 1012 (service restart) so that their clients reconnect to
-// another instance, resuming where they were. It returns after
-// drainGrace, or when ctx ends, for the listeners' shutdown to follow.
+// another instance, resuming where they were. It returns once the sites
+// given to Serving have no WebSocket left (a client that does not answer
+// the close is dropped within ws's close timeout), or ctx ends, for the
+// listeners' shutdown to follow: their 1001 (going away) then reaches no
+// demo WebSocket.
 func (s *Shared) Drain(ctx context.Context) {
 	s.Hub.Close()
-	t := time.NewTimer(drainGrace)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-ctx.Done():
+	s.mu.Lock()
+	sites := s.sites
+	s.mu.Unlock()
+	for _, d := range sites {
+		d.Drained(ctx)
 	}
 }
 

@@ -199,7 +199,8 @@ func readEvent(t *testing.T, conn *ws.Conn, typ string) string {
 
 // A draining instance closes the demo's WebSockets with 1012 (service
 // restart), not 1001, so that clients move to another instance; the
-// Runner closes the hub before its listeners.
+// Runner closes the hub and waits for the demo sites, those of an earlier
+// reload included, before it shuts its listeners.
 func TestClusterDrainCloses1012(t *testing.T) {
 	file, data := reloadDir(t)
 	os.WriteFile(file, []byte(loadtest.ConfigBefore+fmt.Sprintf("\n[cluster]\nnats = [%q]\nname = \"drain-a\"\n", clusterNATS(t))), 0o644)
@@ -219,6 +220,11 @@ func TestClusterDrainCloses1012(t *testing.T) {
 			t.Errorf("welcome %s; want the instance drain-a", ev)
 		}
 		conns = append(conns, conn)
+		if name == "ann" { // bob joins the demo site of the reloaded file; ann stays on the first
+			if err := r.Reload(); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()

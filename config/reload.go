@@ -92,6 +92,7 @@ func (r *Runner) reload() error {
 	stop := b.Start(r.ctx, tlsPort, httpPort)
 	r.certs.p.Store(b.TLS)
 	r.handler.store(r.wrap(b, c))
+	r.shared.Serving(b.demos...)
 	r.stop()
 	r.stop = stop
 	if oldLog != nil {

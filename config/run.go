@@ -100,6 +100,7 @@ func (r *Runner) start(c *Config, sh *Shared, opts []func(*trio.Server)) error {
 	r.stop = b.Start(ctx, tlsPort, httpPort)
 	r.certs.p.Store(b.TLS)
 	r.handler.store(r.wrap(b, c))
+	sh.Serving(b.demos...)
 	r.metrics.SetCertExpiry(func() map[string]time.Time { return r.certs.p.Load().Expiries() })
 	r.serve(r.ls)
 	if r.admin != nil {

@@ -3,8 +3,6 @@ package config
 import (
 	"net/http"
 
-	"github.com/triohttp/trio/demo"
-	"github.com/triohttp/trio/hub"
 	"github.com/triohttp/trio/static"
 )
 
@@ -13,12 +11,11 @@ import (
 // as requested; rewrites; basic auth again on the rewritten path (so a
 // rewrite cannot lead around it); the files (or the demo site). Paths
 // under a proxy's prefix skip all that for basic auth, header rules and
-// the proxy. The demo site runs its chat and ticker on hb (nil: a hub of
-// its own).
-func siteHandler(s *Site, proxies []proxyRoute, hb *hub.Hub) (http.Handler, error) {
+// the proxy. A site without root serves demoSite.
+func siteHandler(s *Site, proxies []proxyRoute, demoSite http.Handler) (http.Handler, error) {
 	var h http.Handler
 	if s.Root == "" {
-		h = demo.New(hb)
+		h = demoSite
 	} else {
 		h = &static.Handler{
 			Root:      s.Root,

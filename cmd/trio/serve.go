@@ -222,6 +222,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	defer sh.Close()
 	srv.Handler = siteHandler(f, sh.Hub)
+	sh.Serving(srv.Handler) // drained before the listeners shut down
 	if f.hsts {
 		srv.Handler = tlsconf.HSTS(srv.Handler, 365*24*time.Hour)
 	}
