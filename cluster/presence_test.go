@@ -67,7 +67,7 @@ func TestPresenceDeadInstance(t *testing.T) {
 	ncs[1].Close() // instance 1 dies
 	died := time.Now()
 	for slices.Contains(names(t, bs[0], "p"), "bob@i1") {
-		if time.Since(died) > ttl+500*time.Millisecond {
+		if time.Since(died) > ttl+time.Second { // slack for polling on a loaded machine
 			t.Fatalf("a dead instance's member still present %v after it died (PresenceTTL %v)", time.Since(died), ttl)
 		}
 		time.Sleep(50 * time.Millisecond)
