@@ -45,6 +45,7 @@ type result struct {
 	PublishP99 time.Duration
 	Span       time.Duration // from the first counted publish to the last, plus an interval
 	CPU        time.Duration // the instances' CPU time over Span
+	ClientCPU  time.Duration // with -ws, the WebSocket clients' (this process's)
 	Dropped    uint64        // members dropped as slow
 	Disorder   uint64        // messages not after the member's previous one
 	Seconds    []second
@@ -68,11 +69,15 @@ func (r *result) cpuPerDelivery() float64 {
 }
 
 func (r *result) String() string {
-	return fmt.Sprintf("broker=%s ws=%v members=%d instances=%d rate=%d/s duration=%v published=%d deliveries/s=%.0f want=%d delivered=%d of %d p50=%v p99=%v max=%v publish_p99=%v cpu=%.2f_cores cpu_per_delivery=%.2fus dropped=%d disorder=%d join=%v",
+	client := ""
+	if r.WS {
+		client = fmt.Sprintf(" client_cpu=%.2f_cores", r.ClientCPU.Seconds()/r.Span.Seconds())
+	}
+	return fmt.Sprintf("broker=%s ws=%v members=%d instances=%d rate=%d/s duration=%v published=%d deliveries/s=%.0f want=%d delivered=%d of %d p50=%v p99=%v max=%v publish_p99=%v cpu=%.2f_cores cpu_per_delivery=%.2fus%s dropped=%d disorder=%d join=%v",
 		r.Broker, r.WS, r.Members, r.Instances, r.Rate, r.Duration, r.Published, r.deliveryRate(), r.Rate*r.Members,
 		r.Deliveries, r.Published*uint64(r.Members),
 		r.P50.Round(10*time.Microsecond), r.P99.Round(10*time.Microsecond), r.Max.Round(10*time.Microsecond),
-		r.PublishP99.Round(10*time.Microsecond), r.CPU.Seconds()/r.Span.Seconds(), r.cpuPerDelivery(), r.Dropped, r.Disorder, r.JoinTime.Round(time.Millisecond))
+		r.PublishP99.Round(10*time.Microsecond), r.CPU.Seconds()/r.Span.Seconds(), r.cpuPerDelivery(), client, r.Dropped, r.Disorder, r.JoinTime.Round(time.Millisecond))
 }
 
 // A fanout runs o.members members and a producer, and records every
@@ -234,15 +239,15 @@ func (f *fanout) produce(ctx context.Context, res *result, progress io.Writer) (
 	sec := time.NewTicker(time.Second)
 	defer sec.Stop()
 	var (
-		start       = time.Now()
-		end         = start.Add(f.o.warmup + f.o.duration)
-		counted     uint64
-		first, last time.Time
-		cpu0        time.Duration
-		warm        = true
-		inflight    = make(chan struct{}, maxInFlight)
-		wg          sync.WaitGroup
-		failed      atomic.Value
+		start         = time.Now()
+		end           = start.Add(f.o.warmup + f.o.duration)
+		counted       uint64
+		first, last   time.Time
+		cpu0, client0 time.Duration
+		warm          = true
+		inflight      = make(chan struct{}, maxInFlight)
+		wg            sync.WaitGroup
+		failed        atomic.Value
 	)
 	defer wg.Wait()
 	for i := 0; ; i++ {
@@ -259,6 +264,9 @@ func (f *fanout) produce(ctx context.Context, res *result, progress io.Writer) (
 			}
 			if now.After(end) {
 				res.CPU = cpuTime(f.server) - cpu0
+				if f.server != os.Getpid() {
+					res.ClientCPU = cpuTime(os.Getpid()) - client0
+				}
 				res.Span = last.Sub(first) + interval
 				wg.Wait()
 				f.drain(counted * uint64(f.o.members))
@@ -269,7 +277,7 @@ func (f *fanout) produce(ctx context.Context, res *result, progress io.Writer) (
 		t0 := time.Now()
 		if warm && t0.Sub(start) >= f.o.warmup {
 			warm = false // this message is the first that counts
-			first, cpu0 = t0, cpuTime(f.server)
+			first, cpu0, client0 = t0, cpuTime(f.server), cpuTime(os.Getpid())
 			f.win.from.Store(t0.UnixNano())
 			f.pub.from.Store(t0.UnixNano())
 		}
