@@ -27,6 +27,9 @@ func addNetns(name string) (int, error) {
 	if err := os.MkdirAll(netnsDir, 0o755); err != nil {
 		return -1, err
 	}
+	if err := shareNetnsDir(); err != nil {
+		return -1, fmt.Errorf("making %s a shared mount: %w", netnsDir, err)
+	}
 	path := filepath.Join(netnsDir, name)
 	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE|os.O_EXCL, 0o444)
 	if err != nil {
@@ -59,6 +62,23 @@ func addNetns(name string) (int, error) {
 		return -1, fmt.Errorf("opening %s: %w", path, err)
 	}
 	return fd, nil
+}
+
+// shareNetnsDir makes netnsDir a mount point of its own with shared
+// propagation, as `ip netns add` does. Mounting namespaces in it then works
+// alike whether ip or NewLink came first: were NewLink to mount in a plain
+// directory that ip later bind-mounts over, its mounts would be hidden
+// under ip's, and could be neither unmounted nor removed by their path.
+func shareNetnsDir() error {
+	err := unix.Mount("", netnsDir, "none", unix.MS_SHARED|unix.MS_REC, "")
+	if !errors.Is(err, unix.EINVAL) {
+		return err // shared already, or a real failure
+	}
+	// Not a mount point yet.
+	if err := unix.Mount(netnsDir, netnsDir, "none", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+		return err
+	}
+	return unix.Mount("", netnsDir, "none", unix.MS_SHARED|unix.MS_REC, "")
 }
 
 // delNetns removes the named namespace, as `ip netns delete` does. The
