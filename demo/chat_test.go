@@ -363,7 +363,7 @@ func TestBrowserChat(t *testing.T) {
 				e := next(t, gopher, "msg")
 				gopher.WriteMessage(ws.MessageText, []byte("hi browser"))
 				got <- e
-				time.Sleep(300 * time.Millisecond) // for it to reach the page
+				time.Sleep(time.Second) // for it to reach the page
 			}()
 			dom := browser.DumpDOM(t, "https://"+origin+"/chat.html?say=hello-"+tt.name, 3*time.Second, tt.flags...)
 			var e demo.ChatEvent

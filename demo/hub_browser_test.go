@@ -77,7 +77,7 @@ func TestBrowserChatMoves(t *testing.T) {
 		}
 		_, err := hubB.Publish(ctx, "chat", []byte(`{"type":"msg","from":"gopher","text":"after the move","via":"trio-b"}`))
 		moved <- err
-		time.Sleep(500 * time.Millisecond) // for it to reach the page
+		time.Sleep(time.Second) // for it to reach the page
 	}()
 	origin := fmt.Sprintf("localhost:%d", ts.TLSAddr().(*net.TCPAddr).Port)
 	dom := browser.DumpDOM(t, "https://"+origin+"/chat.html?say=hello-move", 10*time.Second)
