@@ -298,8 +298,9 @@ func (m *Member) takeRing(buf []Message) []Message {
 	return buf
 }
 
-// Err returns why m ended: ErrSlow, ErrHubClosed, or nil (Leave, or not
-// ended).
+// Err returns why m ended: ErrSlow, ErrHubClosed, an error wrapping the
+// broker's when a subscription ended by itself (see Ender; a *GapError when
+// the broker lost messages), or nil (after Leave, or not ended).
 func (m *Member) Err() error {
 	m.r.mu.Lock()
 	defer m.r.mu.Unlock()
