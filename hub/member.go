@@ -134,8 +134,9 @@ func (m *Member) catchUp(ctx context.Context, after uint64) error {
 	if m.catching && !m.ended {
 		m.private, sub = sub, nil
 		if e, ok := m.private.(Ender); ok {
-			m.stop = make(chan struct{})
-			m.h.async.Go(func() { m.watch(e, m.stop) })
+			stop := make(chan struct{})
+			m.stop = stop // goLive and endLocked close it, under r.mu
+			m.h.async.Go(func() { m.watch(e, stop) })
 		}
 	}
 	r.mu.Unlock()
