@@ -125,7 +125,7 @@ func (h *Chat) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer drain(texts)
 	var first []byte // a text sent before the member joined
 	if !resume {
-		after, resume, first, ok = awaitResume(texts, defaults.Or(h.ResumeWait, 500*time.Millisecond))
+		after, resume, first, ok = s.awaitResume(texts, defaults.Or(h.ResumeWait, 500*time.Millisecond))
 		if !ok {
 			return
 		}

@@ -104,11 +104,14 @@ func (s *session) read(rate int) <-chan []byte {
 // awaitResume waits up to wait for the client's first message, when it
 // gave no ?after=: a resume message sets where the stream starts; any
 // other text is returned as first, for the caller to handle once it has
-// joined. open is false if the connection ended first.
-func awaitResume(texts <-chan []byte, wait time.Duration) (after uint64, resumed bool, first []byte, open bool) {
+// joined. It stops waiting when the hub closes (the join then fails with
+// 1012). open is false if the connection ended first.
+func (s *session) awaitResume(texts <-chan []byte, wait time.Duration) (after uint64, resumed bool, first []byte, open bool) {
 	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
+	case <-s.hub.Done():
+		return 0, false, nil, true
 	case msg, ok := <-texts:
 		if !ok {
 			return 0, false, nil, false

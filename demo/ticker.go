@@ -37,9 +37,10 @@ type Tick struct {
 // connection without being asked. The prices go through a hub room: one
 // instance of the cluster makes them and every instance relays the room
 // to its clients, so all see the same prices. Which instance makes them
-// is elected from the room itself (see producer). A client resumes as a
-// Chat member does (?after=SEQ or a first resume message), and is closed
-// with 1012 when the hub closes.
+// is elected from the room itself (see hubticker.go). A client resumes
+// as a Chat member does (?after=SEQ, or a first resume message; a later
+// one may only skip ahead, others are ignored), and is closed with 1012
+// when the hub closes.
 //
 // The zero value is ready to use, on a private in-process hub.
 type Ticker struct {
@@ -96,7 +97,7 @@ func (t *Ticker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	texts := s.read(10) // only to answer pings, see the close, and a resume
 	defer drain(texts)
 	if !resume {
-		after, resume, _, ok = awaitResume(texts, 500*time.Millisecond)
+		after, resume, _, ok = s.awaitResume(texts, 500*time.Millisecond)
 		if !ok {
 			return
 		}
