@@ -121,3 +121,30 @@ func await(ctx context.Context, m *hub.Member, ok func(demo.ChatEvent) bool) err
 		}
 	}
 }
+
+// TestBrowserTicker: headless Chromium opens the ticker page: it shows
+// the prices, the instance that made them and the one relaying them.
+func TestBrowserTicker(t *testing.T) {
+	browser.Path(t)
+	h := &hub.Hub{Instance: "trio-x"}
+	site := demo.New(h)
+	t.Cleanup(h.Close)
+	// Hold the page's logo (virtual time stops for a pending fetch) for a
+	// few ticks.
+	ts := testserver.New(t, testserver.H2, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/logo.svg" {
+			time.Sleep(2 * time.Second)
+		}
+		site.ServeHTTP(w, r)
+	}), func(s *trio.Server) { s.Addr = "localhost:0" })
+	origin := fmt.Sprintf("localhost:%d", ts.TLSAddr().(*net.TCPAddr).Port)
+	dom := browser.DumpDOM(t, "https://"+origin+"/ticker.html", 3*time.Second)
+	for _, want := range []string{`<code id="producer">trio-x</code>`, `<code id="instance">trio-x</code>`, `<td>TRIO</td>`, `<span id="status">open</span>`} {
+		if !strings.Contains(dom, want) {
+			t.Errorf("the page does not show %q; DOM:\n%.3000s", want, dom)
+		}
+	}
+	if strings.Contains(dom, `<span id="seq">0</span>`) {
+		t.Errorf("the page shows no tick; DOM:\n%.3000s", dom)
+	}
+}
