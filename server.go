@@ -53,6 +53,11 @@ type Server struct {
 	// it then also receives what H1.TLSHandshakeHook did.
 	Observer Observer
 
+	// Limits bound the connections and handshakes clients may hold (see
+	// Limits); the zero value means sane defaults. It is read once, when
+	// the Server starts.
+	Limits Limits
+
 	initOnce sync.Once
 	initErr  error
 	built    atomic.Bool  // init ran and succeeded
@@ -70,6 +75,8 @@ type Server struct {
 	tlsPort atomic.Int32             // port of the TLS listener, for redirects
 
 	hand handover // listeners served and retired; see Retire
+
+	limitLog limitLogs // rate-limits LimitHit's log lines
 
 	mu     sync.Mutex
 	closed bool
@@ -131,6 +138,7 @@ func (s *Server) build() error {
 		return fmt.Errorf("trio: %w", err)
 	}
 	h := s.handler()
+	s.initLimits()
 	errLog := slog.NewLogLogger(s.logger().Handler(), slog.LevelDebug)
 
 	s.tlsSrv = &http.Server{Handler: s.withAltSvc(h), ErrorLog: errLog}

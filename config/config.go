@@ -51,6 +51,10 @@ type Config struct {
 	// Log configures the access log.
 	Log Log `toml:"log"`
 
+	// Limits bounds what clients may hold (see Limits). If absent,
+	// the defaults stated there.
+	Limits Limits `toml:"limits"`
+
 	// Cluster joins this instance to others through NATS (see Cluster).
 	// If absent, the instance is on its own.
 	Cluster Cluster `toml:"cluster"`

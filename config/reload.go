@@ -127,6 +127,9 @@ func (r *Runner) fixed(c *Config) error {
 	if c.PIDFile != r.cfg.PIDFile {
 		refuse("pid_file", "restart trio to move it")
 	}
+	if !c.Limits.equal(&r.cfg.Limits) {
+		refuse("limits", "restart trio to change its limits")
+	}
 	if !c.Cluster.equal(&r.cfg.Cluster) {
 		refuse("cluster", "restart trio to join, leave or change its cluster")
 	}

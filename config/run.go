@@ -77,6 +77,7 @@ func (r *Runner) start(c *Config, sh *Shared, opts []func(*trio.Server)) error {
 	r.metrics.Registerer().MustRegister(&r.px.pools) // once: it reports the pools of the moment
 	r.srv = &trio.Server{Addr: c.Listen, HTTPAddr: c.HTTP, Handler: &r.handler, TLS: &r.certs, Logger: logger, Observer: r.metrics}
 	r.srv.H2.Disable, r.srv.H3.Disable = !c.H2, !c.H3
+	c.Limits.apply(r.srv)
 	for _, o := range opts {
 		o(r.srv)
 	}

@@ -85,6 +85,7 @@ func (v *checker) config(c *Config) {
 	}
 	v.log(&c.Log)
 	v.acme(&c.ACME)
+	v.limits(&c.Limits)
 	v.cluster(&c.Cluster, map[string]string{"listen": c.Listen, "http": c.HTTP, "admin": c.Admin})
 
 	v.hosts, v.names = map[string]string{}, map[string]string{}

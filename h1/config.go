@@ -49,6 +49,12 @@ type Config struct {
 	// http.Server.ConnState is told of connections. trio.Server sets it
 	// to tell its Observer.
 	TLSHandshakeHook func(err error)
+
+	// LimitHit, if set, is called with a limit's name (a [limits] key, such
+	// as "max_header_fields") each time a client is refused for exceeding
+	// it. trio.Server sets it to log (one line per limit per 10 s) and
+	// count (trio_limit_hits_total); it must not block.
+	LimitHit func(limit string)
 }
 
 func (c *Config) readHeaderTimeout() time.Duration {

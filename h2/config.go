@@ -52,6 +52,12 @@ type Config struct {
 	// (EngineStd ignores it): `trio serve --trace` prints them. nil means
 	// none, at no cost.
 	Trace Tracer
+
+	// LimitHit, if set, is called with a limit's name (a [limits] key, such
+	// as "max_header_fields") each time a client is refused for exceeding
+	// it. trio.Server sets it to log (one line per limit per 10 s) and
+	// count (trio_limit_hits_total); it must not block.
+	LimitHit func(limit string)
 }
 
 // zeroConfig stands in for a nil *Config.

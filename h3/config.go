@@ -48,6 +48,12 @@ type Config struct {
 	// engine, its HTTP/3 frames (see trace.go). `trio serve --trace` and
 	// --qlog set it. nil means none, at no cost.
 	Tracer Tracer
+
+	// LimitHit, if set, is called with a limit's name (a [limits] key, such
+	// as "max_header_fields") each time a client is refused for exceeding
+	// it. trio.Server sets it to log (one line per limit per 10 s) and
+	// count (trio_limit_hits_total); it must not block.
+	LimitHit func(limit string)
 }
 
 func (c *Config) maxIncomingStreams() int64  { return defaults.Or(c.MaxIncomingStreams, 250) }

@@ -29,6 +29,7 @@ type Metrics struct {
 	streams    [3]prometheus.Gauge
 	websockets [3]prometheus.Gauge
 	handshakes *prometheus.CounterVec
+	limitHits  *prometheus.CounterVec // see limits.go
 
 	reloads     *prometheus.CounterVec
 	lastReload  prometheus.Gauge
@@ -84,6 +85,7 @@ func NewMetrics() *Metrics {
 			m.handshakes.WithLabelValues(t, r)
 		}
 	}
+	m.limitHits = newLimitHits()
 	m.reloads = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "trio_config_reloads_total",
 		Help: "Configuration reloads by result (ok or failed).",
@@ -99,7 +101,7 @@ func NewMetrics() *Metrics {
 		"When the certificate for a name expires (NotAfter), in Unix seconds.", []string{"name"}, nil)
 
 	m.reg.MustRegister(m.requests, m.respBytes, m.duration, connVec, streamVec, wsVec,
-		m.handshakes, m.reloads, m.lastReload, certCollector{m},
+		m.handshakes, m.limitHits, m.reloads, m.lastReload, certCollector{m},
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

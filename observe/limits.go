@@ -1,0 +1,31 @@
+package observe
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/triohttp/trio"
+)
+
+var _ trio.LimitObserver = (*Metrics)(nil)
+
+// knownLimits are the limit label values trio_limit_hits_total starts
+// with at zero, so that a rate over them is defined before the first hit.
+// Other names are added at their first hit.
+var knownLimits = []string{
+	trio.LimitMaxConns, trio.LimitMaxConnsPerIP, trio.LimitMaxHandshakes, trio.LimitFDs,
+}
+
+// newLimitHits makes trio_limit_hits_total.
+func newLimitHits() *prometheus.CounterVec {
+	v := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "trio_limit_hits_total",
+		Help: "Clients refused (or connections closed) for exceeding a limit, by limit: the [limits] key, or fd_limit when accept ran out of file descriptors.",
+	}, []string{"limit"})
+	for _, l := range knownLimits {
+		v.WithLabelValues(l)
+	}
+	return v
+}
+
+// LimitHit implements trio.LimitObserver: it counts one hit of limit.
+func (m *Metrics) LimitHit(limit string) { m.limitHits.WithLabelValues(limit).Inc() }
