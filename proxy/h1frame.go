@@ -271,7 +271,8 @@ func parseLength(s string) (int64, bool) {
 // A chunkedReader reads the chunked coding (RFC 9112 §7.1) with package
 // h1's rules: chunk-size lines end in CRLF and hold 1 to 16 hex digits
 // below 2^63, optionally followed by whitespace or a chunk extension;
-// chunk data is followed by CRLF; trailer fields follow the last chunk.
+// chunk data is followed by CRLF; trailer fields follow the last chunk,
+// their lines ended by CRLF too.
 type chunkedReader struct {
 	br       *bufio.Reader
 	remain   int64 // of the current chunk
@@ -402,11 +403,15 @@ func (r *chunkedReader) readTrailer() error {
 		if total += len(line); total > maxResponseHead {
 			return badResponse("trailer section too large")
 		}
-		if len(line) == 1 || (len(line) == 2 && line[0] == '\r') {
+		// CRLF only, as chunk-size lines: in a chunked body a bare LF is
+		// where parsers disagree, and net/http refuses it at the end.
+		if len(line) < 2 || line[len(line)-2] != '\r' {
+			return badResponse("trailer line not ended by CRLF")
+		}
+		if len(line) == 2 {
 			return nil
 		}
-		s := string(line[:len(line)-1])
-		s = strings.TrimSuffix(s, "\r")
+		s := string(line[:len(line)-2])
 		name, value, err := splitField(s)
 		if err != nil {
 			return err
