@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/triohttp/trio"
 	"github.com/triohttp/trio/h2"
 	"github.com/triohttp/trio/h3"
 )
@@ -194,16 +195,8 @@ func resourceIndex(path string) int {
 	return n
 }
 
-// protoName is the short name of an HTTP major version.
-func protoName(major int) string {
-	switch major {
-	case 2:
-		return "h2"
-	case 3:
-		return "h3"
-	}
-	return "h1"
-}
+// protoName is the short name of an HTTP major version: h1, h2 or h3.
+func protoName(major int) string { return string(trio.ProtocolOf(major)) }
 
 // streamID returns the HTTP/2 or HTTP/3 stream id of w, or -1.
 func streamID(w http.ResponseWriter) int64 {
