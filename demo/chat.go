@@ -30,7 +30,10 @@ import (
 // the live room. ?after=0 joins live at once; without ?after= the room
 // waits up to ResumeWait for a resume message before it starts. A resume
 // message sent later may only skip ahead (after >= the welcome's seq);
-// one asking for older messages is closed with 1008.
+// one asking for older messages is closed with 1008. A member that
+// resumes is not announced with a join event again, so a crowd moving off
+// a drained instance does not push the room's messages out of its
+// history.
 //
 // It drops members that stall (they fall Queue messages behind, or a
 // write or ping times out), vanish (reads fail) or flood (more than Rate
@@ -147,7 +150,12 @@ func (h *Chat) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	done := make(chan struct{})
 	go func() { defer close(done); s.relay(m, hello) }()
 
-	h.publish(s, ChatEvent{Type: "join", From: me.Name, Proto: me.Proto, Count: h.count()})
+	if !resume || after == 0 {
+		// Announced once: a member that resumes (after a drain, a crash)
+		// is not, so a crowd moving does not push the room's messages out
+		// of its history.
+		h.publish(s, ChatEvent{Type: "join", From: me.Name, Proto: me.Proto, Count: h.count()})
+	}
 	if first != nil {
 		h.say(s, me, first)
 	}
