@@ -70,6 +70,8 @@ type Chat struct {
 
 	mu      sync.Mutex
 	members map[*session]struct{}
+	counted int       // the last count of the room's members
+	countAt time.Time // when it was taken
 }
 
 // A ChatEvent is what the room sends as JSON in a text message.
@@ -199,13 +201,30 @@ func (h *Chat) publish(s *session, e ChatEvent) {
 	}
 }
 
-// count is how many members the room has on every instance, 0 if the hub
-// cannot say.
+// countFresh is how long a count of the room's members is used again:
+// Present lists every member, so a crowd joining at once would make the
+// joins quadratic.
+const countFresh = 250 * time.Millisecond
+
+// count is how many members the room has on every instance (as of at
+// most countFresh ago), 0 if the hub cannot say.
 func (h *Chat) count() int {
+	h.mu.Lock()
+	if time.Since(h.countAt) < countFresh {
+		defer h.mu.Unlock()
+		return h.counted
+	}
+	h.countAt = time.Now() // others use the last count until this one is done
+	h.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
-	ps, _ := h.hub.Present(ctx, h.room())
-	return len(ps)
+	ps, err := h.hub.Present(ctx, h.room())
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err == nil {
+		h.counted = len(ps)
+	}
+	return h.counted
 }
 
 func (h *Chat) add(s *session) {

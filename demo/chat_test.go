@@ -63,12 +63,14 @@ var chatProtos = []string{"http/1.1", "h2", "h3"}
 func TestChatAcrossProtocols(t *testing.T) {
 	ts := testserver.New(t, testserver.H2, demo.Handler())
 	var cs []*ws.Conn
-	for _, p := range chatProtos {
-		c, _, err := wsDial(t, ts, "/ws/chat", p)
+	for i, p := range chatProtos {
+		c, _, err := wsDial(t, ts, "/ws/chat", p) // joins after the 500ms ResumeWait, over countFresh
 		if err != nil {
 			t.Fatalf("%s: %v", p, err)
 		}
-		next(t, c, "welcome")
+		if e := next(t, c, "welcome"); e.Count != i+1 {
+			t.Errorf("member %d welcomed to a room of %d", i+1, e.Count)
+		}
 		cs = append(cs, c)
 	}
 	want := map[string]string{"http/1.1": "HTTP/1.1", "h2": "HTTP/2.0", "h3": "HTTP/3.0"}
