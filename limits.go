@@ -42,7 +42,7 @@ type Limits struct {
 
 	// LogInterval is the least time between two log lines about one
 	// limit; hits in between are counted in the next line. If zero, 10
-	// seconds.
+	// seconds. (Not a [limits] key: the file's is always 10 seconds.)
 	LogInterval time.Duration
 }
 
@@ -95,10 +95,14 @@ func (l *Limits) logInterval() time.Duration {
 }
 
 // maxConns is MaxConns with its default worked out from an open-file
-// limit of nofile: nofile minus the reserve, but at least half of nofile.
+// limit of nofile: nofile minus the reserve, but at least half of nofile;
+// with no nofile known (0), no limit.
 func (l *Limits) maxConns(nofile uint64) int {
 	if l.MaxConns != 0 {
 		return orDefault(l.MaxConns, 0)
+	}
+	if nofile == 0 {
+		return -1
 	}
 	const ceiling = 1 << 24 // RLIM_INFINITY and the like
 	n := int(min(nofile, ceiling))
@@ -184,9 +188,10 @@ func (ll *limitLogs) writeLocked(s *Server, limit string, l *limitLog, now time.
 	l.pending, l.last = 0, now
 }
 
-// initLimits fills the protocol engines' LimitHit hooks with s.LimitHit,
-// after any the caller set.
+// initLimits makes the connection table and fills the protocol engines'
+// LimitHit hooks with s.LimitHit, after any the caller set.
 func (s *Server) initLimits() {
+	s.conns = newConnTable(s, openFileLimit())
 	s.H1.LimitHit = chainHit(s.H1.LimitHit, s.LimitHit)
 	s.H2.LimitHit = chainHit(s.H2.LimitHit, s.LimitHit)
 	s.H3.LimitHit = chainHit(s.H3.LimitHit, s.LimitHit)

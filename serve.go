@@ -39,10 +39,11 @@ func (s *Server) Serve(tcp net.Listener, udp net.PacketConn) error {
 		go func() {
 			defer s.hand.removeTLS(tcp)
 			var err error
+			l := s.limitListener(tcp, true) // Limits, before the handshake
 			if s.tlsH1 != nil {
-				err = s.tlsH1.Serve(tcp)
+				err = s.tlsH1.Serve(l)
 			} else {
-				err = s.tlsSrv.Serve(s.H1.TLSListener(tcp, s.tlsSrv)) // handshakes as ServeTLS would; see h1.Config.Listener
+				err = s.tlsSrv.Serve(s.H1.TLSListener(l, s.tlsSrv)) // handshakes as ServeTLS would; see h1.Config.Listener
 			}
 			errc <- s.retiredErr(tcp, err)
 		}()
@@ -85,10 +86,11 @@ func (s *Server) ServeCleartext(l net.Listener) error {
 		l.Close()
 		return http.ErrServerClosed
 	}
+	ll := s.limitListener(l, false) // Limits
 	if s.textH1 != nil {
-		return s.retiredErr(l, s.textH1.Serve(l))
+		return s.retiredErr(l, s.textH1.Serve(ll))
 	}
-	err := s.textSrv.Serve(s.H1.Listener(l)) // RFC 9112 framing checks; see h1.Config.Listener
+	err := s.textSrv.Serve(s.H1.Listener(ll)) // RFC 9112 framing checks; see h1.Config.Listener
 	return s.retiredErr(l, err)
 }
 

@@ -76,7 +76,8 @@ type Server struct {
 
 	hand handover // listeners served and retired; see Retire
 
-	limitLog limitLogs // rate-limits LimitHit's log lines
+	limitLog limitLogs  // rate-limits LimitHit's log lines
+	conns    *connTable // TCP connections by client, for Limits
 
 	mu     sync.Mutex
 	closed bool
@@ -175,7 +176,7 @@ func (s *Server) build() error {
 	if !s.H3.Disable {
 		s.quicSrv = s.H3.NewServer(tlsconf.QUIC(src), h, s.Logger)
 	}
-	s.H1.TLSHandshakeHook = s.tcpHandshakeHook()
+	s.H1.TLSHandshakeHook = s.conns.handshakeHook(s.tcpHandshakeHook())
 	s.observe()
 	return nil
 }
