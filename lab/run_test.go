@@ -37,22 +37,25 @@ func findResult(t *testing.T, rs []Result, proto string, loss float64) Result {
 	return Result{}
 }
 
+// TestRunLossChangesFigures uses 10% loss: at 5% a loaded machine once gave
+// h3 a lossy median below its clean one (QUIC recovers a loss in about a
+// round trip, 20 ms here, which scheduling noise can hide in 3 runs).
 func TestRunLossChangesFigures(t *testing.T) {
-	rs := runOrSkip(t, RunConfig{Loss: []float64{0, 0.05}, Delay: 10 * time.Millisecond, Runs: 3, N: 32, Seed: 1})
+	rs := runOrSkip(t, RunConfig{Loss: []float64{0, 0.1}, Delay: 10 * time.Millisecond, Runs: 3, N: 32, Seed: 1})
 	if len(rs) != 6 {
 		t.Fatalf("%d results; want 6 (3 protocols × 2 loss rates)", len(rs))
 	}
 	wantConns := map[string]int{ProtoH1: h1Conns, ProtoH2: 1, ProtoH3: 1}
 	for _, proto := range DefaultProtos {
-		clean, lossy := findResult(t, rs, proto, 0), findResult(t, rs, proto, 0.05)
+		clean, lossy := findResult(t, rs, proto, 0), findResult(t, rs, proto, 0.1)
 		if clean.Dropped != 0 || lossy.Dropped == 0 {
-			t.Errorf("%s: dropped %d at 0%%, %d at 5%%; want none, then some", proto, clean.Dropped, lossy.Dropped)
+			t.Errorf("%s: dropped %d at 0%%, %d at 10%%; want none, then some", proto, clean.Dropped, lossy.Dropped)
 		}
 		if lossy.MedianMS <= clean.MedianMS {
-			t.Errorf("%s: median %g ms at 5%% loss, %g ms without; loss should slow it", proto, lossy.MedianMS, clean.MedianMS)
+			t.Errorf("%s: median %g ms at 10%% loss, %g ms without; loss should slow it", proto, lossy.MedianMS, clean.MedianMS)
 		}
 		if proto != ProtoH3 && lossy.Retrans == 0 {
-			t.Errorf("%s: no TCP retransmissions at 5%% loss", proto)
+			t.Errorf("%s: no TCP retransmissions at 10%% loss", proto)
 		}
 		if clean.Conns != wantConns[proto] {
 			t.Errorf("%s: %d connections; want %d", proto, clean.Conns, wantConns[proto])
