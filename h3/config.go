@@ -1,6 +1,7 @@
 package h3
 
 import (
+	"net"
 	"time"
 
 	"github.com/quic-go/quic-go"
@@ -24,6 +25,31 @@ type Config struct {
 
 	// HandshakeTimeout bounds the QUIC handshake. If zero, 10 seconds.
 	HandshakeTimeout time.Duration
+
+	// QUICIdleTimeout closes a connection over which nothing arrived for
+	// this long (QUIC's max_idle_timeout; the client may ask for less):
+	// a peer that is gone. If zero, 30 seconds; if negative, quic-go's
+	// default (30 seconds).
+	QUICIdleTimeout time.Duration
+
+	// KeepAlivePeriod is how often trio's engine pings a connection that
+	// carries a WebSocket, so that an idle WebSocket outlives
+	// QUICIdleTimeout (see keepalive.go). If zero, a third of
+	// QUICIdleTimeout; if negative, never. With EngineStd it is quic-go's
+	// KeepAlivePeriod, for every connection.
+	KeepAlivePeriod time.Duration
+
+	// Limits bound the QUIC connections and handshakes clients may hold,
+	// and when they must validate their address with a Retry. The zero
+	// value means the defaults (see Limits).
+	Limits Limits
+
+	// Admit, if set, is asked about each new QUIC connection that Limits
+	// let in: ok false refuses it with CONNECTION_REFUSED (Admit reports
+	// the limit itself); release is called once the connection is gone.
+	// trio.Server sets it to count QUIC connections together with TCP
+	// ones against trio.Limits.
+	Admit func(remote net.Addr) (release func(), ok bool)
 
 	// Allow0RTT accepts 0-RTT requests, which an attacker can replay. Off
 	// unless set.
@@ -73,6 +99,7 @@ func (c *Config) altSvcMaxAge() time.Duration {
 func (c *Config) QUICConfig() *quic.Config {
 	return &quic.Config{
 		HandshakeIdleTimeout: c.handshakeTimeout(),
+		MaxIdleTimeout:       c.quicIdleTimeout(),
 		MaxIncomingStreams:   c.maxIncomingStreams(),
 		Allow0RTT:            c.Allow0RTT,
 		// Streams are request streams; the control and QPACK streams are

@@ -42,6 +42,9 @@ type conn struct {
 	nextID    quic.StreamID // first request stream not accepted yet
 	goingAway bool          // GOAWAY sent
 	idle      *time.Timer   // closes the connection after IdleTimeout without requests
+	load      streamLoad    // streams refused; see limits.go
+
+	keepAlive keepAlive // pings while WebSockets are open; see keepalive.go
 }
 
 func newConn(s *Server, qc *quic.Conn) *conn {
@@ -75,6 +78,7 @@ func (ctx *streamCtx) Value(key any) any {
 // handler on it has returned.
 func (c *conn) serve() {
 	defer c.closeQlog()
+	defer c.stopKeepAlive()
 	defer c.workers.Wait() // after the handlers: idle ones leave as the connection closes
 	defer c.handlers.Wait()
 	ctrl, err := c.qc.OpenUniStream()
@@ -107,7 +111,7 @@ func (c *conn) serve() {
 			c.stopIdle()
 			return
 		case c.srv.closeCtx.Err() != nil:
-			c.qc.CloseWithError(ErrNoError.app(), "server closed")
+			c.forceClose()
 			c.stopIdle()
 			return
 		default: // graceful shutdown: keep accepting, to refuse
@@ -127,6 +131,10 @@ func (c *conn) start(str *quic.Stream) {
 		return
 	}
 	c.nextID = str.StreamID() + 4
+	if !c.admitStream(str) {
+		c.mu.Unlock()
+		return
+	}
 	c.active++
 	if o := c.srv.Observer; o != nil {
 		o.StreamOpened()

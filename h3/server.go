@@ -30,7 +30,8 @@ type Server struct {
 	graceCtx, closeCtx       context.Context // done at Shutdown or Close; at Close
 	graceCancel, closeCancel context.CancelFunc
 
-	handshakes sync.Map // conn context's Done -> *atomic.Bool: begun, reported when true
+	handshakes sync.Map   // conn context's Done -> *atomic.Bool: begun, reported when true
+	adm        *admission // counts connections and handshakes; see limits.go
 
 	mu         sync.Mutex // guards below
 	listeners  map[io.Closer]struct{}
@@ -54,6 +55,7 @@ func (k *contextKey) String() string { return "h3 context value " + k.name }
 func (c *Config) NewServer(tlsConf *tls.Config, h http.Handler, logger *slog.Logger) *Server {
 	cfg := *c
 	s := &Server{cfg: &cfg, tls: tlsConf, handler: h, log: logger}
+	s.adm = newAdmission(cfg.Limits, cfg.LimitHit, cfg.Admit)
 	if s.handler == nil {
 		s.handler = http.NotFoundHandler()
 	}
@@ -69,6 +71,7 @@ func (c *Config) NewServer(tlsConf *tls.Config, h http.Handler, logger *slog.Log
 			Logger:         logger,
 			ConnContext: func(ctx context.Context, qc *quic.Conn) context.Context {
 				s.handshakeDone(qc)
+				s.accepted(qc)
 				return context.WithValue(ctx, ServerContextKey, s)
 			},
 		}
@@ -97,14 +100,14 @@ func (s *Server) Std() *http3.Server { return s.std }
 // Serve serves HTTP/3 on udp until Shutdown or Close, and then returns
 // http.ErrServerClosed. The caller closes udp after Shutdown returns.
 func (s *Server) Serve(udp net.PacketConn) error {
-	if s.std != nil {
-		return s.std.Serve(udp)
-	}
 	ln, err := s.listen(udp)
 	if err != nil {
 		return err
 	}
 	defer s.untrackListener(ln)
+	if s.std != nil {
+		return s.std.ServeListener(ln)
+	}
 	for {
 		qc, err := ln.Accept(s.graceCtx)
 		if err != nil {
@@ -114,6 +117,7 @@ func (s *Server) Serve(udp net.PacketConn) error {
 			return err
 		}
 		s.handshakeDone(qc)
+		s.accepted(qc)
 		c := newConn(s, qc)
 		if !s.track(c) {
 			qc.CloseWithError(ErrNoError.app(), "server closed")
@@ -137,20 +141,14 @@ type quicListener interface {
 }
 
 // listen starts QUIC on udp: connections come after their handshake,
-// unless 0-RTT is allowed.
-func (s *Server) listen(udp net.PacketConn) (quicListener, error) {
+// unless 0-RTT is allowed or quic-go's http3 serves them.
+func (s *Server) listen(udp net.PacketConn) (*transportListener, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.stopped || s.retired[udp.LocalAddr().String()] {
 		return nil, http.ErrServerClosed
 	}
-	var ln quicListener
-	var err error
-	if s.cfg.Allow0RTT {
-		ln, err = quic.ListenEarly(udp, s.tls, s.quicConfig())
-	} else {
-		ln, err = quic.Listen(udp, s.tls, s.quicConfig())
-	}
+	ln, err := s.listenQUIC(udp, s.cfg.Allow0RTT || s.std != nil)
 	if err != nil {
 		return nil, err
 	}
@@ -161,7 +159,7 @@ func (s *Server) listen(udp net.PacketConn) (quicListener, error) {
 	return ln, nil
 }
 
-func (s *Server) untrackListener(ln quicListener) {
+func (s *Server) untrackListener(ln *transportListener) {
 	s.mu.Lock()
 	delete(s.listeners, ln)
 	s.mu.Unlock()
@@ -253,7 +251,8 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 }
 
-// Close closes every listener and connection at once, with H3_NO_ERROR.
+// Close closes every listener and connection at once: with
+// H3_REQUEST_CANCELLED where requests were in flight, else H3_NO_ERROR.
 func (s *Server) Close() error {
 	if s.std != nil {
 		s.runHooks()
@@ -273,7 +272,7 @@ func (s *Server) closeConns() {
 	}
 	s.mu.Unlock()
 	for _, c := range conns {
-		c.qc.CloseWithError(ErrNoError.app(), "server closed")
+		c.forceClose()
 	}
 }
 
@@ -286,4 +285,7 @@ func (s *Server) runHooks() {
 		go f()
 	}
 	s.onShutdown = nil
+	for ln := range s.listeners { // quic-go's http3 closes only those it made
+		ln.Close()
+	}
 }

@@ -167,6 +167,9 @@ func (rs *requestStream) reset(code ErrCode) {
 // release marks the stream as no longer in use, once.
 func (rs *requestStream) release() {
 	if rs.released.CompareAndSwap(false, true) {
+		if rs.w.hijacked {
+			rs.c.wsClosed()
+		}
 		rs.c.streamDone()
 	}
 }

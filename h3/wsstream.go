@@ -32,6 +32,7 @@ func (w *responseWriter) takeStream() (*wsStream, error) {
 		w.buf = nil
 	}
 	w.hijacked = true
+	w.rs.c.wsOpened()
 	return &wsStream{rs: w.rs}, nil
 }
 

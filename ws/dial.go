@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/quic-go/quic-go"
 	"github.com/quic-go/quic-go/http3"
@@ -53,6 +54,14 @@ type DialOptions struct {
 
 	// NetDial dials TCP. nil means a net.Dialer.
 	NetDial func(ctx context.Context, network, addr string) (net.Conn, error)
+
+	// QUICConfig configures the QUIC connection of an "h3" dial. nil means
+	// quic-go's defaults with keep-alive. A zero KeepAlivePeriod is set to
+	// a third of MaxIdleTimeout (10 s with quic-go's 30 s), so that an
+	// idle WebSocket over HTTP/3 lives as long as over HTTP/1.1 and HTTP/2
+	// (the connection carries nothing else); a negative one turns
+	// keep-alive off.
+	QUICConfig *quic.Config
 }
 
 // Dial opens a WebSocket to urlStr (ws:// or wss://) over a new
@@ -276,19 +285,41 @@ func dialH2(ctx context.Context, req *http.Request, host string, secure bool, op
 }
 
 func dialH3(ctx context.Context, req *http.Request, host string, opts *DialOptions) (*Stream, *http.Response, error) {
-	qc, err := quic.DialAddr(ctx, host, tlsConfig(opts, host, http3.NextProtoH3), &quic.Config{})
+	qc, err := quic.DialAddr(ctx, host, tlsConfig(opts, host, http3.NextProtoH3), quicConfig(opts))
 	if err != nil {
 		return nil, nil, errorf("dial: QUIC: %w", err)
 	}
 	cc := (&http3.Transport{}).NewClientConn(qc)
 	resp, st, err := h3.DialWebSocket(ctx, cc, req)
 	if err != nil {
-		qc.CloseWithError(0, "")
+		qc.CloseWithError(quic.ApplicationErrorCode(h3.ErrNoError), "")
 		return nil, resp, err
 	}
 	s := newStream(st, nil, "HTTP/3.0")
-	s.extra = []io.Closer{closerFunc(func() error { return qc.CloseWithError(0, "") })}
+	s.extra = []io.Closer{closerFunc(func() error { return qc.CloseWithError(quic.ApplicationErrorCode(h3.ErrNoError), "") })}
 	return s, resp, nil
+}
+
+// quicConfig is the QUIC configuration of an h3 dial: opts.QUICConfig
+// or quic-go's defaults, with keep-alive on unless turned off. quic-go's
+// own default is none, and a WebSocket nobody writes to then dies after
+// the idle timeout ("no recent network activity").
+func quicConfig(opts *DialOptions) *quic.Config {
+	c := &quic.Config{}
+	if opts.QUICConfig != nil {
+		c = opts.QUICConfig.Clone()
+	}
+	switch {
+	case c.KeepAlivePeriod < 0:
+		c.KeepAlivePeriod = 0
+	case c.KeepAlivePeriod == 0:
+		idle := c.MaxIdleTimeout
+		if idle <= 0 {
+			idle = 30 * time.Second // quic-go's default
+		}
+		c.KeepAlivePeriod = idle / 3
+	}
+	return c
 }
 
 type closerFunc func() error

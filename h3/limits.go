@@ -1,0 +1,359 @@
+package h3
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"sync"
+
+	"github.com/quic-go/quic-go"
+	"github.com/quic-go/quic-go/http3"
+)
+
+// Limits bound the QUIC connections and handshakes clients may hold of a
+// [Server]. The zero value means the defaults stated on each field; a
+// negative value turns a limit off. A client address is its IP, or for
+// IPv6 its /64 prefix. Each client refused or asked for a Retry is
+// reported to [Config.LimitHit] with the limit's name.
+//
+// Address validation (RFC 9000 section 8.1): an Initial packet costs its
+// sender one datagram and the server a connection's state (about 76 KiB
+// until the handshake times out), from an address that may be spoofed.
+// Past RetryHandshakes handshakes in progress, or RetryHandshakesPerIP
+// from one address, a new client is answered with a Retry, which costs
+// the server nothing to remember: only a client that receives it at its
+// address comes back, one round trip later, with the token it carries.
+// Clients with a valid token are then held to MaxHandshakes and
+// MaxConnsPerIP, and refused with CONNECTION_REFUSED past them.
+type Limits struct {
+	// MaxConnsPerIP limits the QUIC connections, handshaking or open, one
+	// client address may have; more are refused with CONNECTION_REFUSED.
+	// If zero, 256, as trio.Limits.MaxConnsPerIP for TCP.
+	MaxConnsPerIP int
+
+	// MaxHandshakes limits the QUIC handshakes in progress at once; more
+	// are refused with CONNECTION_REFUSED until some finish. If zero,
+	// 1024, as trio.Limits.MaxHandshakes for TLS over TCP.
+	MaxHandshakes int
+
+	// RetryHandshakes is the number of handshakes in progress from which
+	// every new client must validate its address with a Retry first. If
+	// zero, 128 (what quic-go did by default before it left the choice
+	// to applications).
+	RetryHandshakes int
+
+	// RetryHandshakesPerIP is the number of handshakes in progress from
+	// one client address from which its new connections must validate
+	// the address with a Retry first. If zero, 16: a browser needs one,
+	// a NAT of many users a few.
+	RetryHandshakesPerIP int
+}
+
+// Default values of Limits.
+const (
+	DefaultMaxConnsPerIP        = 256
+	DefaultMaxHandshakes        = 1024
+	DefaultRetryHandshakes      = 128
+	DefaultRetryHandshakesPerIP = 16
+)
+
+// Names of the limits, as Config.LimitHit reports them and as trio's
+// configuration file names them in its [limits] table. MaxConnsPerIP and
+// MaxHandshakes share their names with the TCP limits they mirror.
+const (
+	LimitMaxConnsPerIP        = "max_conns_per_ip"
+	LimitMaxHandshakes        = "max_handshakes"
+	LimitRetryHandshakes      = "quic_retry_handshakes"
+	LimitRetryHandshakesPerIP = "quic_retry_handshakes_per_ip"
+	// LimitMaxStreams is a client that keeps opening request streams
+	// while MaxIncomingStreams handlers still run on its connection
+	// (streams it reset, whose stream credit quic-go gave back): the
+	// connection is closed with H3_EXCESSIVE_LOAD.
+	LimitMaxStreams = "max_streams"
+)
+
+// limit returns v, def when v is zero, or -1 (no limit) when negative.
+func limit(v, def int) int {
+	switch {
+	case v < 0:
+		return -1
+	case v == 0:
+		return def
+	}
+	return v
+}
+
+// over reports n >= max for a limit max that is not off.
+func over(n, max int) bool { return max >= 0 && n >= max }
+
+// errRefused is the cause of a connection refused by a limit; quic-go
+// answers it with CONNECTION_REFUSED.
+var errRefused = errors.New("h3: connection refused by a limit")
+
+// admission counts the QUIC connections and handshakes of one Server, in
+// total and per client address, to decide Retries and refusals.
+type admission struct {
+	lim   Limits // with the defaults applied
+	hit   func(string)
+	admit func(net.Addr) (release func(), ok bool) // Config.Admit
+
+	mu         sync.Mutex // guards below
+	handshakes int
+	byIP       map[netip.Addr]*ipCount
+}
+
+// An ipCount is what one client address holds.
+type ipCount struct {
+	conns, handshakes int
+}
+
+// An admitted is one connection counted by admission, found in its
+// context under admittedKey.
+type admitted struct {
+	a       *admission
+	ip      netip.Addr
+	mu      sync.Mutex
+	shaking bool   // counted as a handshake in progress
+	release func() // from Config.Admit, or nil
+}
+
+type admittedKey struct{}
+
+func newAdmission(l Limits, hit func(string), admit func(net.Addr) (func(), bool)) *admission {
+	return &admission{
+		lim: Limits{
+			MaxConnsPerIP:        limit(l.MaxConnsPerIP, DefaultMaxConnsPerIP),
+			MaxHandshakes:        limit(l.MaxHandshakes, DefaultMaxHandshakes),
+			RetryHandshakes:      limit(l.RetryHandshakes, DefaultRetryHandshakes),
+			RetryHandshakesPerIP: limit(l.RetryHandshakesPerIP, DefaultRetryHandshakesPerIP),
+		},
+		hit:   hit,
+		admit: admit,
+		byIP:  make(map[netip.Addr]*ipCount),
+	}
+}
+
+// clientIP is the address limits count a client under: its IP, IPv4 as
+// such, IPv6 by its /64.
+func clientIP(addr net.Addr) netip.Addr {
+	var ip netip.Addr
+	switch a := addr.(type) {
+	case *net.UDPAddr:
+		ip, _ = netip.AddrFromSlice(a.IP)
+	default:
+		ap, err := netip.ParseAddrPort(addr.String())
+		if err != nil {
+			return netip.Addr{}
+		}
+		ip = ap.Addr()
+	}
+	ip = ip.Unmap()
+	if ip.Is6() {
+		p, _ := ip.Prefix(64)
+		return p.Addr()
+	}
+	return ip
+}
+
+// verifySourceAddress is quic.Transport.VerifySourceAddress: it asks for
+// a Retry when too many handshakes are in progress, in total or from the
+// client's address. quic-go calls it only for Initials without a valid
+// token, on its packet-handling goroutine.
+func (a *admission) verifySourceAddress(addr net.Addr) bool {
+	ip := clientIP(addr)
+	a.mu.Lock()
+	total := a.handshakes
+	fromIP := 0
+	if c := a.byIP[ip]; c != nil {
+		fromIP = c.handshakes
+	}
+	a.mu.Unlock()
+	switch {
+	case over(fromIP, a.lim.RetryHandshakesPerIP):
+		a.report(LimitRetryHandshakesPerIP)
+	case over(total, a.lim.RetryHandshakes):
+		a.report(LimitRetryHandshakes)
+	default:
+		return false
+	}
+	return true
+}
+
+// connContext is quic.Transport.ConnContext: it counts a new connection
+// and its handshake, or refuses it (CONNECTION_REFUSED) past
+// MaxConnsPerIP or MaxHandshakes. ctx ends when the connection does; the
+// count is released then.
+func (a *admission) connContext(ctx context.Context, ci *quic.ClientInfo) (context.Context, error) {
+	ip := clientIP(ci.RemoteAddr)
+	a.mu.Lock()
+	c := a.byIP[ip]
+	if c == nil {
+		c = new(ipCount)
+	}
+	var refused string
+	switch {
+	case over(c.conns, a.lim.MaxConnsPerIP):
+		refused = LimitMaxConnsPerIP
+	case over(a.handshakes, a.lim.MaxHandshakes):
+		refused = LimitMaxHandshakes
+	default:
+		a.byIP[ip] = c
+		c.conns++
+		c.handshakes++
+		a.handshakes++
+	}
+	a.mu.Unlock()
+	if refused != "" {
+		a.report(refused)
+		return nil, errRefused
+	}
+	ad := &admitted{a: a, ip: ip, shaking: true}
+	if a.admit != nil {
+		release, ok := a.admit(ci.RemoteAddr)
+		if !ok {
+			ad.closed()
+			return nil, errRefused
+		}
+		ad.release = release
+	}
+	context.AfterFunc(ctx, ad.closed)
+	return context.WithValue(ctx, admittedKey{}, ad), nil
+}
+
+// handshakeDone stops counting qc's handshake as in progress.
+func (a *admission) handshakeDone(qc *quic.Conn) {
+	if ad, ok := qc.Context().Value(admittedKey{}).(*admitted); ok {
+		ad.endHandshake(false)
+	}
+}
+
+// endHandshake uncounts the handshake once, and the connection if closed.
+func (ad *admitted) endHandshake(closed bool) {
+	ad.mu.Lock()
+	shaking := ad.shaking
+	ad.shaking = false
+	ad.mu.Unlock()
+	if !shaking && !closed {
+		return
+	}
+	a := ad.a
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	c := a.byIP[ad.ip]
+	if shaking {
+		a.handshakes--
+		c.handshakes--
+	}
+	if closed {
+		if c.conns--; c.conns == 0 {
+			delete(a.byIP, ad.ip)
+		}
+	}
+}
+
+func (ad *admitted) closed() {
+	ad.endHandshake(true)
+	if ad.release != nil {
+		ad.release()
+	}
+}
+
+func (a *admission) report(limit string) {
+	if a.hit != nil {
+		a.hit(limit)
+	}
+}
+
+// counts returns the handshakes in progress and the addresses holding
+// connections, for tests.
+func (a *admission) counts() (handshakes, ips int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.handshakes, len(a.byIP)
+}
+
+// streamLoad counts, per connection, the request streams refused because
+// MaxIncomingStreams handlers still ran on it.
+type streamLoad struct {
+	refused int
+}
+
+// admitStream decides, with c.mu held, whether a new request stream may
+// run a handler. quic-go gives a client its stream credit back as soon as
+// it resets a stream, while the handler may still run: a client that
+// opens streams and resets them at once (HTTP/2's rapid reset, over
+// QUIC) could run any number of handlers. Past MaxIncomingStreams
+// handlers, a new stream is refused with H3_REQUEST_REJECTED (nothing was
+// processed; a client may retry it); after MaxIncomingStreams refusals
+// the connection is closed with H3_EXCESSIVE_LOAD.
+func (c *conn) admitStream(str *quic.Stream) bool {
+	max := c.srv.cfg.maxIncomingStreams()
+	if int64(c.active) < max {
+		return true
+	}
+	str.CancelRead(ErrRequestRejected.stream())
+	str.CancelWrite(ErrRequestRejected.stream())
+	if c.load.refused++; int64(c.load.refused) == max {
+		c.qc.CloseWithError(ErrExcessiveLoad.app(), "too many requests reset while their handlers run")
+		if hit := c.srv.cfg.LimitHit; hit != nil {
+			hit(LimitMaxStreams)
+		}
+	}
+	return false
+}
+
+// listenQUIC starts QUIC on udp with a Transport of its own, which asks
+// for Retries and refuses connections as s's Limits say. The Transport
+// reads udp until the caller closes it, after Serve returned; the
+// connections accepted on it live until then. With early, connections
+// are returned before their handshake completes (0-RTT).
+func (s *Server) listenQUIC(udp net.PacketConn, early bool) (*transportListener, error) {
+	tr := &quic.Transport{
+		Conn:                udp,
+		VerifySourceAddress: s.adm.verifySourceAddress,
+		ConnContext:         s.adm.connContext,
+	}
+	tlsConf, conf := s.tls, s.quicConfig()
+	if s.std != nil {
+		tlsConf = http3.ConfigureTLSConfig(s.tls)
+		conf.KeepAlivePeriod = s.cfg.keepAlivePeriod() // see keepalive.go
+	}
+	var ln quicListener
+	var err error
+	if early {
+		ln, err = tr.ListenEarly(tlsConf, conf)
+	} else {
+		ln, err = tr.Listen(tlsConf, conf)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &transportListener{quicListener: ln, local: udp.LocalAddr()}, nil
+}
+
+// A transportListener is a listener on its own quic.Transport.
+type transportListener struct {
+	quicListener
+	local net.Addr
+}
+
+func (l *transportListener) Addr() net.Addr { return l.local }
+
+// accepted stops counting qc's handshake once it is complete: at once
+// for connections accepted after it, later for 0-RTT ones.
+func (s *Server) accepted(qc *quic.Conn) {
+	select {
+	case <-qc.HandshakeComplete():
+		s.adm.handshakeDone(qc)
+		return
+	default:
+	}
+	go func() {
+		select {
+		case <-qc.HandshakeComplete():
+			s.adm.handshakeDone(qc)
+		case <-qc.Context().Done(): // counted off as it closed
+		}
+	}()
+}
