@@ -1,0 +1,5 @@
+//go:build !race
+
+package trio_test
+
+const raceEnabled = false
