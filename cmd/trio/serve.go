@@ -47,6 +47,7 @@ type serveFlags struct {
 	set             map[string]bool // flags given on the command line
 	traceFlags                      // --trace, --qlog: the protocol microscope
 	clusterFlags                    // --cluster: NATS servers shared with other instances
+	limitFlags                      // --max-conns, --max-conns-per-ip, ...: trio.Limits
 }
 
 func parseServe(args []string, stderr io.Writer) (*serveFlags, error) {
@@ -82,6 +83,7 @@ func parseServe(args []string, stderr io.Writer) (*serveFlags, error) {
 	fs.StringVar(&f.pidFile, "pid-file", "", "write the process id to this `file` while serving (for trio reload and systemd)")
 	f.traceFlags.register(fs)   // --trace, --qlog
 	f.clusterFlags.register(fs) // --cluster
+	f.limitFlags.register(fs)   // --max-conns, --max-conns-per-ip, --max-handshakes, --fd-reserve
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return nil, err
 	}
@@ -113,6 +115,9 @@ func parseServe(args []string, stderr io.Writer) (*serveFlags, error) {
 		return f, f.configConflict()
 	}
 	if err := f.clusterFlags.check(); err != nil { // --cluster
+		return nil, err
+	}
+	if err := f.limitFlags.check(); err != nil {
 		return nil, err
 	}
 	if err := checkAddr("--listen", f.listen, false); err != nil {
@@ -179,7 +184,11 @@ func (f *serveFlags) configConflict() error {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		if key, ok := configKeys[name]; ok {
+		key, ok := configKeys[name]
+		if !ok {
+			key, ok = limitConfigKeys[name]
+		}
+		if ok {
 			return fmt.Errorf("--%s: set %s in %s instead", name, key, file)
 		}
 	}
@@ -216,6 +225,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	srv.H1.Engine = h1.Engine(f.h1Engine)
 	srv.H2.Engine = h2.Engine(f.h2Engine)
 	srv.H3.Engine = h3.Engine(f.h3Engine)
+	f.limitFlags.apply(srv)
 	sh, err := f.clusterFlags.join(ctx, logger) // --cluster; else a hub of its own
 	if err != nil {
 		return early(exitError, err)
