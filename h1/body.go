@@ -5,8 +5,10 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // maxDrain is how much of a request body the handler left unread the
@@ -21,19 +23,23 @@ var errBodyFraming = errors.New("h1: malformed chunked request body")
 // A body is a request body, read from the connection's reader by the
 // handler (and, once the handler returned, drained by the connection).
 type body struct {
-	mu       sync.Mutex
-	br       *bufio.Reader
-	req      *http.Request // for its Trailer
-	w        *response     // for 100 Continue
-	onEOF    func()        // called once when the body is read to its end
-	remain   int64         // bytes left: of the body, or of the current chunk
-	chunked  bool
-	needCRLF bool        // a chunk's data was read; its CRLF is next
-	maxTrail int         // bytes of trailer fields allowed
-	err      error       // sticky: io.EOF at the end, or why reading failed
-	closed   bool        // Close was called or the handler returned
-	expect   bool        // 100 Continue is owed before the first read
-	ended    atomic.Bool // read to its end; read without mu
+	mu             sync.Mutex
+	br             *bufio.Reader
+	req            *http.Request // for its Trailer
+	w              *response     // for 100 Continue
+	onEOF          func()        // called once when the body is read to its end
+	remain         int64         // bytes left: of the body, or of the current chunk
+	chunked        bool
+	needCRLF       bool          // a chunk's data was read; its CRLF is next
+	maxTrail       int           // bytes of trailer fields allowed
+	maxTrailFields int           // trailer fields allowed
+	limit          int64         // MaxBodyBytes, 0 for none
+	read           int64         // body bytes read
+	timeout        time.Duration // BodyTimeout, 0 for none
+	err            error         // sticky: io.EOF at the end, or why reading failed
+	closed         bool          // Close was called or the handler returned
+	expect         bool          // 100 Continue is owed before the first read
+	ended          atomic.Bool   // read to its end; read without mu
 }
 
 func (b *body) Read(p []byte) (int, error) {
@@ -53,6 +59,7 @@ func (b *body) readLocked(p []byte) (int, error) {
 		b.expect = false
 		b.w.sendContinue()
 	}
+	armed := b.armDeadline()
 	var n int
 	var err error
 	if b.chunked {
@@ -60,6 +67,14 @@ func (b *body) readLocked(p []byte) (int, error) {
 	} else {
 		n, err = b.readLength(p)
 	}
+	if b.limit > 0 && b.read+int64(n) > b.limit {
+		n, err = int(b.limit-b.read), &http.MaxBytesError{Limit: b.limit}
+		b.refuse(LimitBodyBytes, http.StatusRequestEntityTooLarge, err)
+	} else if armed && err != nil && err != io.EOF && b.timedOut(err) {
+		err = ErrBodyTimeout
+		b.refuse(LimitBodyTime, http.StatusRequestTimeout, err)
+	}
+	b.read += int64(n)
 	if err != nil {
 		b.err = err
 		if err == io.EOF {
@@ -70,6 +85,38 @@ func (b *body) readLocked(p []byte) (int, error) {
 		}
 	}
 	return n, err
+}
+
+// armDeadline gives the connection's next read BodyTimeout to bring
+// something, unless an earlier deadline (ReadTimeout, or the handler's)
+// comes first, and reports whether it did.
+func (b *body) armDeadline() bool {
+	if b.timeout <= 0 || b.br.Buffered() > 0 {
+		return false
+	}
+	c := b.w.c
+	dl := time.Now().Add(b.timeout)
+	if rd := c.readDeadline(); !rd.IsZero() && rd.Before(dl) {
+		dl = rd
+	}
+	c.nc.SetReadDeadline(dl)
+	return true
+}
+
+// timedOut reports whether err is BodyTimeout passing, rather than an
+// earlier deadline.
+func (b *body) timedOut(err error) bool {
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		return false
+	}
+	rd := b.w.c.readDeadline()
+	return rd.IsZero() || time.Now().Before(rd)
+}
+
+// refuse reports a limit hit and has the client answered.
+func (b *body) refuse(limit string, code int, err error) {
+	b.w.c.srv.Config.limitHit(limit)
+	b.w.refuseBody(code, err)
 }
 
 func (b *body) readLength(p []byte) (int, error) {
@@ -117,6 +164,7 @@ func (b *body) drain(limit int64, buf []byte) bool {
 	if b.expect {
 		return false // the client waits for 100 Continue before sending it
 	}
+	b.timeout = 0 // the drain's deadline stands
 	var read int64
 	for b.err == nil && read <= limit {
 		n, _ := b.readLocked(buf)

@@ -109,7 +109,7 @@ func readChunkSize(br *bufio.Reader) (int64, error) {
 // readTrailer reads the trailer section and merges its fields into the
 // request's Trailer.
 func (b *body) readTrailer() error {
-	total := 0
+	total, fields := 0, 0
 	for {
 		line, err := b.br.ReadSlice('\n')
 		switch {
@@ -123,6 +123,9 @@ func (b *body) readTrailer() error {
 		}
 		if isEmptyLine(line) {
 			return nil
+		}
+		if fields++; fields > b.maxTrailFields && b.maxTrailFields > 0 {
+			return errBodyFraming
 		}
 		s := string(line[:len(line)-1])
 		if s[len(s)-1] == '\r' {

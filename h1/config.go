@@ -12,7 +12,10 @@ import (
 // Config holds the HTTP/1.1 settings of a server. The zero value is ready to
 // use and safe to face the Internet with.
 type Config struct {
-	// ReadHeaderTimeout bounds reading a request's headers (slowloris).
+	// ReadHeaderTimeout bounds reading a request's headers (slowloris),
+	// from the first byte of a request (or of the connection) to the end
+	// of its head. A request begun but not finished in time gets 408
+	// Request Timeout; a connection that sent nothing is closed silently.
 	// If zero, 10 seconds; if negative, none.
 	ReadHeaderTimeout time.Duration
 
@@ -31,6 +34,29 @@ type Config struct {
 	// MaxHeaderBytes limits the request line plus headers; larger requests
 	// get 431. If zero, 1 MiB is used.
 	MaxHeaderBytes int
+
+	// MaxHeaderFields limits the field lines of a request head (and of a
+	// chunked body's trailer section); more get 431 Request Header Fields
+	// Too Large and the connection closes. If zero, 100 (Apache's
+	// LimitRequestFields); if negative, only MaxHeaderBytes applies.
+	MaxHeaderFields int
+
+	// MaxBodyBytes limits a request body. A request declaring a larger
+	// Content-Length gets 413 Content Too Large before its handler runs;
+	// a chunked body that grows past it makes the handler's Read return
+	// an *http.MaxBytesError and the client gets 413 (or, if the response
+	// had started, the connection closes). If zero or negative, none, as
+	// with Caddy: uploads and proxied bodies stream through, and a handler
+	// that buffers a body bounds it itself (http.MaxBytesReader).
+	MaxBodyBytes int64
+
+	// BodyTimeout bounds how long a Read of the request body may wait for
+	// the client to send some of it (nginx's client_body_timeout): when it
+	// passes, the Read returns ErrBodyTimeout and the client gets 408
+	// Request Timeout (or, if the response had started, the connection
+	// closes). A client sending slowly but steadily is never cut off.
+	// If zero, 60 seconds; if negative, none.
+	BodyTimeout time.Duration
 
 	// MaxURIBytes limits the request-target; longer ones get 414 URI Too
 	// Long (RFC 9112 §3) and the connection closes. If zero, 8 KiB (nginx's

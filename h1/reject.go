@@ -22,6 +22,7 @@ func (c *srvConn) headError(err error) result {
 	case errors.As(err, &se):
 		return c.reject(se)
 	case errors.Is(err, os.ErrDeadlineExceeded):
+		c.srv.Config.limitHit(LimitHeaderTime)
 		return c.reject(&statusError{Code: http.StatusRequestTimeout, Msg: "Request Timeout"})
 	}
 	return resAbort

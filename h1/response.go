@@ -45,6 +45,7 @@ type response struct {
 	expect100    bool    // the request asked for 100 Continue
 	keepAlive10  bool    // an HTTP/1.0 request asked for keep-alive
 	smuggle      bool    // the request framing obliges a close
+	refused      error   // the request body broke a limit: refuseBody answered
 }
 
 func (w *response) Header() http.Header { return w.header }
@@ -170,6 +171,8 @@ func (w *response) releasePend() {
 // writable checks that n more body bytes may be written and counts them.
 func (w *response) writable(n int) error {
 	switch {
+	case w.refused != nil:
+		return w.refused
 	case w.hijacked:
 		return http.ErrHijacked
 	case w.finished:
@@ -227,6 +230,8 @@ func (w *response) FlushError() error {
 
 func (w *response) flushLocked() error {
 	switch {
+	case w.refused != nil:
+		return w.refused
 	case w.hijacked:
 		return http.ErrHijacked
 	case w.finished:
@@ -309,7 +314,10 @@ func isForbiddenTrailer(k string) bool {
 
 // SetReadDeadline sets the connection's read deadline, for
 // http.ResponseController.
-func (w *response) SetReadDeadline(t time.Time) error { return w.c.nc.SetReadDeadline(t) }
+func (w *response) SetReadDeadline(t time.Time) error {
+	w.c.setReadDeadline(t)
+	return w.c.nc.SetReadDeadline(t)
+}
 
 // SetWriteDeadline sets the connection's write deadline, for
 // http.ResponseController.

@@ -104,14 +104,23 @@ func (c *srvConn) serveRequest(first bool) result {
 	if err != nil {
 		return c.headError(err)
 	}
+	if headerFields(c.head) > cfg.maxHeaderFields() {
+		cfg.limitHit(LimitHeaderFields)
+		return c.reject(errTooManyFields)
+	}
 	var h head
 	if serr := parseHead(string(c.head), first, &h); serr != nil {
 		return c.reject(serr)
+	}
+	if n := cfg.maxBodyBytes(); n > 0 && h.contentLength > n {
+		cfg.limitHit(LimitBodyBytes)
+		return c.reject(&statusError{Code: http.StatusRequestEntityTooLarge, Msg: "request body larger than the server accepts"})
 	}
 	var dl time.Time
 	if d := cfg.readTimeout(); d > 0 {
 		dl = t0.Add(d)
 	}
+	c.setReadDeadline(dl)
 	c.nc.SetReadDeadline(dl)
 	if d := cfg.writeTimeout(); d > 0 {
 		c.nc.SetWriteDeadline(time.Now().Add(d))
@@ -145,8 +154,10 @@ func (c *srvConn) newResponse(r *http.Request, h *head, cancel func()) *response
 		r.Body = http.NoBody
 		return w
 	}
+	cfg := c.srv.Config
 	b := &body{br: c.br, req: r, w: w, onEOF: c.bodyEOF, remain: max(h.contentLength, 0),
-		chunked: h.chunked, maxTrail: c.srv.Config.maxHeadBytes(), expect: h.expect100 && h.minor >= 1}
+		chunked: h.chunked, maxTrail: cfg.maxHeadBytes(), maxTrailFields: cfg.maxHeaderFields(),
+		expect: h.expect100 && h.minor >= 1, limit: cfg.maxBodyBytes(), timeout: cfg.bodyTimeout()}
 	w.body, r.Body = b, b
 	return w
 }
@@ -169,6 +180,7 @@ func (c *srvConn) await(w *response) result {
 			return c.afterHandler(w)
 		case <-c.eof:
 			bodyDone = true
+			c.nc.SetReadDeadline(c.readDeadline()) // the body's reads moved it
 		}
 	}
 	c.mu.Lock()

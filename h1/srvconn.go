@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Connection states, for Shutdown: it closes new and idle connections.
@@ -39,6 +40,7 @@ type srvConn struct {
 	remote   string
 	ctx      context.Context // with the server and local address
 	state    atomic.Int32
+	readDL   atomic.Int64 // the request's read deadline in Unix ns (ReadTimeout, the handler's); 0 for none
 
 	br     *bufio.Reader // nil while idle
 	bw     *bufio.Writer // nil while idle
@@ -144,4 +146,21 @@ func (c *srvConn) setState(st int32) bool {
 			return true
 		}
 	}
+}
+
+// readDeadline is the read deadline of the request being served, apart
+// from BodyTimeout: ReadTimeout's, or what the handler set.
+func (c *srvConn) readDeadline() time.Time {
+	if ns := c.readDL.Load(); ns != 0 {
+		return time.Unix(0, ns)
+	}
+	return time.Time{}
+}
+
+func (c *srvConn) setReadDeadline(t time.Time) {
+	var ns int64
+	if !t.IsZero() {
+		ns = t.UnixNano()
+	}
+	c.readDL.Store(ns)
 }
