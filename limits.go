@@ -25,14 +25,17 @@ type Limits struct {
 	// never runs the process out of descriptors.
 	MaxConns int
 
-	// MaxConnsPerIP limits the connections (TCP and QUIC) one client
-	// address may have open; more are refused. If zero, 256: a browser
+	// MaxConnsPerIP limits the connections one client address may have
+	// open, TCP and QUIC together (QUIC's are also held to
+	// H3.Limits.MaxConnsPerIP, which defaults to this); more are refused:
+	// TCP reset, QUIC with CONNECTION_REFUSED. If zero, 256: a browser
 	// opens a handful, a NAT of a few dozen users a few hundred.
 	MaxConnsPerIP int
 
 	// MaxHandshakes limits the TLS handshakes over TCP in progress at
-	// once (they cost CPU and about 40 KiB each); new connections beyond
-	// it are refused until some finish. If zero, 1024.
+	// once (they cost CPU and memory); new connections beyond it are
+	// reset until some finish. QUIC handshakes are counted apart, by
+	// H3.Limits.MaxHandshakes, which defaults to this. If zero, 1024.
 	MaxHandshakes int
 
 	// FDReserve is how many file descriptors MaxConns's default keeps
@@ -195,6 +198,10 @@ func (s *Server) initLimits() {
 	s.H1.LimitHit = chainHit(s.H1.LimitHit, s.LimitHit)
 	s.H2.LimitHit = chainHit(s.H2.LimitHit, s.LimitHit)
 	s.H3.LimitHit = chainHit(s.H3.LimitHit, s.LimitHit)
+	if s.H3.Admit == nil {
+		s.H3.Admit = s.admitQUIC // TCP and QUIC share MaxConns and MaxConnsPerIP
+	}
+	s.initQUICLimits()
 }
 
 func chainHit(prev, f func(string)) func(string) {

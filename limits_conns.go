@@ -66,14 +66,19 @@ func clientAddr(a net.Addr) netip.Addr {
 // over reports whether n has reached max, a limit that may be off (-1).
 func over(n, max int) bool { return max >= 0 && n >= max }
 
-// admit counts a new TCP connection c from addr, with a TLS handshake to
-// come if shake. It returns the limit that refuses it, or "" and
-// possibly a victim: a connection to close so that c fits in MaxConns,
-// already uncounted.
+// admit counts a new TCP connection c, with a TLS handshake to come if
+// shake. It returns the limit that refuses it, or "" and possibly a
+// victim: a connection to close so that c fits in MaxConns, already
+// uncounted.
 func (t *connTable) admit(c *limitConn, shake bool) (refused string, victim *limitConn) {
+	return t.admitAddr(c.addr, c, shake)
+}
+
+// admitAddr is admit for a connection from addr: TCP if c is not nil.
+func (t *connTable) admitAddr(addr netip.Addr, c *limitConn, shake bool) (refused string, victim *limitConn) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	cl := t.clients[c.addr]
+	cl := t.clients[addr]
 	n := 0
 	if cl != nil {
 		n = cl.n
@@ -91,15 +96,47 @@ func (t *connTable) admit(c *limitConn, shake bool) (refused string, victim *lim
 	}
 	if cl == nil {
 		cl = &client{tcp: make(map[*limitConn]struct{})}
-		t.clients[c.addr] = cl
+		t.clients[addr] = cl
 	}
 	cl.n++
-	cl.tcp[c] = struct{}{}
+	if c != nil {
+		cl.tcp[c] = struct{}{}
+	}
 	t.total++
 	if shake {
 		t.handshakes++
 	}
 	return "", victim
+}
+
+// admitQUIC is h3.Config.Admit: it counts a QUIC connection from remote
+// with the TCP ones, in total and for its address, and returns the func
+// that uncounts it; or reports and refuses it (ok false). QUIC handshakes
+// are h3's to count (h3.Limits.MaxHandshakes).
+func (s *Server) admitQUIC(remote net.Addr) (release func(), ok bool) {
+	t, addr := s.conns, clientAddr(remote)
+	refused, victim := t.admitAddr(addr, nil, false)
+	if refused != "" {
+		s.LimitHit(refused)
+		return nil, false
+	}
+	if victim != nil {
+		victim.closeConn()
+		s.LimitHit(LimitMaxConns)
+	}
+	var once sync.Once
+	return func() { once.Do(func() { t.releaseAddr(addr) }) }, true
+}
+
+// releaseAddr uncounts a connection from addr that is not TCP.
+func (t *connTable) releaseAddr(addr netip.Addr) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	cl := t.clients[addr]
+	if cl.n--; cl.n == 0 {
+		delete(t.clients, addr)
+	}
+	t.total--
 }
 
 // victimLocked picks the least recently active TCP connection of the

@@ -1,6 +1,7 @@
 package trio_test
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"io"
@@ -11,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/quic-go/quic-go"
 
 	"github.com/triohttp/trio"
 	"github.com/triohttp/trio/internal/testserver"
@@ -254,6 +257,67 @@ func TestLimitsHandshakes(t *testing.T) {
 		tc, err := handshakeFrom(t, ls.TS, net.IPv4(127, 0, 0, 3))
 		if err == nil {
 			tc.Close()
+		}
+		return err == nil
+	})
+}
+
+// TestLimitsPerIPQUIC: TCP and QUIC connections of one address count
+// together against MaxConnsPerIP: with its TCP share used up, the address
+// is refused over QUIC with CONNECTION_REFUSED, while another address is
+// served over HTTP/3; and a QUIC connection released frees its place.
+func TestLimitsPerIPQUIC(t *testing.T) {
+	const perIP = 2
+	ls := newLimitServer(t, testserver.H3, trio.Limits{MaxConnsPerIP: perIP})
+	var held []net.Conn
+	defer func() {
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	for range perIP {
+		tc, err := handshakeFrom(t, ls.TS, flooder)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, tc)
+	}
+	quicFrom := func() (*quic.Conn, error) {
+		udp, err := net.ListenUDP("udp", &net.UDPAddr{IP: flooder})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr := &quic.Transport{Conn: udp}
+		t.Cleanup(func() { tr.Close() })
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return tr.Dial(ctx, ls.Addrs.QUIC[0].LocalAddr(), ls.ClientTLS("h3"), &quic.Config{})
+	}
+	_, err := quicFrom()
+	var te *quic.TransportError
+	if !errors.As(err, &te) || te.ErrorCode != quic.ConnectionRefused {
+		t.Fatalf("QUIC from an address holding %d TCP connections: %v; want CONNECTION_REFUSED", perIP, err)
+	}
+	if got := ls.Get(t, "/h3"); !strings.Contains(got, "HTTP/3.0") {
+		t.Errorf("another address over h3: %q", got)
+	}
+	held[0].Close()
+	held = held[1:]
+	var qc *quic.Conn
+	waitFor(t, "a freed place for QUIC", func() bool {
+		qc, err = quicFrom()
+		return err == nil
+	})
+	// The QUIC connection now holds the place: TCP is refused until it
+	// closes.
+	if _, err := handshakeFrom(t, ls.TS, flooder); !refused(err) {
+		t.Errorf("TCP with the QUIC connection open: err = %v; want reset", err)
+	}
+	qc.CloseWithError(0, "")
+	waitFor(t, "the QUIC connection's place", func() bool {
+		tc, err := handshakeFrom(t, ls.TS, flooder)
+		if err == nil {
+			held = append(held, tc)
 		}
 		return err == nil
 	})
