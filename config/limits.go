@@ -29,6 +29,15 @@ type Limits struct {
 	// FDReserve is how many file descriptors max_conns's default keeps
 	// free for files and upstream connections. If absent, 128.
 	FDReserve int `toml:"fd_reserve"`
+
+	// QUICRetryHandshakes is the number of QUIC handshakes in progress
+	// from which every new client must first validate its address with a
+	// Retry (one more round trip). If absent, 128; -1: never.
+	QUICRetryHandshakes int `toml:"quic_retry_handshakes"`
+
+	// QUICRetryHandshakesPerIP is the same, counted per client address.
+	// If absent, 16; -1: never.
+	QUICRetryHandshakesPerIP int `toml:"quic_retry_handshakes_per_ip"`
 }
 
 // limits checks the [limits] table: every key is -1 or more.
@@ -41,6 +50,8 @@ func (v *checker) limits(l *Limits) {
 		{"max_conns_per_ip", l.MaxConnsPerIP},
 		{"max_handshakes", l.MaxHandshakes},
 		{"fd_reserve", l.FDReserve},
+		{"quic_retry_handshakes", l.QUICRetryHandshakes},
+		{"quic_retry_handshakes_per_ip", l.QUICRetryHandshakesPerIP},
 	} {
 		if k.val < -1 {
 			v.errorf("limits."+k.key, "0 or absent means the default, -1 no limit", "expected -1 or more, got %d", k.val)
@@ -54,6 +65,8 @@ func (l *Limits) apply(s *trio.Server) {
 	s.Limits.MaxConnsPerIP = l.MaxConnsPerIP
 	s.Limits.MaxHandshakes = l.MaxHandshakes
 	s.Limits.FDReserve = l.FDReserve
+	s.H3.Limits.RetryHandshakes = l.QUICRetryHandshakes
+	s.H3.Limits.RetryHandshakesPerIP = l.QUICRetryHandshakesPerIP
 }
 
 // equal reports whether l and o set the same limits.

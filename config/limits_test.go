@@ -18,6 +18,8 @@ max_conns        = 5000
 max_conns_per_ip = -1
 max_handshakes   = 64
 fd_reserve       = 256
+quic_retry_handshakes        = 64
+quic_retry_handshakes_per_ip = -1
 `
 
 // [limits] reaches trio.Server.Limits, and a reload that changes it is
@@ -40,6 +42,9 @@ func TestLimitsTable(t *testing.T) {
 	want := trio.Limits{MaxConns: 5000, MaxConnsPerIP: -1, MaxHandshakes: 64, FDReserve: 256}
 	if srv.Limits != want {
 		t.Errorf("Server.Limits = %+v; want %+v", srv.Limits, want)
+	}
+	if h := srv.H3.Limits; h.RetryHandshakes != 64 || h.RetryHandshakesPerIP != -1 {
+		t.Errorf("H3.Limits Retry thresholds = %d, %d; want 64, -1", h.RetryHandshakes, h.RetryHandshakesPerIP)
 	}
 
 	changed := strings.Replace(limitsTable, "max_handshakes   = 64", "max_handshakes   = 65", 1)

@@ -4,6 +4,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/triohttp/trio"
+	"github.com/triohttp/trio/h3"
 )
 
 var _ trio.LimitObserver = (*Metrics)(nil)
@@ -13,6 +14,7 @@ var _ trio.LimitObserver = (*Metrics)(nil)
 // Other names are added at their first hit.
 var knownLimits = []string{
 	trio.LimitMaxConns, trio.LimitMaxConnsPerIP, trio.LimitMaxHandshakes, trio.LimitFDs,
+	h3.LimitRetryHandshakes, h3.LimitRetryHandshakesPerIP, h3.LimitMaxStreams,
 }
 
 // newLimitHits makes trio_limit_hits_total.
