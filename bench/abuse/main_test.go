@@ -1,0 +1,85 @@
+package abuse
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"text/tabwriter"
+)
+
+func TestMain(m *testing.M) {
+	if os.Getenv(envChild) != "" {
+		os.Exit(childMain())
+	}
+	if os.Getenv(envGood) != "" {
+		os.Exit(goodMain())
+	}
+	// The attacker's sockets are this process's: raise the soft fd limit
+	// to the hard one rather than assume it (Go does, but say so).
+	var r syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &r) == nil && r.Cur < r.Max {
+		r.Cur = r.Max
+		syscall.Setrlimit(syscall.RLIMIT_NOFILE, &r)
+	}
+	code := m.Run()
+	if testing.Verbose() {
+		printFigures(os.Stdout)
+	}
+	os.Exit(code)
+}
+
+// A figure is one case's row of the table go test -v prints.
+type figure struct {
+	attack, answer             string
+	p99Before, p99During       string // per protocol: h1/h2/h3
+	rssBefore, rssPeak, rssAft uint64
+	settled                    string // how long until back within bounds
+	pass                       bool
+}
+
+var (
+	figMu   sync.Mutex
+	figures []figure
+)
+
+func addFigure(f figure) {
+	figMu.Lock()
+	defer figMu.Unlock()
+	figures = append(figures, f)
+}
+
+func printFigures(w *os.File) {
+	figMu.Lock()
+	defer figMu.Unlock()
+	if len(figures) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nUnder attack (good client p99 h1/h2/h3 in ms; RSS in MiB):\n")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "attack\tattacker's answer\tp99 before\tp99 during\tRSS before\tpeak\tafter\tsettled\tresult")
+	for _, f := range figures {
+		res := "pass"
+		if !f.pass {
+			res = "FAIL"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.0f\t%.0f\t%.0f\t%s\t%s\n", f.attack, f.answer, f.p99Before, f.p99During,
+			mib(f.rssBefore), mib(f.rssPeak), mib(f.rssAft), f.settled, res)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "bound: p99 during <= %dx p99 before + %v; after: heap <= before + %d MiB, goroutines + %d, fds + %d, RSS <= %dx before, within %v\n",
+		LatencyFactor, LatencyFloor, HeapSlack>>20, GoroutineSlack, FDSlack, RSSFactor, SettleTime)
+}
+
+func mib(b uint64) float64 { return float64(b) / (1 << 20) }
+
+// joinMS formats latencies per protocol as "0.4/0.6/0.9".
+func joinMS(ms []float64) string {
+	s := make([]string, len(ms))
+	for i, v := range ms {
+		s[i] = fmt.Sprintf("%.1f", v)
+	}
+	return strings.Join(s, "/")
+}

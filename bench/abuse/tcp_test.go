@@ -1,0 +1,236 @@
+package abuse
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// floodSize is the TLS connection flood of the issue: 20,000 idle
+// connections from one address; TRIO_ABUSE_SHORT=1 or -short makes 2,000.
+func floodSize() int {
+	if testing.Short() || os.Getenv("TRIO_ABUSE_SHORT") != "" {
+		return 2000
+	}
+	return 20000
+}
+
+// A flood is what a TLS connection flood got.
+type flood struct {
+	held    []*tls.Conn // handshakes that completed: idle connections
+	refused atomic.Int64
+	errs    sync.Map // shortErr -> *atomic.Int64
+}
+
+// floodTLS opens n TLS connections from the addresses ips (in turn), 256
+// at a time, offering h2 to half and http/1.1 to the other half, and
+// keeps those that the server lets through the handshake, idle.
+func floodTLS(t *testing.T, s *server, n int, ips []net.IP) *flood {
+	f := &flood{}
+	var mu sync.Mutex
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range 256 {
+		wg.Go(func() {
+			for i := range work {
+				alpn := "h2"
+				if i%2 == 1 {
+					alpn = "http/1.1"
+				}
+				c, err := dialTLS(context.Background(), s, ips[i%len(ips)], alpn)
+				if err != nil {
+					f.refused.Add(1)
+					v, _ := f.errs.LoadOrStore(shortErr(err), new(atomic.Int64))
+					v.(*atomic.Int64).Add(1)
+					continue
+				}
+				mu.Lock()
+				f.held = append(f.held, c)
+				mu.Unlock()
+			}
+		})
+	}
+	for i := range n {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	var es []string
+	f.errs.Range(func(k, v any) bool {
+		es = append(es, fmt.Sprintf("%s: %d", k, v.(*atomic.Int64).Load()))
+		return true
+	})
+	t.Logf("flood of %d: %d held, %d refused (%s)", n, len(f.held), f.refused.Load(), strings.Join(es, ", "))
+	return f
+}
+
+// closedWithin waits for the server to close every held connection and
+// returns how long the last took, failing t past d.
+func (f *flood) closedWithin(t *testing.T, d time.Duration) time.Duration {
+	start := time.Now()
+	var mu sync.Mutex
+	open := map[string]int{} // by ALPN
+	var wg sync.WaitGroup
+	for _, c := range f.held {
+		wg.Go(func() {
+			c.SetReadDeadline(start.Add(d))
+			_, err := io.Copy(io.Discard, c)
+			if err != nil && strings.Contains(err.Error(), "timeout") {
+				mu.Lock()
+				open[c.ConnectionState().NegotiatedProtocol]++
+				mu.Unlock()
+			}
+			c.Close()
+		})
+	}
+	wg.Wait()
+	for alpn, n := range open {
+		t.Errorf("%d idle %s connections of %d still open %v after the flood; want them closed (time to first request)", n, alpn, len(f.held), d)
+	}
+	return time.Since(start).Round(100 * time.Millisecond)
+}
+
+// newClientsServed checks that a client new to the server is served over
+// h1, h2 and h3 while the flood holds what it could.
+func newClientsServed(t *testing.T, s *server) {
+	for _, p := range protos {
+		c, url := newClient(s, p)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := get(ctx, c, url, p); err != nil {
+			t.Errorf("a new %s client during the flood: %v; want served", p, err)
+		}
+		cancel()
+		closeClient(c)
+	}
+}
+
+// TestTLSFloodOneAddress is the issue's reproduction: 20,000 idle TLS
+// connections from one address used to take every file descriptor and
+// HTTPS over TCP with it. Now one address holds at most MaxConnsPerIP
+// (256); the rest are reset before the handshake, a new client is served
+// over h1, h2 and h3, the refusals are logged and counted, and the idle
+// ones are closed when the time to a first request (10 s) passes.
+func TestTLSFloodOneAddress(t *testing.T) {
+	n := floodSize()
+	run(t, scenario{name: fmt.Sprintf("TLS flood, %d idle conns, 1 address", n), attack: func(t *testing.T, s *server) string {
+		f := floodTLS(t, s, n, []net.IP{attackerIP(0)})
+		newClientsServed(t, s)
+		if len(f.held) > 256 {
+			t.Errorf("one address holds %d connections; want at most 256 (MaxConnsPerIP)", len(f.held))
+		}
+		if h := s.stats(t).LimitHits["max_conns_per_ip"]; h == 0 {
+			t.Errorf("trio_limit_hits_total{limit=\"max_conns_per_ip\"} = 0; want the refusals counted")
+		}
+		if len(s.logged("limit reached", "max_conns_per_ip")) == 0 {
+			t.Errorf("no log line about max_conns_per_ip; want the flood logged")
+		}
+		took := f.closedWithin(t, 13*time.Second)
+		return fmt.Sprintf("%d held, %d reset; idle closed in %v", len(f.held), f.refused.Load(), took)
+	}})
+}
+
+// TestTLSFloodFDLimit runs the server with 1,024 file descriptors and
+// floods it from 10 addresses with 2,000 idle TLS connections, under
+// MaxConnsPerIP each: the fd limit is what is hit. The server keeps its
+// reserve, so a new client is still served over h1, h2 and h3.
+func TestTLSFloodFDLimit(t *testing.T) {
+	var ips []net.IP
+	for i := range 10 {
+		ips = append(ips, attackerIP(i))
+	}
+	run(t, scenario{name: "TLS flood, 2000 conns, 10 addresses, 1024 fds", nofile: 1024, attack: func(t *testing.T, s *server) string {
+		f := floodTLS(t, s, 2000, ips)
+		newClientsServed(t, s)
+		st := s.stats(t)
+		if st.FDs >= int(st.Nofile) {
+			t.Errorf("server has %d fds open of %d; want its reserve kept", st.FDs, st.Nofile)
+		}
+		if st.LimitHits["max_conns"]+st.LimitHits["fd_limit"] == 0 {
+			t.Errorf("no max_conns or fd_limit hits counted; want the refusals counted (%v)", st.LimitHits)
+		}
+		if len(s.logged("limit reached", "max_conns"))+len(s.logged("limit reached", "fd_limit")) == 0 {
+			t.Errorf("no log line about max_conns or fd_limit; want the flood logged")
+		}
+		took := f.closedWithin(t, 13*time.Second)
+		return fmt.Sprintf("%d held, %d reset; idle closed in %v", len(f.held), f.refused.Load(), took)
+	}})
+}
+
+// TestSlowloris opens 800 TLS connections from 4 addresses that send a
+// request head one header line a second. Each is answered 408 when
+// ReadHeaderTimeout (10 s) passes since its first byte.
+func TestSlowloris(t *testing.T) {
+	run(t, scenario{name: "slowloris, 800 conns", attack: func(t *testing.T, s *server) string {
+		const conns = 800
+		var ips []net.IP
+		for i := range 4 {
+			ips = append(ips, attackerIP(i))
+		}
+		f := floodTLS(t, s, conns, ips)
+		var got sync.Map
+		count := func(k string) {
+			v, _ := got.LoadOrStore(k, new(atomic.Int64))
+			v.(*atomic.Int64).Add(1)
+		}
+		start := time.Now()
+		var last atomic.Int64
+		var wg sync.WaitGroup
+		for _, c := range f.held {
+			wg.Go(func() {
+				defer c.Close()
+				if c.ConnectionState().NegotiatedProtocol == "h2" {
+					io.WriteString(c, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") // slow SETTINGS is the h2 slowloris; the preface starts the clock
+				} else {
+					io.WriteString(c, "GET / HTTP/1.1\r\nHost: localhost\r\n")
+				}
+				stop := make(chan struct{})
+				go func() {
+					for i := 0; ; i++ {
+						select {
+						case <-stop:
+							return
+						case <-time.After(time.Second):
+						}
+						if _, err := fmt.Fprintf(c, "X-%d: a\r\n", i); err != nil {
+							return
+						}
+					}
+				}()
+				c.SetReadDeadline(time.Now().Add(15 * time.Second))
+				line, err := bufio.NewReader(c).ReadString('\n')
+				close(stop)
+				last.Store(int64(time.Since(start)))
+				switch {
+				case strings.HasPrefix(line, "HTTP/1.1 "):
+					count(strings.TrimSpace(line[9:12]))
+				case c.ConnectionState().NegotiatedProtocol == "h2" && err != nil && !strings.Contains(err.Error(), "timeout"):
+					count("h2 closed")
+				case err != nil:
+					count(shortErr(err))
+				default:
+					count(line)
+				}
+			})
+		}
+		wg.Wait()
+		var parts []string
+		got.Range(func(k, v any) bool {
+			n := v.(*atomic.Int64).Load()
+			parts = append(parts, fmt.Sprintf("%s: %d", k, n))
+			if k != "408" && k != "h2 closed" {
+				t.Errorf("%d slowloris connections: %s; want 408 (h1) or closed (h2)", n, k)
+			}
+			return true
+		})
+		return fmt.Sprintf("%s in %v", strings.Join(parts, ", "), time.Duration(last.Load()).Round(100*time.Millisecond))
+	}})
+}
