@@ -16,7 +16,17 @@ func (b *requestBody) Read(p []byte) (int, error) {
 	st, c := b.st, b.st.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	var waitStart time.Time // BodyTimeout: since when this Read waits for the client
+	var wake *time.Timer
+	defer func() {
+		if wake != nil {
+			wake.Stop()
+		}
+	}()
 	for {
+		if st.refuseErr != nil {
+			return 0, st.refuseErr
+		}
 		if st.bodyClosed {
 			return 0, http.ErrBodyReadAfterClose
 		}
@@ -54,6 +64,20 @@ func (b *requestBody) Read(p []byte) (int, error) {
 			c.enc.WriteField(hfield(":status", "100"))
 			c.out = appendHeaderBlock(c.out, st.id, c.encBuf.Bytes(), false, c.peerFrame)
 			c.signalLocked()
+		}
+		if d := c.cfg.bodyTimeout(); d > 0 && st.req.Method != http.MethodConnect { // not tunnels, WebSockets included
+			switch {
+			case waitStart.IsZero():
+				waitStart = time.Now()
+				wake = time.AfterFunc(d, func() {
+					c.mu.Lock()
+					st.cond.Broadcast()
+					c.mu.Unlock()
+				})
+			case time.Since(waitStart) >= d:
+				c.refuseLocked(st, LimitBodyTime, http.StatusRequestTimeout, ErrBodyTimeout)
+				return 0, ErrBodyTimeout
+			}
 		}
 		st.cond.Wait()
 	}

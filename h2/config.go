@@ -27,6 +27,35 @@ type Config struct {
 	// (SETTINGS_MAX_HEADER_LIST_SIZE). If zero, 1 MiB is used.
 	MaxHeaderBytes int
 
+	// MaxHeaderFields limits the fields of a request's header list
+	// (cookie crumbs count as one); more get 431 Request Header Fields
+	// Too Large. If zero, 100; if negative, only MaxHeaderBytes applies.
+	// EngineTrio only.
+	MaxHeaderFields int
+
+	// MaxBodyBytes limits a request body. A request declaring a larger
+	// content-length gets 413 Content Too Large before its handler runs;
+	// a body that grows past it makes the handler's Read return an
+	// *http.MaxBytesError and the client gets 413 (or, if the response
+	// had started, RST_STREAM CANCEL). If zero or negative, none, as with
+	// Caddy. EngineTrio only.
+	MaxBodyBytes int64
+
+	// BodyTimeout bounds how long a Read of the request body may wait for
+	// the client to send some of it (nginx's client_body_timeout): when it
+	// passes, the Read returns ErrBodyTimeout and the client gets 408
+	// Request Timeout (or, if the response had started, RST_STREAM
+	// CANCEL). CONNECT streams (tunnels, WebSockets) are exempt, from
+	// MaxBodyBytes too. If zero, 60 seconds; if negative, none.
+	// EngineTrio only.
+	BodyTimeout time.Duration
+
+	// PrefaceTimeout bounds how long a new connection may take to send
+	// the client preface (RFC 9113 3.4); one that does not is closed
+	// (without a GOAWAY: nothing was said in HTTP/2 yet). If zero, 10
+	// seconds; if negative, none. EngineTrio only.
+	PrefaceTimeout time.Duration
+
 	// IdleTimeout closes a connection with no open streams after this long.
 	// If zero, 2 minutes; if negative, never.
 	IdleTimeout time.Duration

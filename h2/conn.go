@@ -163,6 +163,7 @@ func newConn(ctx context.Context, cfg *Config, nc net.Conn, h http.Handler, opts
 	c.fr.SetMaxReadFrameSize(cfg.trioMaxReadFrameSize())
 	c.fr.SetReuseFrames()
 	c.hb.maxList = cfg.maxHeaderBytes()
+	c.hb.maxFields = cfg.maxHeaderFields()
 	c.dec = hpack.NewDecoder(4096, c.hb.emit)
 	// Strings are bounded by the header block budget (readHeaderBlock);
 	// over-long lists end in 431, not in a decoding error.
@@ -342,6 +343,9 @@ func (c *conn) stopTimersLocked() {
 // goAwayLocked queues a GOAWAY for a connection error and fails the
 // connection.
 func (c *conn) connErrorLocked(ce *ConnError) {
+	if c.dead == nil && ce.Code == http2.ErrCodeEnhanceYourCalm {
+		c.cfg.limitHit(LimitEnhanceYourCalm)
+	}
 	if c.dead == nil {
 		c.out = appendGoAway(c.out, c.maxID, ce.Code, ce.Reason)
 	}

@@ -13,6 +13,10 @@ import (
 // as the HPACK decoder emits them, validating each (RFC 9113 8.2).
 type headerBlock struct {
 	maxList    int
+	maxFields  int // regular fields allowed, cookie crumbs counted once
+	count      int // regular fields so far
+	sawCookie  bool
+	tooMany    bool // truncated because of maxFields
 	fields     []hpack.HeaderField
 	size       int
 	truncated  bool  // the list exceeded maxList; fields is incomplete
@@ -24,6 +28,7 @@ func (hb *headerBlock) reset() {
 	clear(hb.fields)
 	hb.fields = hb.fields[:0]
 	hb.size, hb.truncated, hb.invalid, hb.sawRegular = 0, false, nil, false
+	hb.count, hb.sawCookie, hb.tooMany = 0, false, false
 }
 
 var (
@@ -49,6 +54,14 @@ func (hb *headerBlock) emit(f hpack.HeaderField) {
 		hb.sawRegular = true
 		if !validFieldName(f.Name) {
 			hb.invalid = errBadFieldName
+			return
+		}
+		if f.Name != "cookie" || !hb.sawCookie {
+			hb.count++
+		}
+		hb.sawCookie = hb.sawCookie || f.Name == "cookie"
+		if hb.maxFields > 0 && hb.count > hb.maxFields {
+			hb.truncated, hb.tooMany = true, true
 			return
 		}
 	}

@@ -54,10 +54,19 @@ func (c *conn) processHeaders(f *http2.HeadersFrame) error {
 	h := c.h
 	if c.hb.truncated {
 		h = http.HandlerFunc(headerTooLarge)
+		if c.hb.tooMany {
+			h = http.HandlerFunc(headerFieldsTooMany)
+			c.cfg.limitHit(LimitHeaderFields)
+		}
 	}
 	req, err := c.newRequest(st, c.hb.fields, f.StreamEnded())
 	if err != nil {
 		return &StreamError{StreamID: id, Code: http2.ErrCodeProtocol, Cause: err}
+	}
+	if n := c.cfg.maxBodyBytes(); n > 0 && req.ContentLength > n && !c.hb.truncated && req.Method != http.MethodConnect {
+		h = http.HandlerFunc(bodyTooLarge)
+		st.bodyClosed = true // its DATA is discarded
+		c.cfg.limitHit(LimitBodyBytes)
 	}
 	c.streams[id] = st
 	if o := c.observer(); o != nil {

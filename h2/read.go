@@ -3,6 +3,8 @@ package h2
 import (
 	"errors"
 	"io"
+	"net/http"
+	"os"
 	"time"
 
 	"golang.org/x/net/http2"
@@ -13,13 +15,20 @@ const clientPreface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 // readLoop reads and processes frames until the connection fails.
 func (c *conn) readLoop(sawPreface bool) error {
 	if !sawPreface {
+		if d := c.cfg.prefaceTimeout(); d > 0 {
+			c.nc.SetReadDeadline(time.Now().Add(d))
+		}
 		var buf [len(clientPreface)]byte
 		if _, err := io.ReadFull(c.br, buf[:]); err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				c.cfg.limitHit(LimitPrefaceTime)
+			}
 			return err
 		}
 		if string(buf[:]) != clientPreface {
 			return connErr(http2.ErrCodeProtocol, "invalid client preface")
 		}
+		c.nc.SetReadDeadline(time.Time{})
 	}
 	for {
 		f, err := c.fr.ReadFrame()
@@ -294,6 +303,10 @@ func (c *conn) processData(f *http2.DataFrame) error {
 		}
 	}
 	st.bodyLen += int64(len(data))
+	if max := c.cfg.maxBodyBytes(); max > 0 && st.bodyLen > max && !st.bodyClosed && st.req.Method != http.MethodConnect {
+		c.refuseLocked(st, LimitBodyBytes, http.StatusRequestEntityTooLarge, &http.MaxBytesError{Limit: max})
+		st.cond.Broadcast()
+	}
 	if st.declLen >= 0 && (st.bodyLen > st.declLen || f.StreamEnded() && st.bodyLen != st.declLen) {
 		c.consumedLocked(nil, n)
 		return streamErr(id, http2.ErrCodeProtocol, "content-length mismatch")

@@ -97,6 +97,9 @@ func bodyAllowed(status int) bool { return status >= 200 && status != 204 && sta
 
 // Write buffers p, sending DATA once the buffer fills.
 func (rw *responseWriter) Write(p []byte) (int, error) {
+	if err := rw.refusal(); err != nil {
+		return 0, err
+	}
 	if rw.done {
 		return 0, errHandlerDone
 	}
@@ -128,7 +131,7 @@ func (rw *responseWriter) Write(p []byte) (int, error) {
 
 // WriteString is Write without a conversion.
 func (rw *responseWriter) WriteString(s string) (int, error) {
-	if rw.buf != nil && len(*rw.buf)+len(s) <= bufSize && rw.wroteHeader && !rw.done &&
+	if rw.buf != nil && !rw.st.refused.Load() && len(*rw.buf)+len(s) <= bufSize && rw.wroteHeader && !rw.done &&
 		bodyAllowed(rw.status) && !rw.head && (rw.declLen < 0 || rw.written+int64(len(s)) <= rw.declLen) {
 		rw.written += int64(len(s))
 		*rw.buf = append(*rw.buf, s...)
@@ -142,6 +145,9 @@ func (rw *responseWriter) Flush() { rw.FlushError() }
 
 // FlushError is Flush reporting failure (http.ResponseController).
 func (rw *responseWriter) FlushError() error {
+	if err := rw.refusal(); err != nil {
+		return err
+	}
 	if rw.done {
 		return errHandlerDone
 	}
@@ -169,6 +175,9 @@ func (rw *responseWriter) SetWriteDeadline(t time.Time) error {
 
 // finish completes the response after the handler returned.
 func (rw *responseWriter) finish() {
+	if rw.refusal() != nil {
+		return
+	}
 	if !rw.wroteHeader {
 		rw.WriteHeader(http.StatusOK)
 	}

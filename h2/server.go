@@ -54,8 +54,9 @@ func (s *Server) untrack(c *conn) {
 // Shutdown gracefully shuts down every connection: a GOAWAY, then the
 // final GOAWAY once the client acknowledged a PING, then each connection
 // closes when its in-flight streams are done. It returns when all are
-// closed, or ctx.Err() if ctx is done first. Later connections get a
-// GOAWAY at once.
+// closed, or, if ctx is done first, closes the remaining connections as
+// Close does (their streams reset with CANCEL) and returns ctx.Err().
+// Later connections get a GOAWAY at once.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.shutdown = true
@@ -81,21 +82,31 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	case <-done:
 		return nil
 	case <-ctx.Done():
+		s.forceClose()
 		return ctx.Err()
 	}
 }
 
-// Close closes every connection at once, failing in-flight streams.
-func (s *Server) Close() error {
+// forceClose closes every connection at once, resetting their open
+// streams with CANCEL.
+func (s *Server) forceClose() {
 	s.mu.Lock()
-	s.shutdown = true
 	conns := make([]*conn, 0, len(s.conns))
 	for c := range s.conns {
 		conns = append(conns, c)
 	}
 	s.mu.Unlock()
 	for _, c := range conns {
-		c.nc.Close()
+		c.forceClose()
 	}
+}
+
+// Close closes every connection at once: in-flight streams are reset
+// with CANCEL, then a GOAWAY is sent and the connection closed.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	s.shutdown = true
+	s.mu.Unlock()
+	s.forceClose()
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -50,6 +51,13 @@ type stream struct {
 	rTimer     *time.Timer
 	trailer    http.Header // trailers received, merged into req.Trailer at EOF
 	continueOK bool        // 100 Continue owed on first body read
+
+	// A body that broke a limit (refuseLocked): its reads fail with
+	// refuseErr; the response becomes refuseCode unless it had started.
+	refused    atomic.Bool // refuseErr is set: read by the handler without c.mu
+	refuseErr  error
+	refuseCode int
+	refuseDone bool // the refusal was answered (or the stream reset)
 }
 
 // failLocked ends the stream with err: readers and writers wake and fail,
