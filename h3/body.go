@@ -20,15 +20,28 @@ type requestBody struct {
 	err       error  // sticky: io.EOF or what ended the body
 	closed    atomic.Bool
 	expect    bool // send 100 Continue on the first read
+	limits    bodyLimits
 }
 
 func (b *requestBody) init(rs *requestStream, req *http.Request) {
 	b.rs, b.req = rs, req
 	b.expect = expectsContinue(req)
+	if cfg := rs.c.srv.cfg; req.Method != http.MethodConnect {
+		b.limits.max, b.limits.timeout = cfg.maxBodyBytes(), cfg.bodyTimeout()
+	}
 }
 
-// Read reads DATA payload bytes.
+// Read reads DATA payload bytes, within the body limits.
 func (b *requestBody) Read(p []byte) (int, error) {
+	if b.limits.refused.Load() {
+		return 0, b.limits.refuseErr
+	}
+	armed := b.armDeadline()
+	n, err := b.read(p)
+	return b.checkLimits(n, err, armed)
+}
+
+func (b *requestBody) read(p []byte) (int, error) {
 	if b.closed.Load() {
 		return 0, http.ErrBodyReadAfterClose
 	}

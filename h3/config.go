@@ -59,6 +59,29 @@ type Config struct {
 	// 1 MiB is used.
 	MaxHeaderBytes int
 
+	// MaxHeaderFields limits the fields of a request's header section
+	// (cookie crumbs count as one); more get 431 Request Header Fields
+	// Too Large. If zero, 100; if negative, only MaxHeaderBytes applies.
+	// EngineTrio only.
+	MaxHeaderFields int
+
+	// MaxBodyBytes limits a request body. A request declaring a larger
+	// content-length gets 413 Content Too Large before its handler runs;
+	// a body that grows past it makes the handler's Read return an
+	// *http.MaxBytesError and the client gets 413 (or, if the response
+	// had started, the stream is reset with H3_REQUEST_CANCELLED). If zero
+	// or negative, none, as with Caddy. EngineTrio only.
+	MaxBodyBytes int64
+
+	// BodyTimeout bounds how long a Read of the request body may wait for
+	// the client to send some of it (nginx's client_body_timeout): when it
+	// passes, the Read returns ErrBodyTimeout and the client gets 408
+	// Request Timeout (or, if the response had started, the stream is
+	// reset with H3_REQUEST_CANCELLED). CONNECT streams (tunnels,
+	// WebSockets) are exempt, from MaxBodyBytes too. If zero, 60 seconds;
+	// if negative, none. EngineTrio only.
+	BodyTimeout time.Duration
+
 	// Engine selects the HTTP/3 implementation. If empty, EngineTrio is
 	// used: this package's engine on quic-go's QUIC layer, which follows
 	// RFC 9114 in the control stream and QPACK errors quic-go's http3

@@ -108,6 +108,9 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 	if w.hijacked {
 		return 0, http.ErrHijacked
 	}
+	if err := w.refusal(); err != nil {
+		return 0, err
+	}
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
@@ -140,7 +143,7 @@ func (w *responseWriter) Write(p []byte) (int, error) {
 
 // WriteString is Write without a copy of s to bytes by the caller.
 func (w *responseWriter) WriteString(s string) (int, error) {
-	if w.buf != nil && len(*w.buf)+len(s) <= cap(*w.buf) && w.wroteHeader && !w.head &&
+	if w.buf != nil && len(*w.buf)+len(s) <= cap(*w.buf) && w.wroteHeader && !w.head && !w.rs.body.limits.refused.Load() &&
 		bodyAllowed(w.status) && w.declLen < 0 && w.err == nil {
 		*w.buf = append(*w.buf, s...)
 		w.written += int64(len(s))
@@ -158,6 +161,9 @@ func (w *responseWriter) FlushError() error {
 	if w.hijacked {
 		return http.ErrHijacked
 	}
+	if err := w.refusal(); err != nil {
+		return err
+	}
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
@@ -171,7 +177,14 @@ func (w *responseWriter) FlushError() error {
 }
 
 // SetReadDeadline sets the deadline for reading the request body.
-func (w *responseWriter) SetReadDeadline(t time.Time) error { return w.rs.str.SetReadDeadline(t) }
+func (w *responseWriter) SetReadDeadline(t time.Time) error {
+	var ns int64
+	if !t.IsZero() {
+		ns = t.UnixNano()
+	}
+	w.rs.body.limits.userDL.Store(ns)
+	return w.rs.str.SetReadDeadline(t)
+}
 
 // SetWriteDeadline sets the deadline for sending the response.
 func (w *responseWriter) SetWriteDeadline(t time.Time) error { return w.rs.str.SetWriteDeadline(t) }
@@ -270,6 +283,13 @@ func hasTrailerPrefix(h http.Header) bool {
 // is refused with H3_NO_ERROR (RFC 9114 section 4.1).
 func (w *responseWriter) finish() {
 	if w.hijacked {
+		return
+	}
+	if w.refusal() != nil {
+		if w.buf != nil {
+			putBuf(w.buf)
+			w.buf = nil
+		}
 		return
 	}
 	if !w.wroteHeader {

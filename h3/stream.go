@@ -54,6 +54,12 @@ func (c *conn) serveStream(str *quic.Stream) {
 		rs.w.finish()
 		return
 	}
+	if n := c.srv.cfg.maxBodyBytes(); n > 0 && req.ContentLength > n && req.Method != http.MethodConnect {
+		c.srv.cfg.limitHit(LimitBodyBytes)
+		rs.w.WriteHeader(http.StatusRequestEntityTooLarge)
+		rs.w.finish() // stops the body with H3_NO_ERROR
+		return
+	}
 	ctx, cancel := context.WithCancel(&streamCtx{str.Context(), c})
 	req = req.WithContext(ctx)
 	rs.body.init(rs, req)
@@ -117,6 +123,9 @@ func (rs *requestStream) readHeaders() (*http.Request, error) {
 		if err != nil {
 			return nil, err
 		}
+		if countFields(fields) > rs.c.srv.cfg.maxHeaderFields() {
+			return nil, errTooManyFields
+		}
 		req, err := newRequest(fields)
 		if err != nil {
 			return nil, streamErr(ErrMessage, "%v", err)
@@ -148,7 +157,10 @@ func (rs *requestStream) abort(err error) {
 		rs.c.fail(err)
 	case errors.As(err, &se):
 		rs.reset(se.Code)
-	case errors.Is(err, errTooLarge):
+	case errors.Is(err, errTooLarge), errors.Is(err, errTooManyFields):
+		if errors.Is(err, errTooManyFields) {
+			rs.c.srv.cfg.limitHit(LimitHeaderFields)
+		}
 		rs.str.CancelRead(ErrExcessiveLoad.stream())
 		rs.w.init(rs, false)
 		rs.w.WriteHeader(http.StatusRequestHeaderFieldsTooLarge)
