@@ -32,7 +32,9 @@ func (t MessageType) String() string {
 }
 
 // DefaultReadLimit is the largest message a Conn accepts when
-// AcceptOptions.ReadLimit or DialOptions.ReadLimit is zero: 16 MiB.
+// AcceptOptions.ReadLimit or DialOptions.ReadLimit is zero: 16 MiB. A
+// larger message closes the connection with 1009 (see "Message size" in
+// the package documentation).
 const DefaultReadLimit = 16 << 20
 
 // closeTimeout bounds Close: writing the close frame and waiting for the

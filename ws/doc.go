@@ -40,6 +40,23 @@
 // its writer (backpressure); a write deadline drops a peer that stopped
 // reading, and so do Close and CloseNow, which fail blocked writes.
 //
+// # Message size
+//
+// A Conn accepts messages up to [DefaultReadLimit], 16 MiB after
+// decompression, unless AcceptOptions.ReadLimit, DialOptions.ReadLimit or
+// [Conn.SetReadLimit] says otherwise; a larger message fails the
+// connection with close code 1009 (message too big) as soon as its bytes
+// pass the limit, before it is read whole. Messages are read as they
+// stream in, so the limit bounds what a reader that buffers whole
+// messages (ReadMessage) may hold per connection, not what a
+// Conn holds itself. Browsers send what the page gives them; a chat or
+// ticker never comes near it, a file upload over a WebSocket may.
+// Size the limit to the largest message the application expects, as
+// nginx and Caddy users bound bodies with client_max_body_size and
+// request_body max_size; the frames of HTTP/2 and HTTP/3 streams
+// carrying WebSockets are exempt from the servers' MaxBodyBytes and
+// BodyTimeout (a WebSocket is a CONNECT stream).
+//
 // # Browsers and HTTP versions
 //
 // Accept serves all three; which one a browser uses is its choice.
