@@ -40,6 +40,8 @@ func newLimitServer(t testing.TB, m mode, l trio.Limits) *limitServer {
 		s.Limits = l
 		s.Logger = slog.New(slog.NewTextHandler(ls.log, nil))
 		s.Observer = ls.hits
+		// The flood's idle connections stay until the test closes them.
+		s.H1.ReadHeaderTimeout, s.H1.IdleTimeout = 10*time.Minute, 10*time.Minute
 	})
 	return ls
 }
@@ -55,17 +57,24 @@ func dialFrom(t testing.TB, ip net.IP, addr net.Addr) net.Conn {
 	return c
 }
 
-// handshakeFrom opens a TLS connection to the server from ip, offering
-// h2 (the client then sends nothing, as a flood does). It returns the
-// connection, or the error of a refused one.
+// handshakeFrom opens a TLS connection to the server from ip (the client
+// then sends nothing, as a flood does). It returns the connection, or the
+// error of a refused one.
 func handshakeFrom(t testing.TB, ts *testserver.TS, ip net.IP) (*tls.Conn, error) {
 	t.Helper()
+	return handshake(ts.TLSAddr().String(), ip, ts.ClientTLS("http/1.1"))
+}
+
+// handshake is handshakeFrom for a server at addr, with client
+// configuration cfg. It offers HTTP/1.1, whose idle connections the test
+// server keeps for minutes (HTTP/2's preface timeout is shorter).
+func handshake(addr string, ip net.IP, cfg *tls.Config) (*tls.Conn, error) {
 	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: ip}, Timeout: 5 * time.Second}
-	c, err := d.Dial("tcp", ts.TLSAddr().String())
+	c, err := d.Dial("tcp", addr)
 	if err != nil {
 		return nil, err // a reset may come before connect returns
 	}
-	tc := tls.Client(c, ts.ClientTLS("h2"))
+	tc := tls.Client(c, cfg)
 	tc.SetDeadline(time.Now().Add(10 * time.Second))
 	if err := tc.Handshake(); err != nil {
 		tc.Close()
@@ -85,7 +94,7 @@ func handshakeFrom(t testing.TB, ts *testserver.TS, ip net.IP) (*tls.Conn, error
 }
 
 // serverSpoke reports whether Read returned because the server sent
-// something (HTTP/2's SETTINGS arrive as soon as the handshake is done).
+// something (as HTTP/2's SETTINGS would).
 func serverSpoke(err error) bool { return err == nil }
 
 func isTimeout(err error) bool {
