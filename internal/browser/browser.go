@@ -6,11 +6,13 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"encoding/base64"
-	"github.com/triohttp/trio/internal/testtool"
 	"os/exec"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/triohttp/trio/internal/testtool"
 )
 
 // Path returns the Chromium binary, skipping the test when it is missing
@@ -33,23 +35,50 @@ var flags = []string{
 func DumpDOM(t testing.TB, url string, budget time.Duration, extra ...string) string {
 	t.Helper()
 	bin := Path(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	args := append([]string{}, flags...)
-	args = append(args, "--user-data-dir="+t.TempDir(), "--dump-dom",
-		"--virtual-time-budget="+strconv.FormatInt(budget.Milliseconds(), 10))
-	args = append(args, extra...)
-	args = append(args, url)
-	cmd := exec.CommandContext(ctx, bin, args...)
-	out, err := cmd.Output()
-	if err != nil {
+	for attempt := 1; ; attempt++ {
+		out, err := dumpDOM(bin, url, t.TempDir(), budget, extra)
+		if err == nil {
+			return string(out)
+		}
 		var stderr []byte
-		if ee, ok := err.(*exec.ExitError); ok {
+		ee, ok := err.(*exec.ExitError)
+		if ok {
 			stderr = ee.Stderr
+		}
+		// Chromium itself sometimes crashes on a loaded machine (a
+		// segmentation fault before the page loads): a crash is retried
+		// with a fresh profile, twice at most; a plain failure is not.
+		if ok && crashed(ee) && attempt < 3 {
+			t.Logf("chromium %s crashed (%v); starting it again", url, err)
+			continue
 		}
 		t.Fatalf("chromium %s: %v\n%s", url, err, stderr)
 	}
-	return string(out)
+}
+
+func dumpDOM(bin, url, profile string, budget time.Duration, extra []string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	args := append([]string{}, flags...)
+	args = append(args, "--user-data-dir="+profile, "--dump-dom",
+		"--virtual-time-budget="+strconv.FormatInt(budget.Milliseconds(), 10))
+	args = append(args, extra...)
+	args = append(args, url)
+	return exec.CommandContext(ctx, bin, args...).Output()
+}
+
+// crashed reports whether the process was killed by a signal it did not
+// ask for: SIGSEGV, SIGBUS, SIGABRT, SIGILL or SIGTRAP.
+func crashed(ee *exec.ExitError) bool {
+	ws, ok := ee.Sys().(syscall.WaitStatus)
+	if !ok || !ws.Signaled() {
+		return false
+	}
+	switch ws.Signal() {
+	case syscall.SIGSEGV, syscall.SIGBUS, syscall.SIGABRT, syscall.SIGILL, syscall.SIGTRAP:
+		return true
+	}
+	return false
 }
 
 // SPKIFlag returns the Chromium flag that accepts the certificate served at
