@@ -43,6 +43,13 @@ type Limits struct {
 	// new client in. If zero, 128.
 	FDReserve int
 
+	// MemoryReturnInterval is how often the Server checks whether the Go
+	// runtime holds memory a burst left behind (RSS more than twice its
+	// floor and no garbage collection since the last check) and hands it
+	// back to the operating system (see memory.go). If zero, 10 s; memory
+	// is returned within two intervals of a burst's end. Negative: never.
+	MemoryReturnInterval time.Duration
+
 	// LogInterval is the least time between two log lines about one
 	// limit; hits in between are counted in the next line. If zero, 10
 	// seconds. (Not a [limits] key: the file's is always 10 seconds.)

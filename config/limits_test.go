@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/triohttp/trio"
 	"github.com/triohttp/trio/config"
@@ -20,6 +21,12 @@ max_handshakes   = 64
 fd_reserve       = 256
 quic_retry_handshakes        = 64
 quic_retry_handshakes_per_ip = -1
+max_header_fields  = 50
+max_body_bytes     = 1048576
+body_timeout       = "30s"
+header_timeout     = "5s"
+h2_preface_timeout = "-1s"
+memory_return_seconds = -1
 `
 
 // [limits] reaches trio.Server.Limits, and a reload that changes it is
@@ -39,7 +46,7 @@ func TestLimitsTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.Shutdown(context.Background()) })
-	want := trio.Limits{MaxConns: 5000, MaxConnsPerIP: -1, MaxHandshakes: 64, FDReserve: 256}
+	want := trio.Limits{MaxConns: 5000, MaxConnsPerIP: -1, MaxHandshakes: 64, FDReserve: 256, MemoryReturnInterval: -time.Second}
 	if srv.Limits != want {
 		t.Errorf("Server.Limits = %+v; want %+v", srv.Limits, want)
 	}
@@ -47,6 +54,18 @@ func TestLimitsTable(t *testing.T) {
 		t.Errorf("H3.Limits Retry thresholds = %d, %d; want 64, -1", h.RetryHandshakes, h.RetryHandshakesPerIP)
 	}
 
+	if srv.H1.MaxHeaderFields != 50 || srv.H2.MaxHeaderFields != 50 || srv.H3.MaxHeaderFields != 50 {
+		t.Errorf("MaxHeaderFields h1/h2/h3 = %d/%d/%d; want 50", srv.H1.MaxHeaderFields, srv.H2.MaxHeaderFields, srv.H3.MaxHeaderFields)
+	}
+	if srv.H1.MaxBodyBytes != 1<<20 || srv.H2.MaxBodyBytes != 1<<20 || srv.H3.MaxBodyBytes != 1<<20 {
+		t.Errorf("MaxBodyBytes h1/h2/h3 = %d/%d/%d; want 1 MiB", srv.H1.MaxBodyBytes, srv.H2.MaxBodyBytes, srv.H3.MaxBodyBytes)
+	}
+	if srv.H1.BodyTimeout != 30*time.Second || srv.H2.BodyTimeout != 30*time.Second || srv.H3.BodyTimeout != 30*time.Second {
+		t.Errorf("BodyTimeout h1/h2/h3 = %v/%v/%v; want 30s", srv.H1.BodyTimeout, srv.H2.BodyTimeout, srv.H3.BodyTimeout)
+	}
+	if srv.H1.ReadHeaderTimeout != 5*time.Second || srv.H2.PrefaceTimeout != -time.Second {
+		t.Errorf("ReadHeaderTimeout, PrefaceTimeout = %v, %v; want 5s, -1s", srv.H1.ReadHeaderTimeout, srv.H2.PrefaceTimeout)
+	}
 	changed := strings.Replace(limitsTable, "max_handshakes   = 64", "max_handshakes   = 65", 1)
 	os.WriteFile(file, []byte(loadtest.ConfigBefore+changed), 0o644)
 	err = r.Reload()

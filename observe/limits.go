@@ -4,6 +4,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/triohttp/trio"
+	"github.com/triohttp/trio/h1"
+	"github.com/triohttp/trio/h2"
 	"github.com/triohttp/trio/h3"
 )
 
@@ -15,6 +17,8 @@ var _ trio.LimitObserver = (*Metrics)(nil)
 var knownLimits = []string{
 	trio.LimitMaxConns, trio.LimitMaxConnsPerIP, trio.LimitMaxHandshakes, trio.LimitFDs,
 	h3.LimitRetryHandshakes, h3.LimitRetryHandshakesPerIP, h3.LimitMaxStreams,
+	h1.LimitHeaderFields, h1.LimitHeaderTime, h1.LimitBodyBytes, h1.LimitBodyTime,
+	h2.LimitPrefaceTime, h2.LimitEnhanceYourCalm,
 }
 
 // newLimitHits makes trio_limit_hits_total.
