@@ -84,7 +84,7 @@ func (t *connTable) admitAddr(addr netip.Addr, c *limitConn, shake bool) (refuse
 		n = cl.n
 	}
 	switch {
-	case over(n, t.maxPerIP):
+	case addr.IsValid() && over(n, t.maxPerIP): // not an IP (a custom listener): total only
 		return LimitMaxConnsPerIP, nil
 	case shake && over(t.handshakes, t.maxShakes):
 		return LimitMaxHandshakes, nil

@@ -91,3 +91,24 @@ func TestVictim(t *testing.T) {
 		t.Errorf("with no client heavier than two: refused = %q; want %q", refused, LimitMaxConns)
 	}
 }
+
+// TestAdmitNonIP: connections whose address is not an IP (a listener of
+// the caller's own) are not lumped together as one client.
+func TestAdmitNonIP(t *testing.T) {
+	s := &Server{Limits: Limits{MaxConnsPerIP: 2, MaxConns: 3}}
+	tab := newConnTable(s, 0)
+	for i := range 3 {
+		c := &limitConn{t: tab, addr: clientAddr(pipeAddr{})}
+		if refused, _ := tab.admit(c, false); refused != "" {
+			t.Fatalf("connection %d: refused by %s; want admitted (MaxConnsPerIP applies to IPs)", i, refused)
+		}
+	}
+	if refused, _ := tab.admit(&limitConn{t: tab, addr: clientAddr(pipeAddr{})}, false); refused != LimitMaxConns {
+		t.Errorf("past MaxConns: refused = %q; want %q", refused, LimitMaxConns)
+	}
+}
+
+type pipeAddr struct{}
+
+func (pipeAddr) Network() string { return "pipe" }
+func (pipeAddr) String() string  { return "pipe" }
