@@ -202,9 +202,13 @@ func (c *Cluster) join(ctx context.Context, cfg *Config) error {
 		return err
 	}
 	replicas := cfg.replicas()
-	if c.broker, err = NewBroker(ctx, c.nc, BrokerConfig{History: cfg.History, Replicas: replicas, Logger: c.log}); err != nil {
+	// Through a *Broker, not c.broker: a nil *Broker in the interface
+	// would not be nil, and Close would call its Close.
+	b, err := NewBroker(ctx, c.nc, BrokerConfig{History: cfg.History, Replicas: replicas, Logger: c.log})
+	if err != nil {
 		return fmt.Errorf("%w (connected to %s)", err, c.nc.ConnectedUrlRedacted())
 	}
+	c.broker = b
 	// Each attempt is bounded: a JetStream request sent while the cluster
 	// elects its meta leader may get no answer at all.
 	return retry(ctx, func(ctx context.Context) error {

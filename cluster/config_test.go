@@ -91,3 +91,19 @@ func TestStartErrors(t *testing.T) {
 		t.Errorf("Publish on a lone node: %v", err)
 	}
 }
+
+// TestStartJoinFails: a node that JetStream cannot be reached on before ctx
+// ends (here ctx has ended already) makes Start fail cleanly, stopping the
+// embedded node it started.
+func TestStartJoinFails(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	c, err := Start(ctx, Config{Embedded: true, Listen: "127.0.0.1:0", StoreDir: t.TempDir(), Name: "late"}, nil)
+	if err == nil {
+		c.Close()
+		t.Fatal("Start with an ended ctx succeeded")
+	}
+	if !strings.Contains(err.Error(), "JetStream") {
+		t.Errorf("Start with an ended ctx: %v; want an error about JetStream", err)
+	}
+}
