@@ -55,9 +55,10 @@ func run(t *testing.T, sc scenario) {
 	})
 
 	l.setPhase(phaseAttack)
-	start := time.Now()
+	start, cpu0 := time.Now(), s.cpu()
 	answer := sc.attack(t, s)
-	t.Logf("attack took %v", time.Since(start).Round(time.Millisecond))
+	took, cpu := time.Since(start), s.cpu()-cpu0
+	t.Logf("attack took %v; the server used %v of CPU", took.Round(time.Millisecond), cpu)
 	l.setPhase(phaseAfter)
 	l.fetch(t)
 
@@ -87,6 +88,7 @@ func run(t *testing.T, sc scenario) {
 		p99Before: joinMS(before[:]), p99During: joinMS(during[:]),
 		rssBefore: base.RSS, rssPeak: max(peak.Load(), after.RSS), rssAft: after.RSS,
 		settled: settled, pass: !t.Failed(),
+		took: took.Round(100 * time.Millisecond).String(), cpu: cpu.String(),
 	})
 }
 
@@ -120,6 +122,9 @@ func settle(t *testing.T, s *server, base stats) (string, stats) {
 		}
 		if time.Since(start) > SettleTime {
 			t.Errorf("not back to baseline %v after the attack: %s", SettleTime, strings.Join(over, ", "))
+			if st.Goroutines > base.Goroutines+GoroutineSlack {
+				t.Logf("the server's goroutines:\n%s", s.goroutines())
+			}
 			return "> " + SettleTime.String(), st
 		}
 		time.Sleep(time.Second)

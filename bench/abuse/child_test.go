@@ -10,6 +10,7 @@ import (
 	"os"
 	"reflect"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -83,9 +84,14 @@ func serveChild() error {
 	if err != nil {
 		return err
 	}
-	go http.Serve(sl, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/stats", func(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(readStats(metrics))
-	}))
+	})
+	mux.HandleFunc("/goroutines", func(w http.ResponseWriter, r *http.Request) {
+		pprof.Lookup("goroutine").WriteTo(w, 1)
+	})
+	go http.Serve(sl, mux)
 	a := addrs{TLS: ls.TLS[0].Addr().String(), QUIC: ls.QUIC[0].LocalAddr().String(), Stats: sl.Addr().String()}
 	if err := json.NewEncoder(os.Stdout).Encode(a); err != nil {
 		return err

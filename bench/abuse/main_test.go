@@ -37,6 +37,7 @@ type figure struct {
 	p99Before, p99During       string // per protocol: h1/h2/h3
 	rssBefore, rssPeak, rssAft uint64
 	settled                    string // how long until back within bounds
+	took, cpu                  string // the attack's length; the server's CPU time during it
 	pass                       bool
 }
 
@@ -59,13 +60,13 @@ func printFigures(w *os.File) {
 	}
 	fmt.Fprintf(w, "\nUnder attack (good client p99 h1/h2/h3 in ms; RSS in MiB):\n")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "attack\tattacker's answer\tp99 before\tp99 during\tRSS before\tpeak\tafter\tsettled\tresult")
+	fmt.Fprintln(tw, "attack\tattacker's answer\tlasted\tserver CPU\tp99 before\tp99 during\tRSS before\tpeak\tafter\tsettled\tresult")
 	for _, f := range figures {
 		res := "pass"
 		if !f.pass {
 			res = "FAIL"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.0f\t%.0f\t%.0f\t%s\t%s\n", f.attack, f.answer, f.p99Before, f.p99During,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%.0f\t%.0f\t%.0f\t%s\t%s\n", f.attack, f.answer, f.took, f.cpu, f.p99Before, f.p99During,
 			mib(f.rssBefore), mib(f.rssPeak), mib(f.rssAft), f.settled, res)
 	}
 	tw.Flush()

@@ -3,14 +3,21 @@ package abuse
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"net"
+	"net/http"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/quic-go/quic-go"
+	"github.com/quic-go/quic-go/http3"
 )
 
 // bodyTimeout is the body read timeout the stalled-body cases give the
@@ -53,6 +60,9 @@ func (c *tally) check(t *testing.T, what, want string) string {
 func h1Status(c net.Conn, d time.Duration) string {
 	c.SetReadDeadline(time.Now().Add(d))
 	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil && line == "" && errors.Is(err, syscall.ECONNRESET) {
+		return "reset"
+	}
 	if strings.HasPrefix(line, "HTTP/1.1 ") && len(line) >= 12 {
 		return line[9:12]
 	}
@@ -173,3 +183,66 @@ func (hc *h2Conn) resetCount() int {
 	return len(hc.resets)
 }
 
+// stallReader is a request body that sends 100 bytes, then nothing until
+// its context ends.
+type stallReader struct {
+	ctx  context.Context
+	sent bool
+}
+
+func (r *stallReader) Read(p []byte) (int, error) {
+	if !r.sent {
+		r.sent = true
+		return copy(p, strings.Repeat("x", 100)), nil
+	}
+	<-r.ctx.Done()
+	return 0, r.ctx.Err()
+}
+
+// TestStalledBodyH3 is TestStalledBodyH1 over HTTP/3: 50 uploads on each
+// of 4 QUIC connections from one address, each answered 408.
+func TestStalledBodyH3(t *testing.T) {
+	spec := fmt.Sprintf("H3.BodyTimeout=%v", bodyTimeout)
+	run(t, scenario{name: "stalled body, h3, 200 uploads", spec: spec, attack: func(t *testing.T, s *server) string {
+		var got tally
+		var wg sync.WaitGroup
+		start := time.Now()
+		ctx, cancel := context.WithTimeout(context.Background(), bodyTimeout+10*time.Second)
+		defer cancel()
+		for range 4 {
+			pc, err := net.ListenUDP("udp", &net.UDPAddr{IP: attackerIP(0)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			qt := &quic.Transport{Conn: pc}
+			tr := &http3.Transport{TLSClientConfig: s.cert.ClientTLS(), Dial: func(ctx context.Context, addr string, tc *tls.Config, qc *quic.Config) (*quic.Conn, error) {
+				ua, err := net.ResolveUDPAddr("udp", addr)
+				if err != nil {
+					return nil, err
+				}
+				return qt.DialEarly(ctx, ua, tc, qc)
+			}}
+			wg.Go(func() {
+				defer qt.Close()
+				defer tr.Close()
+				var rw sync.WaitGroup
+				for range 50 {
+					rw.Go(func() {
+						req, _ := http.NewRequestWithContext(ctx, "POST", "https://"+s.QUIC+"/upload", &stallReader{ctx: ctx})
+						req.ContentLength = 1000000
+						resp, err := tr.RoundTrip(req)
+						if err != nil {
+							got.add(shortErr(err))
+							return
+						}
+						resp.Body.Close()
+						got.add(strconv.Itoa(resp.StatusCode))
+					})
+				}
+				rw.Wait()
+			})
+		}
+		wg.Wait()
+		return got.check(t, "stalled h3 uploads", "408") + fmt.Sprintf(" in %v", time.Since(start).Round(100*time.Millisecond))
+	}})
+}

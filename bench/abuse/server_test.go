@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -149,4 +150,37 @@ func (s *server) fds() int {
 		return -1
 	}
 	return len(ents)
+}
+
+// cpu returns the child's CPU time so far (user and system), from
+// /proc/<pid>/stat in clock ticks of 10 ms.
+func (s *server) cpu() time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.pid))
+	if err != nil {
+		return 0
+	}
+	_, rest, _ := strings.Cut(string(b), ") ") // the command may hold spaces
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0
+	}
+	var ticks int64
+	for _, v := range f[11:13] { // utime, stime: fields 14 and 15 of stat
+		n, _ := strconv.ParseInt(v, 10, 64)
+		ticks += n
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond
+}
+
+// goroutines returns the child's goroutines, grouped by stack (pprof's
+// debug=1 text), for a failure to show what stayed.
+func (s *server) goroutines() string {
+	c := &http.Client{Timeout: 10 * time.Second}
+	resp, err := c.Get("http://" + s.Stats + "/goroutines")
+	if err != nil {
+		return err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 8<<10))
+	return string(b)
 }
