@@ -60,9 +60,9 @@ type flood struct {
 	firstErr atomic.Value // error
 }
 
-// run makes n connection attempts with 64 at a time, within d.
-func (f *flood) run(t *testing.T, ts *testserver.TS, n int, d time.Duration) {
-	t.Helper()
+// run makes n connection attempts with 64 at a time, within d. It may
+// run on a goroutine of its own: it returns what went wrong.
+func (f *flood) run(t *testing.T, ts *testserver.TS, n int, d time.Duration) error {
 	deadline := time.Now().Add(d)
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -86,11 +86,18 @@ func (f *flood) run(t *testing.T, ts *testserver.TS, n int, d time.Duration) {
 	}
 	wg.Wait()
 	if time.Now().After(deadline) {
-		t.Fatalf("flood of %d took over %v", n, d)
+		return fmt.Errorf("flood of %d took over %v", n, d)
 	}
 	if n := f.otherErr.Load(); n > 0 {
-		t.Fatalf("%d flood connections failed otherwise than refused, first: %v", n, f.firstErr.Load())
+		return fmt.Errorf("%d flood connections failed otherwise than refused, first: %v", n, f.firstErr.Load())
 	}
+	return nil
+}
+
+func (f *flood) heldCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.held)
 }
 
 func (f *flood) close() {
@@ -145,7 +152,7 @@ func serveAll(t *testing.T, ts *testserver.TS) map[string]time.Duration {
 // from one address with the default limits. The address gets
 // MaxConnsPerIP (256), the rest are reset before their handshake, the
 // flood is logged and counted, and a new client is served over h1, h2
-// and h3.
+// and h3 while the flood goes on and after it.
 func TestConnFlood(t *testing.T) {
 	const n = 20000
 	raiseFDLimit(t, 4096) // the flood holds 256 at a time (both ends) and 64 attempts
@@ -153,13 +160,20 @@ func TestConnFlood(t *testing.T) {
 	f := new(flood)
 	defer f.close()
 	start := time.Now()
-	f.run(t, ls.TS, n, 2*time.Minute)
+	flooded := make(chan error, 1)
+	go func() { flooded <- f.run(t, ls.TS, n, 2*time.Minute) }()
+	waitFor(t, "the flood to fill its address's share", func() bool { return f.heldCount() == trio.DefaultMaxConnsPerIP })
+	during := serveAll(t, ls.TS)
+	if err := <-flooded; err != nil {
+		t.Fatal(err)
+	}
 	t.Logf("flood: %d connections in %v: %d held, %d reset", n, time.Since(start).Round(time.Millisecond), len(f.held), f.refused.Load())
 	if len(f.held) != trio.DefaultMaxConnsPerIP || f.refused.Load() != n-trio.DefaultMaxConnsPerIP {
 		t.Errorf("flood held %d and had %d reset; want %d and %d", len(f.held), f.refused.Load(), trio.DefaultMaxConnsPerIP, n-trio.DefaultMaxConnsPerIP)
 	}
+	t.Logf("new client during the flood: h1 %v, h2 %v, h3 %v", during["h1"], during["h2"], during["h3"])
 	took := serveAll(t, ls.TS)
-	t.Logf("new client under the flood: h1 %v, h2 %v, h3 %v", took["h1"], took["h2"], took["h3"])
+	t.Logf("new client after the flood: h1 %v, h2 %v, h3 %v", took["h1"], took["h2"], took["h3"])
 	if got, want := ls.hits.count(trio.LimitMaxConnsPerIP), int(f.refused.Load()); got != want {
 		t.Errorf("max_conns_per_ip hits = %d; want %d (one per reset)", got, want)
 	}
