@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,9 +36,18 @@ s.onclose = e => { out.textContent += " closed " + e.code; fetch("/got"); };
 
 // browserFront runs the proxy to the demo site over leg behind a
 // trio.Server on localhost, with the echo page and its /hold and /got;
-// protos receives the HTTP version of each WebSocket handshake.
+// protos receives the HTTP version of each WebSocket handshake. While
+// logoHeld holds a channel, the demo's /logo.svg is answered only once it
+// is closed (or after 20 s): the chat page's pending logo stops Chromium's
+// virtual time, which a WebSocket does not.
 func browserFront(t *testing.T, leg string) (origin string, ts *testserver.TS, protos chan string) {
+	origin, ts, protos, _ = browserFrontHeld(t, leg)
+	return origin, ts, protos
+}
+
+func browserFrontHeld(t *testing.T, leg string) (origin string, ts *testserver.TS, protos chan string, logoHeld *atomic.Pointer[chan struct{}]) {
 	protos = make(chan string, 16)
+	logoHeld = new(atomic.Pointer[chan struct{}])
 	h := &Handler{Pool: poolOf(t, wsBackend(t, leg, demo.Handler())), Transport: newTransport(t)}
 	var mu sync.Mutex
 	got := make(chan struct{})
@@ -68,13 +78,19 @@ func browserFront(t *testing.T, leg string) (origin string, ts *testserver.TS, p
 		}
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if ch := logoHeld.Load(); ch != nil && r.URL.Path == "/logo.svg" {
+			select {
+			case <-*ch:
+			case <-time.After(20 * time.Second):
+			}
+		}
 		if ws.IsHandshake(r) {
 			protos <- fmt.Sprintf("HTTP/%d", r.ProtoMajor)
 		}
 		h.ServeHTTP(w, r)
 	})
 	ts = testserver.New(t, testserver.H2, mux, func(s *trio.Server) { s.Addr = "localhost:0" })
-	return fmt.Sprintf("localhost:%d", ts.TLSAddr().(*net.TCPAddr).Port), ts, protos
+	return fmt.Sprintf("localhost:%d", ts.TLSAddr().(*net.TCPAddr).Port), ts, protos, logoHeld
 }
 
 // chromeModes are Chromium's flags for a WebSocket over HTTP/1.1, HTTP/2
@@ -133,17 +149,30 @@ func TestWebSocketBrowser(t *testing.T) {
 // the page shows the room's events.
 func TestWebSocketBrowserChat(t *testing.T) {
 	browser.Path(t)
-	origin, ts, protos := browserFront(t, "h1")
+	origin, ts, protos, logoHeld := browserFrontHeld(t, "h1")
 	for _, tt := range chromeModes(t, origin, ts) {
 		t.Run(tt.name, func(t *testing.T) {
 			gopher := wsDial(t, ts, "/ws/chat", nil)
 			<-protos // the gopher's own handshake
 			nextEvent(t, gopher, "welcome", "")
 			say := "hello-through-proxy-" + tt.name
-			heard := make(chan struct{})
+			heard, shown := make(chan struct{}), make(chan struct{})
+			logoHeld.Store(&shown)
+			defer logoHeld.Store(nil)
 			go func() {
 				defer close(heard)
 				nextEvent(t, gopher, "msg", say)
+			}()
+			go func() {
+				// The page sends on open; the room welcomed it before
+				// relaying that, so a second is ample for the welcome to
+				// reach the page before its DOM is dumped.
+				select {
+				case <-heard:
+					time.Sleep(time.Second)
+				case <-time.After(20 * time.Second):
+				}
+				close(shown)
 			}()
 			dom := browser.DumpDOM(t, "https://"+origin+"/chat.html?say="+say, 5*time.Second, tt.flags...)
 			checkProto(t, protos, tt.want, dom)
