@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/triohttp/trio/cluster"
 )
 
 // Cluster is the [cluster] table: trio instances sharing a NATS cluster
@@ -56,9 +58,6 @@ type Cluster struct {
 	CertStorage string `toml:"cert_storage"`
 }
 
-// DefaultClusterListen is Cluster.Listen when absent.
-const DefaultClusterListen = "127.0.0.1:4222"
-
 // Enabled reports whether the table asks for a cluster.
 func (c *Cluster) Enabled() bool { return len(c.NATS) > 0 || c.Embedded }
 
@@ -107,7 +106,7 @@ func (v *checker) cluster(c *Cluster, addrs map[string]string) {
 		v.errorf("cluster.nats", "an embedded node joins the others through routes: remove nats, or embedded", "choose nats (external servers) or embedded = true, not both")
 	}
 	if c.Listen == "" {
-		c.Listen = DefaultClusterListen
+		c.Listen = cluster.DefaultListen
 	}
 	v.addr("cluster.listen", c.Listen)
 	if c.ClusterListen != "" {

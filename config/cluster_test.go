@@ -52,7 +52,7 @@ func TestClusterTable(t *testing.T) {
 			}
 		}},
 		{"embedded", "[cluster]\nembedded = true\nname = \"web-1\"\ncluster_listen = \"0.0.0.0:6222\"\nroutes = [\"nats-route://10.0.0.2:6222\", \"nats-route://10.0.0.3:6222\"]\nstore_dir = \"nats\"\n", func(t *testing.T, c *config.Cluster) {
-			if !c.Enabled() || c.Listen != config.DefaultClusterListen || c.StoreDir != filepath.Join(dir, "nats") || c.CertStorage != "file" || c.Name != "web-1" {
+			if !c.Enabled() || c.Listen != cluster.DefaultListen || c.StoreDir != filepath.Join(dir, "nats") || c.CertStorage != "file" || c.Name != "web-1" {
 				t.Errorf("Cluster = %+v; want the default listen, store_dir under %s", *c, dir)
 			}
 		}},
