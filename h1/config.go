@@ -154,7 +154,9 @@ func (c *Config) Apply(srv *http.Server) {
 // Content-Length and Transfer-Encoding, answers 400 and closes for
 // Transfer-Encoding in HTTP/1.0 (RFC 9112 §6.1), and answers 414 and closes
 // for a request-target longer than MaxURIBytes (§3), where net/http alone
-// would keep the connection open or answer 431. A connection whose first
+// would keep the connection open or answer 431, and answers 408 and
+// closes for a request head begun but not finished when net/http's read
+// deadline passes, where net/http closes without an answer. A connection whose first
 // line is not HTTP at all (no version, or one without "HTTP/") is closed
 // unanswered, as RFC 9113 §3.4 asks of a port where a client may be
 // sending an HTTP/2 preface; net/http would answer 400, or with
@@ -162,7 +164,7 @@ func (c *Config) Apply(srv *http.Server) {
 // stops following a connection at the HTTP/2 preface and when a handler
 // takes it over.
 func (c *Config) Listener(l net.Listener) net.Listener {
-	return listener{Listener: l, maxURI: c.maxURIBytes()}
+	return listener{Listener: l, maxURI: c.maxURIBytes(), hit: c.limitHit}
 }
 
 // TLSListener is Listener for TLS: it does the handshakes with
@@ -170,6 +172,7 @@ func (c *Config) Listener(l net.Listener) net.Listener {
 // Connections that negotiate HTTP/2 reach net/http untouched.
 func (c *Config) TLSListener(l net.Listener, srv *http.Server) net.Listener {
 	ln := newTLSListener(l, srv, c.maxURIBytes())
+	ln.hit = c.limitHit
 	if c != nil {
 		ln.hook = c.TLSHandshakeHook
 	}

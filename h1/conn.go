@@ -40,11 +40,12 @@ type conn struct {
 	net.Conn
 	f framer // touched only by Read: net/http never reads concurrently
 
-	served   atomic.Int64 // responses net/http finished and kept the connection for
-	faultAt  atomic.Int64 // first request with a framing fault, or -1
-	fault    atomic.Int32 // its fault
-	passive  atomic.Bool  // hijacked, or no longer HTTP/1.1: stop following
-	rejected error        // why the connection was closed: ErrURITooLong or ErrNotHTTP
+	served   atomic.Int64       // responses net/http finished and kept the connection for
+	faultAt  atomic.Int64       // first request with a framing fault, or -1
+	fault    atomic.Int32       // its fault
+	passive  atomic.Bool        // hijacked, or no longer HTTP/1.1: stop following
+	rejected error              // why the connection was closed: ErrURITooLong, ErrNotHTTP or errHeadTimeout
+	hit      func(limit string) // Config.limitHit
 }
 
 // A tlsConn is a conn over TLS. net/http serves it as HTTP/1.1 and sets
@@ -84,6 +85,11 @@ func (c *conn) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	n, err := c.Conn.Read(p)
+	if n == 0 && err != nil && c.headTimedOut(err) {
+		c.hit(LimitHeaderTime)
+		c.reject(errHeadTimeout, response408)
+		return 0, c.readErr()
+	}
 	if n > 0 && !c.f.stopped {
 		c.f.feed(p[:n])
 		if c.f.fault != faultNone && c.faultAt.Load() < 0 {
@@ -204,6 +210,7 @@ func connState(nc net.Conn, s http.ConnState) {
 type listener struct {
 	net.Listener
 	maxURI int64
+	hit    func(limit string)
 }
 
 func (l listener) Accept() (net.Conn, error) {
@@ -211,5 +218,7 @@ func (l listener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newConn(c, l.maxURI), nil
+	nc := newConn(c, l.maxURI)
+	nc.hit = l.hit
+	return nc, nil
 }

@@ -3,6 +3,7 @@ package h1
 import (
 	"bytes"
 	"errors"
+	"net"
 	"net/http"
 	"time"
 
@@ -104,4 +105,23 @@ func (w *response) refuseBody(code int, err error) {
 	w.pend = w.pend[:0]
 	w.fail(w.c.writer().Flush())
 	w.finished, w.closeAfter = true, true
+}
+
+// errHeadTimeout closes a connection whose request head did not arrive
+// in time (EngineStd).
+var errHeadTimeout = errors.New("h1: request head timed out")
+
+const response408 = "HTTP/1.1 408 Request Timeout\r\nContent-Type: text/plain; charset=utf-8\r\n" +
+	"Connection: close\r\nContent-Length: 16\r\n\r\nRequest Timeout\n"
+
+// headTimedOut reports whether err is a read deadline that passed while
+// the request net/http is reading had begun to arrive, but not its whole
+// head: answered 408 (net/http would close unanswered). An idle
+// connection, or one inside a body, is left to net/http.
+func (c *conn) headTimedOut(err error) bool {
+	if c.f.stopped || c.f.st < stMethod || c.f.st > stValue || c.f.req != c.served.Load() {
+		return false
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }

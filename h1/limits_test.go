@@ -91,7 +91,7 @@ func testMaxHeaderFields(t *testing.T, m testserver.Mode) {
 // ReadHeaderTimeout gets 408 and is counted; a connection that sent
 // nothing is closed without an answer.
 func TestHeaderTimeout(t *testing.T) {
-	for _, m := range trioModes() {
+	for _, m := range h1Modes() {
 		t.Run(string(m), func(t *testing.T) {
 			var h hits
 			ts := testserver.New(t, m, echo, h.hook, func(s *trio.Server) { s.H1.ReadHeaderTimeout = 200 * time.Millisecond })

@@ -27,6 +27,7 @@ type tlsListener struct {
 	srv    *http.Server
 	maxURI int64
 	hook   func(error) // Config.TLSHandshakeHook
+	hit    func(limit string)
 
 	start sync.Once
 	cfg   *tls.Config
@@ -117,7 +118,9 @@ func (l *tlsListener) handshake(c net.Conn) {
 	var nc net.Conn = tc
 	switch tc.ConnectionState().NegotiatedProtocol {
 	case "", "http/1.1", "http/1.0": // what net/http serves as HTTP/1.x
-		nc = tlsConn{conn: newConn(tc, l.maxURI), tc: tc, bc: bc}
+		hc := newConn(tc, l.maxURI)
+		hc.hit = l.hit
+		nc = tlsConn{conn: hc, tc: tc, bc: bc}
 	}
 	select {
 	case l.conns <- nc:
