@@ -145,9 +145,9 @@ func (h *Chat) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	me = m.Presence()
 	h.add(s)
-	hello := [][]byte{s.event(ChatEvent{Type: "welcome", From: me.Name, Proto: me.Proto, Count: h.count()}, from)}
+	hello := [][]byte{s.event(&ChatEvent{Type: "welcome", From: me.Name, Proto: me.Proto, Count: h.count()}, from)}
 	if oldest != 0 {
-		hello = append(hello, s.event(ChatEvent{Type: "gap", Oldest: oldest}, from))
+		hello = append(hello, s.event(&ChatEvent{Type: "gap", Oldest: oldest}, from))
 	}
 	done := make(chan struct{})
 	go func() { defer close(done); s.relay(m, hello) }()
@@ -240,13 +240,6 @@ func (h *Chat) remove(s *session) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	delete(h.members, s)
-}
-
-// event is e as s sends it, at sequence number seq.
-func (s *session) event(e ChatEvent, seq uint64) []byte {
-	b, _ := json.Marshal(e)
-	b, _ = stamp(b, seq, s.instance, s.extra)
-	return b
 }
 
 // drain reads texts until the reader closes it, so the reader can end.

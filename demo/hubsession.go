@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"sync"
@@ -197,6 +198,14 @@ func (s *session) relay(m *hub.Member, first [][]byte) {
 			return
 		}
 	}
+}
+
+// event is e (a *ChatEvent or a *Tick, which marshal to JSON objects) as
+// s sends it, at sequence number seq.
+func (s *session) event(e any, seq uint64) []byte {
+	b, _ := json.Marshal(e)
+	b, _ = stamp(b, seq, s.instance, s.extra)
+	return b
 }
 
 // ended ends the connection for why its member ended.

@@ -111,9 +111,9 @@ func (t *Ticker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.endFor(err)
 		return
 	}
-	hello := [][]byte{s.tick(Tick{Type: "welcome"}, from)}
+	hello := [][]byte{s.event(&Tick{Type: "welcome"}, from)}
 	if oldest != 0 {
-		hello = append(hello, s.tick(Tick{Type: "gap", Oldest: oldest}, from))
+		hello = append(hello, s.event(&Tick{Type: "gap", Oldest: oldest}, from))
 	}
 	done := make(chan struct{})
 	go func() { defer close(done); s.relay(m, hello) }()
@@ -125,13 +125,6 @@ func (t *Ticker) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.end(ws.StatusNormalClosure, "")
 	<-done
 	m.Leave()
-}
-
-// tick is k as s sends it, at sequence number seq.
-func (s *session) tick(k Tick, seq uint64) []byte {
-	b, _ := json.Marshal(k)
-	b, _ = stamp(b, seq, s.instance, s.extra)
-	return b
 }
 
 // arrived counts a client, and starts this instance's producer for the
