@@ -39,8 +39,9 @@ type Limits struct {
 
 	// RetryHandshakes is the number of handshakes in progress from which
 	// every new client must validate its address with a Retry first. If
-	// zero, 128 (what quic-go did by default before it left the choice
-	// to applications).
+	// zero, 128: a handshake lasts about one round trip, so well-behaved
+	// clients rarely have that many in progress at once, while a flood
+	// reaches it at once; a Retry costs them one round trip, not service.
 	RetryHandshakes int
 
 	// RetryHandshakesPerIP is the number of handshakes in progress from
