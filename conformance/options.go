@@ -22,8 +22,10 @@ type Options struct {
 	// Timeout bounds each case. If zero, 10 seconds.
 	Timeout time.Duration
 
-	// H2Spec is the path of the h2spec binary. "" looks on PATH and in
-	// $GOPATH/bin; when none is found the h2spec cases are skipped.
+	// H2Spec is the path of the h2spec binary. "" means the one trio's
+	// go.mod pins, built by `go tool` when run inside trio's module, else
+	// h2spec on PATH or in $GOPATH/bin; when none is found the h2spec
+	// cases are skipped.
 	H2Spec string
 
 	// WSPath is the path of a WebSocket echo endpoint on the target, such

@@ -15,14 +15,21 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/triohttp/trio/internal/gotool"
 )
 
-// Install is how to get the h2spec binary.
+// Install is how to get the h2spec binary outside trio's module.
 const Install = "go install github.com/summerwind/h2spec/cmd/h2spec@v2.2.1+incompatible"
 
-// Path finds the h2spec binary on PATH, then in $GOPATH/bin (or ~/go/bin),
-// where `go install` puts it.
+// Path finds the h2spec binary: the one go.mod's tool directive pins,
+// which `go tool` builds when run inside trio's module (as tests are),
+// then h2spec on PATH, then in $GOPATH/bin (or ~/go/bin), where `go
+// install` puts it.
 func Path() (string, error) {
+	if p, err := gotool.Path("h2spec"); err == nil {
+		return p, nil
+	}
 	if p, err := exec.LookPath("h2spec"); err == nil {
 		return p, nil
 	}

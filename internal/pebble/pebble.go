@@ -3,20 +3,16 @@
 // tests of ACME clients. Every name resolves to 127.0.0.1, and Pebble
 // validates challenges on the ports the test names.
 //
-// The binaries come from PATH or $(go env GOPATH)/bin; install them with
-//
-//	go install github.com/letsencrypt/pebble/v2/cmd/pebble@v2.10.1
-//	go install github.com/letsencrypt/pebble/v2/cmd/pebble-challtestsrv@v2.10.1
-//
-// Without them tests are skipped, or fail if the environment has CI=true.
+// Both are tool directives in trio's go.mod (v2.10.1): `go tool` builds
+// them once into the build cache, so the tests need nothing installed by
+// hand. When they cannot be built (no module proxy and no module cache)
+// tests are skipped, or fail if the environment has CI=true.
 package pebble
 
 import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
-	"fmt"
-	"github.com/triohttp/trio/internal/testtool"
 	"io"
 	"net"
 	"net/http"
@@ -26,6 +22,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/triohttp/trio/internal/testtool"
 )
 
 // Options configure a Pebble instance. The zero value validates http-01 on
@@ -59,7 +57,7 @@ type Server struct {
 // about half a second.
 func Start(t testing.TB, opts Options) *Server {
 	t.Helper()
-	pebbleBin, dnsBin := binary(t, "pebble"), binary(t, "pebble-challtestsrv")
+	pebbleBin, dnsBin := testtool.Path(t, "pebble"), testtool.Path(t, "pebble-challtestsrv")
 	dir := t.TempDir()
 	rootPEM, certPEM, keyPEM := apiCert(t)
 	s := &Server{APIRootFile: filepath.Join(dir, "api-root.pem"), log: new(testtool.Buffer)}
@@ -84,6 +82,8 @@ func Start(t testing.TB, opts Options) *Server {
 	s.DirectoryURL = "https://" + api + "/dir"
 	s.mgmt = "https://" + mgmt
 	waitHTTP(t, s.client, s.DirectoryURL, s.log)
+	// The management interface starts on its own goroutine, after the API.
+	waitHTTP(t, s.client, s.mgmt+"/roots/0", s.log)
 	waitHTTP(t, &http.Client{Timeout: time.Second}, "http://"+dnsMgmt+"/", nil)
 	return s
 }
@@ -148,30 +148,6 @@ func (s *Server) Issued() int { return strings.Count(s.log.String(), "Issued cer
 
 // Log returns Pebble's output so far.
 func (s *Server) Log() string { return s.log.String() }
-
-// binary finds a program in PATH or in $(go env GOPATH)/bin, or skips the
-// test (fails it when CI=true).
-func binary(t testing.TB, name string) string {
-	t.Helper()
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	if out, err := exec.Command("go", "env", "GOPATH").Output(); err == nil {
-		for _, d := range filepath.SplitList(strings.TrimSpace(string(out))) {
-			p := filepath.Join(d, "bin", name)
-			if _, err := os.Stat(p); err == nil {
-				return p
-			}
-		}
-	}
-	msg := fmt.Sprintf("pebble: %s not found in PATH or $(go env GOPATH)/bin; "+
-		"go install github.com/letsencrypt/pebble/v2/cmd/%s@v2.10.1", name, name)
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
 
 // run starts a program in dir, killed when the test ends.
 func run(t testing.TB, dir string, out io.Writer, env []string, bin string, args ...string) {

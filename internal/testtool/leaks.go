@@ -11,7 +11,8 @@ import (
 
 // Main runs the tests, then fails the run if goroutines whose stacks
 // isLeak picks are still running 5 seconds later (as std's net/http tests
-// do). Call it from TestMain: os.Exit(testtool.Main(m, isLeak)).
+// do), and prints the [Summary] line of tests skipped for missing tools.
+// Call it from TestMain: os.Exit(testtool.Main(m, isLeak)).
 func Main(m *testing.M, isLeak func(stack string) bool) int {
 	code := m.Run()
 	if code == 0 {
@@ -20,6 +21,7 @@ func Main(m *testing.M, isLeak func(stack string) bool) int {
 			code = 1
 		}
 	}
+	PrintSummary(code == 0)
 	return code
 }
 
