@@ -28,6 +28,7 @@ func floodSize() int {
 // A flood is what a TLS connection flood got.
 type flood struct {
 	held    []*tls.Conn // handshakes that completed: idle connections
+	at      []time.Time // when each of held completed its handshake
 	refused atomic.Int64
 	errs    sync.Map // shortErr -> *atomic.Int64
 }
@@ -57,6 +58,7 @@ func floodTLS(t *testing.T, s *server, n, rate int, ips []net.IP) *flood {
 				}
 				mu.Lock()
 				f.held = append(f.held, c)
+				f.at = append(f.at, time.Now())
 				mu.Unlock()
 			}
 		})
@@ -189,12 +191,12 @@ func TestSlowloris(t *testing.T) {
 		start := time.Now()
 		var last atomic.Int64
 		var wg sync.WaitGroup
-		for _, c := range f.held {
+		for i, c := range f.held {
 			wg.Go(func() {
 				defer c.Close()
 				h2 := c.ConnectionState().NegotiatedProtocol == "h2"
 				stop := make(chan struct{})
-				begun := time.Now()
+				begun := f.at[i] // the preface timeout runs from the connection's start
 				go func() {
 					if !h2 {
 						io.WriteString(c, "GET / HTTP/1.1\r\nHost: localhost\r\n")
