@@ -87,11 +87,13 @@ func (b *body) readLocked(p []byte) (int, error) {
 	return n, err
 }
 
-// armDeadline gives the connection's next read BodyTimeout to bring
-// something, unless an earlier deadline (ReadTimeout, or the handler's)
-// comes first, and reports whether it did.
+// armDeadline gives the connection's reads during this body read
+// BodyTimeout to bring something, unless an earlier deadline (ReadTimeout,
+// or the handler's) comes first, and reports whether it did. It arms even
+// when bytes are buffered: a chunked read may consume them and go on to
+// read the connection.
 func (b *body) armDeadline() bool {
-	if b.timeout <= 0 || b.br.Buffered() > 0 {
+	if b.timeout <= 0 {
 		return false
 	}
 	c := b.w.c

@@ -204,21 +204,26 @@ func testBodyTimeout(t *testing.T, m testserver.Mode) {
 		w.Write(b)
 	}), h.hook, func(s *trio.Server) { s.H1.BodyTimeout = 300 * time.Millisecond })
 
-	c, br := rawTLS(t, ts)
-	io.WriteString(c, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc")
-	t0 := time.Now()
-	resp, body := readResponse(t, br, "POST")
-	if resp.StatusCode != http.StatusRequestTimeout || !resp.Close {
-		t.Errorf("stalled body: status = %d (%q), close %v; want 408 and a close", resp.StatusCode, body, resp.Close)
-	}
-	if d := time.Since(t0); d < 250*time.Millisecond || d > 5*time.Second {
-		t.Errorf("stalled body answered after %v; want about 300ms", d)
-	}
-	if err := <-readErr; !errors.Is(err, h1.ErrBodyTimeout) {
-		t.Errorf("handler's Read error = %v; want h1.ErrBodyTimeout", err)
+	for _, stalled := range []string{
+		"Content-Length: 10\r\n\r\nabc",
+		"Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n", // the next chunk never comes
+	} {
+		c, br := rawTLS(t, ts)
+		io.WriteString(c, "POST / HTTP/1.1\r\nHost: a\r\n"+stalled)
+		t0 := time.Now()
+		resp, body := readResponse(t, br, "POST")
+		if resp.StatusCode != http.StatusRequestTimeout || !resp.Close {
+			t.Errorf("stalled body %q: status = %d (%q), close %v; want 408 and a close", stalled, resp.StatusCode, body, resp.Close)
+		}
+		if d := time.Since(t0); d < 250*time.Millisecond || d > 5*time.Second {
+			t.Errorf("stalled body %q answered after %v; want about 300ms", stalled, d)
+		}
+		if err := <-readErr; !errors.Is(err, h1.ErrBodyTimeout) {
+			t.Errorf("stalled body %q: handler's Read error = %v; want h1.ErrBodyTimeout", stalled, err)
+		}
 	}
 
-	c, br = rawTLS(t, ts)
+	c, br := rawTLS(t, ts)
 	io.WriteString(c, "POST /started HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nabc")
 	resp, err := http.ReadResponse(br, &http.Request{Method: "POST"})
 	if err != nil {
@@ -241,7 +246,7 @@ func testBodyTimeout(t *testing.T, m testserver.Mode) {
 		t.Errorf("steady body: %d %q; want 200 abcdefgh", resp.StatusCode, body)
 	}
 	<-readErr
-	if got := h.get(h1.LimitBodyTime); got != 2 {
-		t.Errorf("LimitHit(%q) called %d times; want 2", h1.LimitBodyTime, got)
+	if got := h.get(h1.LimitBodyTime); got != 3 {
+		t.Errorf("LimitHit(%q) called %d times; want 3", h1.LimitBodyTime, got)
 	}
 }
