@@ -14,6 +14,9 @@ type scenario struct {
 	name   string
 	spec   string // server fields the case shortens (see setFields)
 	nofile int    // the server's RLIMIT_NOFILE; 0 leaves it
+	// limits are the limits the attack must hit, each counted in
+	// trio_limit_hits_total and logged; "a|b" means either.
+	limits []string
 	// attack runs the attack to its end, asserting what the attacker got,
 	// and returns that answer for the table.
 	attack func(t *testing.T, s *server) string
@@ -61,6 +64,7 @@ func run(t *testing.T, sc scenario) {
 	t.Logf("attack took %v; the server used %v of CPU", took.Round(time.Millisecond), cpu)
 	l.setPhase(phaseAfter)
 	l.fetch(t)
+	checkLimits(t, s, sc.limits)
 
 	before, nBefore := l.p99(phaseBaseline)
 	during, nDuring := l.p99(phaseAttack)
@@ -134,4 +138,28 @@ func settle(t *testing.T, s *server, base stats) (string, stats) {
 // hits returns how many times the server reported limit hit since base.
 func hits(t *testing.T, s *server, base stats, limit string) uint64 {
 	return s.stats(t).LimitHits[limit] - base.LimitHits[limit]
+}
+
+// checkLimits fails t for each of limits ("a|b": either) that the server
+// neither counted in trio_limit_hits_total nor logged: a refusal must
+// never be silent.
+func checkLimits(t *testing.T, s *server, limits []string) {
+	st := s.stats(t)
+	for _, want := range limits {
+		var counted uint64
+		logged := 0
+		for name := range strings.SplitSeq(want, "|") {
+			counted += st.LimitHits[name]
+			logged += len(s.logged("limit reached", "limit="+name))
+		}
+		if counted == 0 {
+			t.Errorf("trio_limit_hits_total{limit=%q} = 0; want the refusals counted (counted: %v)", want, st.LimitHits)
+		}
+		if logged == 0 {
+			t.Errorf("no log line about limit %q; want the attack logged", want)
+		}
+		if counted > 0 && logged > 0 {
+			t.Logf("limit %s: %d hits counted and logged", want, counted)
+		}
+	}
 }

@@ -73,7 +73,7 @@ func h2Flood(t *testing.T, s *server, rounds int, want http2.ErrCode, frames fun
 }
 
 func TestH2RapidReset(t *testing.T) {
-	run(t, scenario{name: "h2 rapid reset", attack: func(t *testing.T, s *server) string {
+	run(t, scenario{name: "h2 rapid reset", limits: []string{"h2_enhance_your_calm"}, attack: func(t *testing.T, s *server) string {
 		return h2Flood(t, s, 5, http2.ErrCodeEnhanceYourCalm, func(hc *h2Conn) error {
 			for id := uint32(1); id < 40000; id += 2 {
 				if err := hc.headers(id, "GET", "/", true); err != nil {
@@ -89,7 +89,7 @@ func TestH2RapidReset(t *testing.T) {
 }
 
 func TestH2ContinuationFlood(t *testing.T) {
-	run(t, scenario{name: "h2 CONTINUATION flood", attack: func(t *testing.T, s *server) string {
+	run(t, scenario{name: "h2 CONTINUATION flood", limits: []string{"h2_enhance_your_calm"}, attack: func(t *testing.T, s *server) string {
 		return h2Flood(t, s, 5, http2.ErrCodeEnhanceYourCalm, func(hc *h2Conn) error {
 			hc.encBuf.Reset()
 			hc.enc.WriteField(hpack.HeaderField{Name: ":method", Value: "GET"})
@@ -111,7 +111,7 @@ func TestH2ContinuationFlood(t *testing.T) {
 }
 
 func TestH2SettingsFlood(t *testing.T) {
-	run(t, scenario{name: "h2 SETTINGS flood", attack: func(t *testing.T, s *server) string {
+	run(t, scenario{name: "h2 SETTINGS flood", limits: []string{"h2_enhance_your_calm"}, attack: func(t *testing.T, s *server) string {
 		return h2Flood(t, s, 5, http2.ErrCodeEnhanceYourCalm, func(hc *h2Conn) error {
 			for range 100000 {
 				if err := hc.fr.WriteSettings(http2.Setting{ID: http2.SettingInitialWindowSize, Val: 65535}); err != nil {
@@ -124,7 +124,7 @@ func TestH2SettingsFlood(t *testing.T) {
 }
 
 func TestH2PingFlood(t *testing.T) {
-	run(t, scenario{name: "h2 PING flood", attack: func(t *testing.T, s *server) string {
+	run(t, scenario{name: "h2 PING flood", limits: []string{"h2_enhance_your_calm"}, attack: func(t *testing.T, s *server) string {
 		return h2Flood(t, s, 5, http2.ErrCodeEnhanceYourCalm, func(hc *h2Conn) error {
 			for range 100000 {
 				if err := hc.fr.WritePing(false, [8]byte{1}); err != nil {
@@ -142,7 +142,7 @@ func TestH2PingFlood(t *testing.T) {
 // on each such stream, never holding the list. Each of the 4 attackers
 // sends a bomb every 60 ms for 3 s.
 func TestH2HPACKBomb(t *testing.T) {
-	run(t, scenario{name: "h2 HPACK bomb", attack: func(t *testing.T, s *server) string {
+	run(t, scenario{name: "h2 HPACK bomb", limits: []string{"max_header_fields|max_header_bytes"}, attack: func(t *testing.T, s *server) string {
 		const streams = 50
 		var mu sync.Mutex
 		answers := map[string]int{}

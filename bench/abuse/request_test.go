@@ -77,7 +77,7 @@ func h1Status(c net.Conn, d time.Duration) string {
 // each is answered 408 once the body read timeout passes.
 func TestStalledBodyH1(t *testing.T) {
 	spec := fmt.Sprintf("H1.BodyTimeout=%v", bodyTimeout)
-	run(t, scenario{name: "stalled body, h1, 200 uploads", spec: spec, attack: func(t *testing.T, s *server) string {
+	run(t, scenario{name: "stalled body, h1, 200 uploads", spec: spec, limits: []string{"body_timeout"}, attack: func(t *testing.T, s *server) string {
 		var got tally
 		var wg sync.WaitGroup
 		start := time.Now()
@@ -103,7 +103,7 @@ func TestStalledBodyH1(t *testing.T) {
 // started).
 func TestStalledBodyH2(t *testing.T) {
 	spec := fmt.Sprintf("H2.BodyTimeout=%v", bodyTimeout)
-	run(t, scenario{name: "stalled body, h2, 200 uploads", spec: spec, attack: func(t *testing.T, s *server) string {
+	run(t, scenario{name: "stalled body, h2, 200 uploads", spec: spec, limits: []string{"body_timeout"}, attack: func(t *testing.T, s *server) string {
 		const streams = 50
 		var got tally
 		var wg sync.WaitGroup
@@ -150,7 +150,7 @@ func TestStalledBodyH2(t *testing.T) {
 // under MaxHeaderBytes) over HTTP/1.1, from 8 connections for 3 s. h1
 // used to accept them; now past MaxHeaderFields (100) each gets 431.
 func TestManyHeaderFieldsH1(t *testing.T) {
-	run(t, scenario{name: "100,000 header fields, h1", attack: func(t *testing.T, s *server) string {
+	run(t, scenario{name: "100,000 header fields, h1", limits: []string{"max_header_fields"}, attack: func(t *testing.T, s *server) string {
 		head := "GET / HTTP/1.1\r\nHost: localhost\r\n" + strings.Repeat("a: b\r\n", 100000) + "\r\n"
 		var got tally
 		var wg sync.WaitGroup
@@ -203,7 +203,7 @@ func (r *stallReader) Read(p []byte) (int, error) {
 // of 4 QUIC connections from one address, each answered 408.
 func TestStalledBodyH3(t *testing.T) {
 	spec := fmt.Sprintf("H3.BodyTimeout=%v", bodyTimeout)
-	run(t, scenario{name: "stalled body, h3, 200 uploads", spec: spec, attack: func(t *testing.T, s *server) string {
+	run(t, scenario{name: "stalled body, h3, 200 uploads", spec: spec, limits: []string{"body_timeout"}, attack: func(t *testing.T, s *server) string {
 		var got tally
 		var wg sync.WaitGroup
 		start := time.Now()

@@ -129,17 +129,11 @@ func newClientsServed(t *testing.T, s *server) {
 // ones are closed when the time to a first request (10 s) passes.
 func TestTLSFloodOneAddress(t *testing.T) {
 	n := floodSize()
-	run(t, scenario{name: fmt.Sprintf("TLS flood, %d idle conns, 1 address", n), attack: func(t *testing.T, s *server) string {
+	run(t, scenario{name: fmt.Sprintf("TLS flood, %d idle conns, 1 address", n), limits: []string{"max_conns_per_ip", "h2_preface_timeout"}, attack: func(t *testing.T, s *server) string {
 		f := floodTLS(t, s, n, 0, []net.IP{attackerIP(0)})
 		newClientsServed(t, s)
 		if len(f.held) > 256 {
 			t.Errorf("one address holds %d connections; want at most 256 (MaxConnsPerIP)", len(f.held))
-		}
-		if h := s.stats(t).LimitHits["max_conns_per_ip"]; h == 0 {
-			t.Errorf("trio_limit_hits_total{limit=\"max_conns_per_ip\"} = 0; want the refusals counted")
-		}
-		if len(s.logged("limit reached", "max_conns_per_ip")) == 0 {
-			t.Errorf("no log line about max_conns_per_ip; want the flood logged")
 		}
 		took := f.closedWithin(t, 13*time.Second)
 		return fmt.Sprintf("%d held, %d reset; idle closed in %v", len(f.held), f.refused.Load(), took)
@@ -155,18 +149,12 @@ func TestTLSFloodFDLimit(t *testing.T) {
 	for i := range 10 {
 		ips = append(ips, attackerIP(i))
 	}
-	run(t, scenario{name: "TLS flood, 2000 conns, 10 addresses, 1024 fds", nofile: 1024, attack: func(t *testing.T, s *server) string {
+	run(t, scenario{name: "TLS flood, 2000 conns, 10 addresses, 1024 fds", nofile: 1024, limits: []string{"max_conns|fd_limit", "h2_preface_timeout"}, attack: func(t *testing.T, s *server) string {
 		f := floodTLS(t, s, 2000, 0, ips)
 		newClientsServed(t, s)
 		st := s.stats(t)
 		if st.FDs >= int(st.Nofile) {
 			t.Errorf("server has %d fds open of %d; want its reserve kept", st.FDs, st.Nofile)
-		}
-		if st.LimitHits["max_conns"]+st.LimitHits["fd_limit"] == 0 {
-			t.Errorf("no max_conns or fd_limit hits counted; want the refusals counted (%v)", st.LimitHits)
-		}
-		if len(s.logged("limit reached", "max_conns"))+len(s.logged("limit reached", "fd_limit")) == 0 {
-			t.Errorf("no log line about max_conns or fd_limit; want the flood logged")
 		}
 		took := f.closedWithin(t, 13*time.Second)
 		return fmt.Sprintf("%d held, %d reset; idle closed in %v", len(f.held), f.refused.Load(), took)
@@ -180,7 +168,7 @@ func TestTLSFloodFDLimit(t *testing.T) {
 // its first byte; an HTTP/2 one is closed when the preface timeout (10 s)
 // passes.
 func TestSlowloris(t *testing.T) {
-	run(t, scenario{name: "slowloris, 800 conns", attack: func(t *testing.T, s *server) string {
+	run(t, scenario{name: "slowloris, 800 conns", limits: []string{"header_timeout", "h2_preface_timeout"}, attack: func(t *testing.T, s *server) string {
 		const conns = 800
 		var ips []net.IP
 		for i := range 4 {
