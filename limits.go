@@ -1,6 +1,7 @@
 package trio
 
 import (
+	"net/netip"
 	"sync"
 	"time"
 )
@@ -132,11 +133,15 @@ type LimitObserver interface {
 // last line. Handlers and middleware that enforce limits of their own may
 // call it; the Server fills h1.Config.LimitHit, h2.Config.LimitHit and
 // h3.Config.LimitHit with it. It does not block.
-func (s *Server) LimitHit(limit string) {
+func (s *Server) LimitHit(limit string) { s.limitHitFrom(limit, netip.Addr{}) }
+
+// limitHitFrom is LimitHit for a hit by the client at addr (an IP, or an
+// IPv6 /64), which the log line names if it is the interval's last.
+func (s *Server) limitHitFrom(limit string, addr netip.Addr) {
 	if o, ok := s.Observer.(LimitObserver); ok {
 		o.LimitHit(limit)
 	}
-	s.limitLog.hit(s, limit)
+	s.limitLog.hit(s, limit, addr)
 }
 
 // limitLogs rate-limits the log lines of limit hits.
@@ -149,12 +154,13 @@ type limitLogs struct {
 type limitLog struct {
 	last    time.Time   // when the last line was written
 	pending int         // hits since then, not logged yet
+	client  netip.Addr  // of the latest hit, if known
 	flush   *time.Timer // writes pending at last+interval; nil when idle
 }
 
 // hit logs a hit of limit now, or counts it for the line written when the
 // interval since the last one has passed.
-func (ll *limitLogs) hit(s *Server, limit string) {
+func (ll *limitLogs) hit(s *Server, limit string, client netip.Addr) {
 	every := s.Limits.logInterval()
 	now := time.Now()
 	ll.mu.Lock()
@@ -168,6 +174,7 @@ func (ll *limitLogs) hit(s *Server, limit string) {
 		ll.limits[limit] = l
 	}
 	l.pending++
+	l.client = client
 	if l.flush != nil {
 		return // a line is due
 	}
@@ -194,8 +201,12 @@ func (ll *limitLogs) writeLocked(s *Server, limit string, l *limitLog, now time.
 	if !l.last.IsZero() {
 		since = now.Sub(l.last).Round(time.Millisecond).String()
 	}
-	s.logger().Warn("trio: limit reached; clients refused", "limit", limit, "count", l.pending, "since", since)
-	l.pending, l.last = 0, now
+	args := []any{"limit", limit, "count", l.pending, "since", since}
+	if l.client.IsValid() {
+		args = append(args, "last_client", l.client.String())
+	}
+	s.logger().Warn("trio: limit reached; clients refused", args...)
+	l.pending, l.last, l.client = 0, now, netip.Addr{}
 }
 
 // initLimits makes the connection table and fills the protocol engines'

@@ -117,12 +117,12 @@ func (s *Server) admitQUIC(remote net.Addr) (release func(), ok bool) {
 	t, addr := s.conns, clientAddr(remote)
 	refused, victim := t.admitAddr(addr, nil, false)
 	if refused != "" {
-		s.LimitHit(refused)
+		s.limitHitFrom(refused, addr)
 		return nil, false
 	}
 	if victim != nil {
 		victim.closeConn()
-		s.LimitHit(LimitMaxConns)
+		s.limitHitFrom(LimitMaxConns, victim.addr)
 	}
 	var once sync.Once
 	return func() { once.Do(func() { t.releaseAddr(addr) }) }, true

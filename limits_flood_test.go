@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -182,6 +183,9 @@ func TestConnFlood(t *testing.T) {
 		t.Fatalf("no log line about the flood; log:\n%s", ls.log)
 	}
 	t.Logf("logged: %s", lines[0])
+	if !strings.Contains(lines[0], "last_client="+flooder.String()) {
+		t.Errorf("log line %q does not name the flooding address %s", lines[0], flooder)
+	}
 }
 
 // floodChild is set in the environment of the test binary re-executed by

@@ -73,12 +73,12 @@ func (l *limitListener) admit(nc net.Conn) net.Conn {
 	refused, victim := l.t.admit(c, l.shake)
 	if refused != "" {
 		reset(nc)
-		l.t.s.LimitHit(refused)
+		l.t.s.limitHitFrom(refused, c.addr)
 		return nil
 	}
 	if victim != nil {
 		victim.closeConn()
-		l.t.s.LimitHit(LimitMaxConns)
+		l.t.s.limitHitFrom(LimitMaxConns, victim.addr)
 	}
 	if tc, ok := nc.(*net.TCPConn); ok {
 		return &limitTCPConn{TCPConn: tc, limitConn: c}
