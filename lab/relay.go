@@ -1,9 +1,12 @@
 package lab
 
 import (
+	"bytes"
 	"errors"
+	"maps"
 	"net"
 	"net/netip"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,7 +30,6 @@ type UDPRelay struct {
 	sessions map[netip.AddrPort]*relaySession
 	closed   bool
 	gone     LinkStats // counts of sessions ended
-	done     chan struct{}
 }
 
 // A relaySession carries one client's datagrams through its own socket to
@@ -51,7 +53,7 @@ func NewUDPRelay(imp Impairment, target string) (*UDPRelay, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &UDPRelay{conn: c, target: ta, sessions: map[netip.AddrPort]*relaySession{}, done: make(chan struct{})}
+	r := &UDPRelay{conn: c, target: ta, sessions: map[netip.AddrPort]*relaySession{}}
 	r.imp.Store(&imp)
 	go r.serve()
 	return r, nil
@@ -111,7 +113,9 @@ func (r *UDPRelay) Close() error {
 		return nil
 	}
 	r.closed = true
-	ss := r.sessions
+	// A slice, not the map: each session's replies deletes itself from
+	// the map once its socket is closed, while the loop below runs.
+	ss := slices.Collect(maps.Values(r.sessions))
 	r.mu.Unlock()
 	err := r.conn.Close()
 	for _, s := range ss {
@@ -121,8 +125,8 @@ func (r *UDPRelay) Close() error {
 }
 
 func (r *UDPRelay) serve() {
+	b := make([]byte, 64<<10)
 	for {
-		b := make([]byte, 64<<10)
 		n, from, err := r.conn.ReadFromUDPAddrPort(b)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
@@ -131,7 +135,7 @@ func (r *UDPRelay) serve() {
 			continue
 		}
 		if s := r.session(from); s != nil {
-			s.up.admit(b[:n], time.Now())
+			s.up.admit(bytes.Clone(b[:n]), time.Now()) // queued: its own bytes, not 64 KiB
 		}
 	}
 }
@@ -167,8 +171,8 @@ func (r *UDPRelay) session(from netip.AddrPort) *relaySession {
 // replies admits the target's datagrams to from's session until the
 // session is idle for relayIdle or closed.
 func (r *UDPRelay) replies(from netip.AddrPort, s *relaySession) {
+	b := make([]byte, 64<<10)
 	for {
-		b := make([]byte, 64<<10)
 		s.conn.SetReadDeadline(time.Now().Add(relayIdle))
 		n, err := s.conn.Read(b)
 		if err != nil {
@@ -178,7 +182,7 @@ func (r *UDPRelay) replies(from netip.AddrPort, s *relaySession) {
 			}
 			continue // an ICMP error from the target: keep listening
 		}
-		s.down.admit(b[:n], time.Now())
+		s.down.admit(bytes.Clone(b[:n]), time.Now())
 	}
 	r.mu.Lock()
 	if r.sessions[from] == s {

@@ -77,3 +77,39 @@ func TestUDPRelayLoss(t *testing.T) {
 		t.Errorf("Close: %v", err)
 	}
 }
+
+// TestUDPRelayCloseSessions: Close with many sessions open, whose reply
+// goroutines remove themselves from the relay's sessions as Close closes
+// their sockets (go test -race found Close ranging over that map).
+func TestUDPRelayCloseSessions(t *testing.T) {
+	target, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer target.Close()
+	r, err := NewUDPRelay(Impairment{}, target.LocalAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	const clients = 50
+	b := make([]byte, 16)
+	for range clients {
+		c, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(r.Addr()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if _, err := c.Write(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	target.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for i := range clients {
+		if _, _, err := target.ReadFromUDPAddrPort(b); err != nil {
+			t.Fatalf("datagram %d of %d through the relay: %v", i+1, clients, err)
+		}
+	}
+	if err := r.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+}
