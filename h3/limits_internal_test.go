@@ -87,4 +87,3 @@ func waitCounts(t *testing.T, a *admission) {
 	hs, ips := a.counts()
 	t.Fatalf("after every connection closed: %d handshakes, %d addresses; want 0, 0", hs, ips)
 }
-
