@@ -16,7 +16,13 @@ import (
 // The connection limits are enforced when a TCP connection is accepted,
 // before its TLS handshake: a refused connection is reset (the client sees
 // ECONNRESET). A client address is the IP, or for IPv6 its /64 prefix (one
-// host's usual allocation).
+// host's usual allocation); connections of a caller's own listener whose
+// addresses are not IPs count toward MaxConns only. When accept fails for
+// want of file descriptors (EMFILE, ENFILE: counted as "fd_limit"), the
+// least recently active connection of the client holding the most is
+// closed and accepting backs off, from 5 ms doubling to a second, rather
+// than spin. Limits are read when the Server starts; later changes have
+// no effect.
 type Limits struct {
 	// MaxConns limits the TCP and QUIC connections open at once. When it
 	// is reached, a client holding fewer connections than the one holding
