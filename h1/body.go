@@ -93,7 +93,7 @@ func (b *body) readLocked(p []byte) (int, error) {
 // when bytes are buffered: a chunked read may consume them and go on to
 // read the connection.
 func (b *body) armDeadline() bool {
-	if b.timeout <= 0 {
+	if b.timeout <= 0 || b.w.c.ownDL.Load() {
 		return false
 	}
 	c := b.w.c

@@ -54,7 +54,10 @@ type Config struct {
 	// the client to send some of it (nginx's client_body_timeout): when it
 	// passes, the Read returns ErrBodyTimeout and the client gets 408
 	// Request Timeout (or, if the response had started, the connection
-	// closes). A client sending slowly but steadily is never cut off.
+	// closes). A client sending slowly but steadily is never cut off. A
+	// handler that sets its own read deadline (http.ResponseController's
+	// SetReadDeadline, the zero time included) takes over: BodyTimeout no
+	// longer applies to its request, as long-lived streams need.
 	// If zero, 60 seconds; if negative, none.
 	BodyTimeout time.Duration
 

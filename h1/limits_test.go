@@ -250,3 +250,29 @@ func testBodyTimeout(t *testing.T, m testserver.Mode) {
 		t.Errorf("LimitHit(%q) called %d times; want 3", h1.LimitBodyTime, got)
 	}
 }
+
+// TestBodyTimeoutHandlerDeadline: a handler that sets its own read
+// deadline takes over from BodyTimeout: a pause longer than BodyTimeout
+// is waited out.
+func TestBodyTimeoutHandlerDeadline(t *testing.T) {
+	for _, m := range trioModes() {
+		t.Run(string(m), func(t *testing.T) {
+			ts := testserver.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				http.NewResponseController(w).SetReadDeadline(time.Time{})
+				b, err := io.ReadAll(r.Body)
+				if err != nil {
+					http.Error(w, err.Error(), http.StatusBadRequest)
+					return
+				}
+				w.Write(b)
+			}), func(s *trio.Server) { s.H1.BodyTimeout = 200 * time.Millisecond })
+			c, br := rawTLS(t, ts)
+			io.WriteString(c, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\n\r\nabc")
+			time.Sleep(500 * time.Millisecond)
+			io.WriteString(c, "def")
+			if resp, body := readResponse(t, br, "POST"); resp.StatusCode != http.StatusOK || body != "abcdef" {
+				t.Errorf("paused body: %d %q; want 200 abcdef", resp.StatusCode, body)
+			}
+		})
+	}
+}

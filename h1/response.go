@@ -315,6 +315,7 @@ func isForbiddenTrailer(k string) bool {
 // SetReadDeadline sets the connection's read deadline, for
 // http.ResponseController.
 func (w *response) SetReadDeadline(t time.Time) error {
+	w.c.ownDL.Store(true)
 	w.c.setReadDeadline(t)
 	return w.c.nc.SetReadDeadline(t)
 }

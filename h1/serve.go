@@ -121,6 +121,7 @@ func (c *srvConn) serveRequest(first bool) result {
 		dl = t0.Add(d)
 	}
 	c.setReadDeadline(dl)
+	c.ownDL.Store(false)
 	c.nc.SetReadDeadline(dl)
 	if d := cfg.writeTimeout(); d > 0 {
 		c.nc.SetWriteDeadline(time.Now().Add(d))

@@ -41,6 +41,7 @@ type srvConn struct {
 	ctx      context.Context // with the server and local address
 	state    atomic.Int32
 	readDL   atomic.Int64 // the request's read deadline in Unix ns (ReadTimeout, the handler's); 0 for none
+	ownDL    atomic.Bool  // the handler set a read deadline: BodyTimeout no longer applies
 
 	br     *bufio.Reader // nil while idle
 	bw     *bufio.Writer // nil while idle

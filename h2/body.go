@@ -65,7 +65,7 @@ func (b *requestBody) Read(p []byte) (int, error) {
 			c.out = appendHeaderBlock(c.out, st.id, c.encBuf.Bytes(), false, c.peerFrame)
 			c.signalLocked()
 		}
-		if d := c.cfg.bodyTimeout(); d > 0 && st.req.Method != http.MethodConnect { // not tunnels, WebSockets included
+		if d := c.cfg.bodyTimeout(); d > 0 && !st.ownReadDL && st.req.Method != http.MethodConnect { // not tunnels, WebSockets included
 			switch {
 			case waitStart.IsZero():
 				waitStart = time.Now()

@@ -292,3 +292,34 @@ func TestEnhanceYourCalmCounted(t *testing.T) {
 		t.Errorf("LimitHit(%q) called %d times; want 1", LimitEnhanceYourCalm, n)
 	}
 }
+
+// TestBodyTimeoutHandlerDeadline: a handler that sets its own read
+// deadline takes over from BodyTimeout: a pause longer than BodyTimeout
+// is waited out.
+func TestBodyTimeoutHandlerDeadline(t *testing.T) {
+	ts := newTestServer(t, h2cTrio, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.NewResponseController(w).SetReadDeadline(time.Time{})
+		b, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		w.Write(b)
+	}), &Config{BodyTimeout: 200 * time.Millisecond})
+	pr, pw := io.Pipe()
+	go func() {
+		pw.Write([]byte("abc"))
+		time.Sleep(500 * time.Millisecond)
+		pw.Write([]byte("def"))
+		pw.Close()
+	}()
+	res, err := ts.h2Client(t).Post(ts.url, "text/plain", pr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || string(b) != "abcdef" {
+		t.Errorf("paused body: %d %q; want 200 abcdef", res.StatusCode, b)
+	}
+}

@@ -162,7 +162,11 @@ func (rw *responseWriter) EnableFullDuplex() error { return nil }
 
 // SetReadDeadline sets the deadline for reading the request body.
 func (rw *responseWriter) SetReadDeadline(t time.Time) error {
-	rw.st.c.setDeadline(rw.st, t, false)
+	c := rw.st.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	rw.st.ownReadDL = true
+	c.setDeadlineLocked(rw.st, t, false)
 	return nil
 }
 

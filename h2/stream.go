@@ -58,6 +58,7 @@ type stream struct {
 	refuseErr  error
 	refuseCode int
 	refuseDone bool // the refusal was answered (or the stream reset)
+	ownReadDL  bool // the handler set a read deadline: BodyTimeout no longer applies
 }
 
 // failLocked ends the stream with err: readers and writers wake and fail,

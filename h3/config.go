@@ -78,7 +78,9 @@ type Config struct {
 	// passes, the Read returns ErrBodyTimeout and the client gets 408
 	// Request Timeout (or, if the response had started, the stream is
 	// reset with H3_REQUEST_CANCELLED). CONNECT streams (tunnels,
-	// WebSockets) are exempt, from MaxBodyBytes too. If zero, 60 seconds;
+	// WebSockets) are exempt, from MaxBodyBytes too, and so is a request
+	// whose handler sets its own read deadline (http.ResponseController's
+	// SetReadDeadline, the zero time included), as long-lived streams need. If zero, 60 seconds;
 	// if negative, none. EngineTrio only.
 	BodyTimeout time.Duration
 

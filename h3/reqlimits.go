@@ -86,6 +86,7 @@ type bodyLimits struct {
 	max     int64         // MaxBodyBytes, 0 for none
 	timeout time.Duration // BodyTimeout, 0 for none
 	userDL  atomic.Int64  // the handler's read deadline in Unix ns, 0 for none
+	own     atomic.Bool   // the handler set a read deadline: BodyTimeout no longer applies
 
 	refused    atomic.Bool // refuseErr is set
 	refuseErr  error
@@ -105,7 +106,7 @@ func (l *bodyLimits) userDeadline() time.Time {
 // whether it did.
 func (b *requestBody) armDeadline() bool {
 	l := &b.limits
-	if l.timeout <= 0 {
+	if l.timeout <= 0 || l.own.Load() {
 		return false
 	}
 	dl := time.Now().Add(l.timeout)

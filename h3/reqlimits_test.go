@@ -169,3 +169,28 @@ func TestBodyTimeout(t *testing.T) {
 		t.Errorf("LimitHit(%q) called %d times; want 2", h3.LimitBodyTime, n)
 	}
 }
+
+// TestBodyTimeoutHandlerDeadline: a handler that sets its own read
+// deadline takes over from BodyTimeout: a pause longer than BodyTimeout
+// is waited out.
+func TestBodyTimeoutHandlerDeadline(t *testing.T) {
+	ts := newTestServer(t, h3.EngineTrio, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.NewResponseController(w).SetReadDeadline(time.Time{})
+		b, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		w.Write(b)
+	}), h3.Config{BodyTimeout: 200 * time.Millisecond})
+	pr, pw := io.Pipe()
+	go func() {
+		pw.Write([]byte("abc"))
+		time.Sleep(500 * time.Millisecond)
+		pw.Write([]byte("def"))
+		pw.Close()
+	}()
+	if resp, body := ts.do(t, newRequest(t, "POST", ts.url, pr)); resp.StatusCode != http.StatusOK || body != "abcdef" {
+		t.Errorf("paused body: %d %q; want 200 abcdef", resp.StatusCode, body)
+	}
+}

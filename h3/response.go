@@ -183,6 +183,7 @@ func (w *responseWriter) SetReadDeadline(t time.Time) error {
 		ns = t.UnixNano()
 	}
 	w.rs.body.limits.userDL.Store(ns)
+	w.rs.body.limits.own.Store(true)
 	return w.rs.str.SetReadDeadline(t)
 }
 
