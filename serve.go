@@ -21,6 +21,7 @@ func (s *Server) Serve(tcp net.Listener, udp net.PacketConn) error {
 		closeAll(tcp, udp)
 		return http.ErrServerClosed
 	}
+	s.startMemoryReturn() // until stop; see memory.go
 	errc := make(chan error, 2)
 	n := 0
 	if udp != nil && s.quicSrv != nil {
@@ -86,6 +87,7 @@ func (s *Server) ServeCleartext(l net.Listener) error {
 		l.Close()
 		return http.ErrServerClosed
 	}
+	s.startMemoryReturn()
 	ll := s.limitListener(l, false) // Limits
 	if s.textH1 != nil {
 		return s.retiredErr(l, s.textH1.Serve(ll))

@@ -12,6 +12,7 @@ import (
 	"github.com/triohttp/trio/h1"
 	"github.com/triohttp/trio/h2"
 	"github.com/triohttp/trio/h3"
+	"github.com/triohttp/trio/internal/memreturn"
 	"github.com/triohttp/trio/tlsconf"
 )
 
@@ -76,8 +77,9 @@ type Server struct {
 
 	hand handover // listeners served and retired; see Retire
 
-	limitLog limitLogs  // rate-limits LimitHit's log lines
-	conns    *connTable // TCP connections by client, for Limits
+	limitLog  limitLogs      // rate-limits LimitHit's log lines
+	conns     *connTable     // TCP connections by client, for Limits
+	memReturn *memreturn.Sub // hold on the process's memory returner; see memory.go
 
 	mu     sync.Mutex
 	closed bool

@@ -96,6 +96,7 @@ func (s *Server) stop(f func(stopper) error) error {
 		run(s.quicSrv)
 	}
 	wg.Wait()
+	s.stopMemoryReturn()
 	errs = append(errs, s.closeUDP())
 	return errors.Join(errs...)
 }

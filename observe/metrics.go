@@ -30,6 +30,7 @@ type Metrics struct {
 	websockets [3]prometheus.Gauge
 	handshakes *prometheus.CounterVec
 	limitHits  *prometheus.CounterVec // see limits.go
+	memReturn  prometheus.Counter     // see memory.go
 
 	reloads     *prometheus.CounterVec
 	lastReload  prometheus.Gauge
@@ -86,6 +87,7 @@ func NewMetrics() *Metrics {
 		}
 	}
 	m.limitHits = newLimitHits()
+	m.memReturn = newMemoryReturned()
 	m.reloads = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "trio_config_reloads_total",
 		Help: "Configuration reloads by result (ok or failed).",
@@ -101,7 +103,7 @@ func NewMetrics() *Metrics {
 		"When the certificate for a name expires (NotAfter), in Unix seconds.", []string{"name"}, nil)
 
 	m.reg.MustRegister(m.requests, m.respBytes, m.duration, connVec, streamVec, wsVec,
-		m.handshakes, m.limitHits, m.reloads, m.lastReload, certCollector{m},
+		m.handshakes, m.limitHits, m.memReturn, m.reloads, m.lastReload, certCollector{m},
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
