@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -108,10 +109,11 @@ func (m multiRecorder) RecordEvent(e qlogwriter.Event) {
 }
 
 func (m multiRecorder) Close() error {
+	var errs []error
 	for _, r := range m {
-		r.Close()
+		errs = append(errs, r.Close())
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // A lineTrace prints the events of one QUIC connection. It names the
