@@ -33,11 +33,11 @@ func brokers(ctx context.Context, kind string, n int) ([]hub.Broker, func(), err
 }
 
 func natsBrokers(ctx context.Context, n int) ([]hub.Broker, func(), error) {
-	dir, err := os.MkdirTemp("", "trio-bench-hub-")
+	ports, err := freePorts(2 * n)
 	if err != nil {
 		return nil, nil, err
 	}
-	ports, err := freePorts(2 * n)
+	dir, err := os.MkdirTemp("", "trio-bench-hub-")
 	if err != nil {
 		return nil, nil, err
 	}
