@@ -192,10 +192,12 @@ func (h *Hub) acquire(ctx context.Context, name string) (*room, error) {
 	h.mu.Unlock()
 	if start {
 		r.sub, r.err = h.broker.Subscribe(ctx, name, 0, r.deliver)
-		close(r.started)
 		if e, ok := r.sub.(Ender); ok {
 			h.async.Go(func() { r.watch(e) })
 		}
+		// After async.Go: Close waits for started before its async.Wait,
+		// which must not run concurrently with an Add from zero.
+		close(r.started)
 	} else {
 		select {
 		case <-r.started:
