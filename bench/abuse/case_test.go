@@ -135,11 +135,6 @@ func settle(t *testing.T, s *server, base stats) (string, stats) {
 	}
 }
 
-// hits returns how many times the server reported limit hit since base.
-func hits(t *testing.T, s *server, base stats, limit string) uint64 {
-	return s.stats(t).LimitHits[limit] - base.LimitHits[limit]
-}
-
 // checkLimits fails t for each of limits ("a|b": either) that the server
 // neither counted in trio_limit_hits_total nor logged: a refusal must
 // never be silent.
