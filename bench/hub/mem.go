@@ -47,11 +47,12 @@ func measureMemory(ctx context.Context, o *options, stdout, stderr io.Writer) er
 		}
 		n := int64(o.members)
 		per[kind] = stats{Heap: (s.Heap - s0.Heap) / n, Stack: (s.Stack - s0.Stack) / n, RSS: (s.RSS - s0.RSS) / n, Goroutines: s.Goroutines - s0.Goroutines, Members: s.Members}
-		if i == len(kinds)-1 {
-			// The last kind's handlers do not read: they would learn of
-			// the closed WebSockets at their next write.
-		} else if err := waitIdle(ctx, base, s0); err != nil {
-			return fmt.Errorf("after %s: %w", kind, err)
+		// The last kind's handlers do not read: they would learn of the
+		// closed WebSockets at their next write, so it is not waited for.
+		if i < len(kinds)-1 {
+			if err := waitIdle(ctx, base, s0); err != nil {
+				return fmt.Errorf("after %s: %w", kind, err)
+			}
 		}
 		p := per[kind]
 		fmt.Fprintf(stderr, "%s: %d WebSockets: heap %d B, stacks %d B, RSS %d B each; goroutines +%d; members %d\n",
