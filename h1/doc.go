@@ -13,6 +13,19 @@
 // behind a framing checker that follows the same rules on a second pass
 // ([Config.Listener], [Config.TLSListener]), for comparison.
 //
+// # Request limits
+//
+// A request head must arrive within [Config.ReadHeaderTimeout] (10 s): one
+// begun but not finished gets 408, a connection that sent nothing is
+// closed unanswered. More than [Config.MaxHeaderFields] field lines (100)
+// or [Config.MaxHeaderBytes] of head (1 MiB) get 431, a request-target over
+// [Config.MaxURIBytes] 414, a body over [Config.MaxBodyBytes] (none by
+// default) 413. A body Read that waits [Config.BodyTimeout] (60 s) for the
+// client gets [ErrBodyTimeout] and the client 408; once the response has
+// started, the connection is closed instead. Each refusal closes the
+// connection and is reported to [Config.LimitHit]. EngineStd applies all
+// but BodyTimeout.
+//
 // Most users set fields of [Config] through trio.Server.H1 and never import
 // this package directly.
 package h1

@@ -40,9 +40,11 @@
 // stream ID and a PING; when the PING comes back (or after
 // [Config.PingTimeout]) a final GOAWAY names the last stream served. Each
 // connection closes once those streams are done, and Shutdown returns when
-// all are closed, or ctx.Err() first. Connections handed to the Server
-// afterwards are told GOAWAY at once. [Server.Close] closes them all
-// immediately. trio.Server.Shutdown calls Shutdown alongside the HTTP/1
+// all are closed; if ctx is done first, the remaining connections are
+// closed as by Close and Shutdown returns ctx.Err(). Connections handed to
+// the Server afterwards are told GOAWAY at once. [Server.Close] closes
+// them all immediately: each open stream gets RST_STREAM CANCEL, then the
+// connection a GOAWAY CANCEL (NO_ERROR if no stream was cut). trio.Server.Shutdown calls Shutdown alongside the HTTP/1
 // server's, since connections in TLSNextProto are not tracked by it.
 //
 // # Design
@@ -65,5 +67,17 @@
 // (CVE-2024-27316); a 4 KiB HPACK table; streams whose window stays closed
 // for [Config.StallTimeout] are reset, and writes blocking that long close
 // the connection; handlers beyond MaxConcurrentStreams wait in a bounded
-// queue. Violations end in GOAWAY ENHANCE_YOUR_CALM.
+// queue. Violations end in GOAWAY ENHANCE_YOUR_CALM, reported to
+// [Config.LimitHit] as [LimitEnhanceYourCalm].
+//
+// # Request limits
+//
+// A connection has [Config.PrefaceTimeout] (10 s) to send its preface. A
+// request with more than [Config.MaxHeaderFields] fields (100) or
+// [Config.MaxHeaderBytes] of them (1 MiB) gets 431; one declaring a body
+// over [Config.MaxBodyBytes] (none by default) gets 413, and so does one
+// whose body grows past it. A body Read that waits [Config.BodyTimeout]
+// (60 s) for the client gets [ErrBodyTimeout] and the client 408; once the
+// response has started, the stream is reset with CANCEL instead. Each
+// refusal is reported to [Config.LimitHit].
 package h2

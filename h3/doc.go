@@ -41,6 +41,17 @@
 // closes it first. If ctx ends first, Shutdown closes what remains and
 // returns ctx.Err(); Serve returns http.ErrServerClosed.
 //
+// # Request limits
+//
+// A request with more than [Config.MaxHeaderFields] fields (100; cookie
+// crumbs count once) or [Config.MaxHeaderBytes] of them (1 MiB) gets 431;
+// one declaring a body over [Config.MaxBodyBytes] (none by default) gets
+// 413, and so does one whose body grows past it. A body Read that waits
+// [Config.BodyTimeout] (60 s) for the client gets [ErrBodyTimeout] and the
+// client 408; once the response has started, the stream is reset with
+// H3_REQUEST_CANCELLED instead. CONNECT streams (WebSockets) are exempt
+// from the body limits. Each refusal is reported to [Config.LimitHit].
+//
 // # Design
 //
 // Per connection, one goroutine accepts request streams, one accepts
