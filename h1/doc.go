@@ -24,7 +24,8 @@
 // client gets [ErrBodyTimeout] and the client 408; once the response has
 // started, the connection is closed instead. Each refusal closes the
 // connection and is reported to [Config.LimitHit]. EngineStd applies all
-// but BodyTimeout.
+// but BodyTimeout; a chunked body growing past MaxBodyBytes makes its
+// handler's Read fail with *http.MaxBytesError, and the handler answers.
 //
 // Most users set fields of [Config] through trio.Server.H1 and never import
 // this package directly.
