@@ -108,11 +108,15 @@ func serveChild() error {
 
 // goodHandler answers the good client's GET / and reads the body of a
 // POST /upload to its end; a body that fails to arrive is left to the
-// engine to answer (408 before a response started).
+// engine to answer (408 before a response started). GET /block works for
+// a second whether or not its client is still there.
 func goodHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "ok\n")
+	})
+	mux.HandleFunc("/block", func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(time.Second) // a handler that does not watch its context
 	})
 	mux.HandleFunc("POST /upload", func(w http.ResponseWriter, r *http.Request) {
 		n, err := io.Copy(io.Discard, r.Body)
