@@ -18,7 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -73,7 +72,7 @@ func TestClusterTable(t *testing.T) {
 func TestClusterReloadRefused(t *testing.T) {
 	file, _ := reloadDir(t)
 	r := startRunner(t, file)
-	os.WriteFile(file, []byte(loadtest.ConfigBefore+"\n[cluster]\nnats = [\"nats://127.0.0.1:4222\"]\n"), 0o644)
+	writeFile(t, file, []byte(loadtest.ConfigBefore+"\n[cluster]\nnats = [\"nats://127.0.0.1:4222\"]\n"))
 	err := r.Reload()
 	if err == nil || !strings.Contains(err.Error(), "trio.toml: cluster: cannot change while serving") {
 		t.Fatalf("Reload adding [cluster] = %v; want it refused naming cluster", err)
@@ -81,28 +80,6 @@ func TestClusterReloadRefused(t *testing.T) {
 	if r.Config().Cluster.Enabled() {
 		t.Error("the refused reload's [cluster] is in force")
 	}
-}
-
-// clusterNATS runs a NATS server with JetStream in the test process on a
-// random loopback port until the test ends, and returns its client URL.
-func clusterNATS(t *testing.T) string {
-	t.Helper()
-	s, err := server.NewServer(&server.Options{
-		ServerName: "config-test", Host: "127.0.0.1", Port: server.RANDOM_PORT,
-		JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Start()
-	t.Cleanup(func() {
-		s.Shutdown()
-		s.WaitForShutdown()
-	})
-	if !s.ReadyForConnections(10 * time.Second) {
-		t.Fatal("NATS server not ready after 10s")
-	}
-	return s.ClientURL()
 }
 
 // closedPort returns a loopback address nothing listens on.
@@ -123,7 +100,7 @@ func closedPort(t *testing.T) string {
 func TestClusterUnreachableAtStart(t *testing.T) {
 	file, data := reloadDir(t)
 	down := "nats://" + closedPort(t)
-	os.WriteFile(file, []byte(loadtest.ConfigBefore+fmt.Sprintf("\n[cluster]\nnats = [%q]\ncert_storage = \"nats\"\n", down)), 0o644)
+	writeFile(t, file, []byte(loadtest.ConfigBefore+fmt.Sprintf("\n[cluster]\nnats = [%q]\ncert_storage = \"nats\"\n", down)))
 	c, err := config.Load(file)
 	if err != nil {
 		t.Fatal(err)
@@ -137,7 +114,7 @@ func TestClusterUnreachableAtStart(t *testing.T) {
 		t.Errorf("Start error = %q; want it to name [cluster] and %s", err, down)
 	}
 
-	os.WriteFile(file, []byte(loadtest.ConfigBefore+fmt.Sprintf("\n[cluster]\nnats = [%q]\nlocal_only = true\ncert_storage = \"nats\"\n", down)), 0o644)
+	writeFile(t, file, []byte(loadtest.ConfigBefore+fmt.Sprintf("\n[cluster]\nnats = [%q]\nlocal_only = true\ncert_storage = \"nats\"\n", down)))
 	c, err = config.Load(file)
 	if err != nil {
 		t.Fatal(err)
@@ -203,7 +180,7 @@ func readEvent(t *testing.T, conn *ws.Conn, typ string) string {
 // reload included, before it shuts its listeners.
 func TestClusterDrainCloses1012(t *testing.T) {
 	file, data := reloadDir(t)
-	os.WriteFile(file, []byte(loadtest.ConfigBefore+fmt.Sprintf("\n[cluster]\nnats = [%q]\nname = \"drain-a\"\n", clusterNATS(t))), 0o644)
+	writeFile(t, file, []byte(loadtest.ConfigBefore+fmt.Sprintf("\n[cluster]\nnats = [%q]\nname = \"drain-a\"\n", clustertest.NATS(t))))
 	c, err := config.Load(file)
 	if err != nil {
 		t.Fatal(err)
@@ -272,17 +249,16 @@ func freeTCPUDP(t *testing.T) int {
 func TestClusterSharedCertificate(t *testing.T) {
 	const name = "shared.cluster.trio-test.example"
 	t.Setenv("TRIO_DATA_DIR", t.TempDir())
-	url := clusterNATS(t)
+	url := clustertest.NATS(t)
 	tlsA, httpA := freeTCPUDP(t), freeTCPUDP(t)
 	pb := pebble.Start(t, pebble.Options{TLSPort: tlsA, HTTPPort: httpA})
 	root := t.TempDir()
 	var runners []*config.Runner
 	for i, ports := range [][2]int{{tlsA, httpA}, {0, 0}} {
 		dir := filepath.Join(root, fmt.Sprint(i))
-		os.MkdirAll(filepath.Join(dir, "www"), 0o755)
-		os.WriteFile(filepath.Join(dir, "www", "index.html"), []byte(fmt.Sprintf("instance %d\n", i)), 0o644)
+		writeFile(t, filepath.Join(dir, "www", "index.html"), []byte(fmt.Sprintf("instance %d\n", i)))
 		file := filepath.Join(dir, "trio.toml")
-		os.WriteFile(file, []byte(fmt.Sprintf(`
+		writeFile(t, file, []byte(fmt.Sprintf(`
 listen = "127.0.0.1:%d"
 http   = "127.0.0.1:%d"
 
@@ -299,7 +275,7 @@ cert_storage = "nats"
 [[site]]
 hosts = [%q]
 root  = "www"
-`, ports[0], ports[1], pb.DirectoryURL, pb.APIRootFile, url, i, name)), 0o644)
+`, ports[0], ports[1], pb.DirectoryURL, pb.APIRootFile, url, i, name)))
 		c, err := config.Load(file)
 		if err != nil {
 			t.Fatal(err)
@@ -411,7 +387,7 @@ func TestClusterEmbeddedRunners(t *testing.T) {
 			routes[j] = strconv.Quote(r)
 		}
 		file := filepath.Join(t.TempDir(), "trio.toml")
-		os.WriteFile(file, []byte(fmt.Sprintf(`
+		writeFile(t, file, []byte(fmt.Sprintf(`
 listen = "127.0.0.1:0"
 http   = ""
 
@@ -425,7 +401,7 @@ store_dir      = %q
 
 [[site]]
 hosts = ["127.0.0.1"]
-`, cc.Name, cc.Listen, cc.ClusterListen, strings.Join(routes, ", "), cc.StoreDir)), 0o644)
+`, cc.Name, cc.Listen, cc.ClusterListen, strings.Join(routes, ", "), cc.StoreDir)))
 		c, err := config.Load(file)
 		if err != nil {
 			t.Fatal(err)
@@ -462,5 +438,16 @@ hosts = ["127.0.0.1"]
 			}
 			break
 		}
+	}
+}
+
+// writeFile writes data to name, making its folder if needed.
+func writeFile(t *testing.T, name string, data []byte) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(name, data, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
+
 	"github.com/triohttp/trio/cluster"
 )
 
@@ -62,6 +64,29 @@ func FreePorts(t testing.TB, n int) []int {
 		l.Close()
 	}
 	return ports
+}
+
+// NATS runs a lone NATS server with JetStream in the test process, on a
+// free loopback port with its store in t.TempDir(), until t ends, and
+// returns its client URL: an external server for a cluster.Config's NATS.
+func NATS(t testing.TB) string {
+	t.Helper()
+	s, err := server.NewServer(&server.Options{
+		ServerName: "clustertest", Host: "127.0.0.1", Port: server.RANDOM_PORT,
+		JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Start()
+	t.Cleanup(func() {
+		s.Shutdown()
+		s.WaitForShutdown()
+	})
+	if !s.ReadyForConnections(10 * time.Second) {
+		t.Fatal("NATS server not ready after 10s")
+	}
+	return s.ClientURL()
 }
 
 // Start starts n Clusters from Configs(t, n), concurrently (JetStream

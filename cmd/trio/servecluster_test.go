@@ -12,40 +12,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-
+	"github.com/triohttp/trio/cluster/clustertest"
 	"github.com/triohttp/trio/internal/pebble"
 	"github.com/triohttp/trio/internal/testtool"
 	"github.com/triohttp/trio/ws"
 )
 
-// serveNATS runs a NATS server with JetStream in the test process on a
-// random loopback port until the test ends, and returns its client URL.
-func serveNATS(t *testing.T) string {
-	t.Helper()
-	s, err := server.NewServer(&server.Options{
-		ServerName: "cmd-test", Host: "127.0.0.1", Port: server.RANDOM_PORT,
-		JetStream: true, StoreDir: t.TempDir(), NoLog: true, NoSigs: true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Start()
-	t.Cleanup(func() {
-		s.Shutdown()
-		s.WaitForShutdown()
-	})
-	if !s.ReadyForConnections(10 * time.Second) {
-		t.Fatal("NATS server not ready after 10s")
-	}
-	return s.ClientURL()
-}
-
 // `trio serve --cluster URL` on two instances: a chat message said on one
 // reaches a member on the other, relayed by the instance it is connected
 // to. Both then stop cleanly (started checks exit 0).
 func TestServeCluster(t *testing.T) {
-	url := serveNATS(t)
+	url := clustertest.NATS(t)
 	var chats []*ws.Conn
 	for range 2 {
 		banner, pool := started(t, "serve", "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0", "--cluster", url)
@@ -140,7 +117,7 @@ func TestServeClusterUnreachable(t *testing.T) {
 // it answers for the second from the shared storage.
 func TestServeClusterACME(t *testing.T) {
 	const name = "cli.cluster.trio-test.example"
-	url := serveNATS(t)
+	url := clustertest.NATS(t)
 	httpPort, tlsPort := freePort(t), freePort(t)
 	pb := pebble.Start(t, pebble.Options{HTTPPort: httpPort, TLSPort: tlsPort})
 	roots := pb.Root(t)
