@@ -27,7 +27,8 @@ func (l *Limits) memoryReturnInterval() time.Duration {
 
 // startMemoryReturn joins the process's memory returner, once, when s
 // starts serving; stop leaves it. A Server that was closed first does not
-// join.
+// join. RSS and the heap belong to the process, so Servers in one process
+// share one returner, checking at the interval of the first to start.
 //
 // After a burst of connections their memory is garbage that nothing
 // collects: the heap goal stays where the peak put it, so a quiet server
