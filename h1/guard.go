@@ -1,6 +1,10 @@
 package h1
 
-import "net/http"
+import (
+	"errors"
+	"io"
+	"net/http"
+)
 
 // guard answers what the framer found, for HTTP/1.x requests: 414 for a
 // request-target over the limit (net/http hands over those that fit its
@@ -37,7 +41,7 @@ func (c *Config) guard(next http.Handler) http.Handler {
 				http.Error(w, "Content Too Large", http.StatusRequestEntityTooLarge)
 				return
 			}
-			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+			r.Body = &countedBody{ReadCloser: http.MaxBytesReader(w, r.Body, maxBody), hit: c.limitHit}
 		}
 		conn, _ := r.Context().Value(connKey{}).(*conn)
 		if conn == nil {
@@ -63,4 +67,21 @@ func fieldCount(h http.Header) int {
 		n += len(vv)
 	}
 	return n
+}
+
+// countedBody reports a body that grew past MaxBodyBytes, once.
+type countedBody struct {
+	io.ReadCloser
+	hit      func(limit string)
+	reported bool
+}
+
+func (b *countedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	var mbe *http.MaxBytesError
+	if err != nil && !b.reported && errors.As(err, &mbe) {
+		b.reported = true
+		b.hit(LimitBodyBytes)
+	}
+	return n, err
 }
