@@ -122,7 +122,7 @@ func (b *Broker) withdraw(ctx context.Context, p *presence) {
 	rev := p.rev
 	b.mu.Unlock()
 	err := b.members.Delete(ctx, p.key, jetstream.LastRevision(rev))
-	if err != nil && !errors.Is(err, jetstream.ErrKeyExists) {
+	if err != nil && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
 		b.log.Warn("cluster: withdrawing a presence; Present hides it once the instance's beat ages out", "key", p.key, "err", err)
 	}
 }
@@ -207,8 +207,10 @@ func (b *Broker) refresh(p *presence) {
 	b.mu.Lock()
 	rev := p.rev
 	b.mu.Unlock()
+	// A conflict is ErrKeyRevisionMismatch: ErrKeyExists matches only a
+	// lone node's error code, not every replicated bucket's.
 	rev, err := b.members.Update(ctx, p.key, p.val, rev)
-	if errors.Is(err, jetstream.ErrKeyExists) { // written since, or aged out
+	if errors.Is(err, jetstream.ErrKeyRevisionMismatch) { // written since, or aged out
 		_, err = b.members.Get(ctx, p.key)
 		switch {
 		case err == nil:

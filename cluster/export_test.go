@@ -1,0 +1,24 @@
+package cluster
+
+// Hooks for the external tests (package cluster_test).
+
+// RefreshMembers rewrites b's members now, as its refresher does every
+// memberTTL/3.
+func (b *Broker) RefreshMembers() {
+	b.mu.Lock()
+	ps := make([]*presence, 0, len(b.presences))
+	for _, p := range b.presences {
+		ps = append(ps, p)
+	}
+	b.mu.Unlock()
+	for _, p := range ps {
+		b.refresh(p)
+	}
+}
+
+// Holds reports whether b still keeps member id of room present.
+func (b *Broker) Holds(room, id string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.presences[presenceKey(room, id)] != nil
+}
