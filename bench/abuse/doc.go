@@ -12,9 +12,27 @@
 // [GoroutineSlack] and [FDSlack]) and its RSS within [RSSFactor] times
 // the baseline, within [SettleTime].
 //
-// `go test -v ./bench/abuse` prints the figures of the run as a table. The
-// TLS connection flood makes 20,000 connections; set TRIO_ABUSE_SHORT=1
-// (or run with -short) for 2,000.
+// The cases: TLS connection floods (20,000 idle connections from one
+// address; 2,000 from ten addresses against a server with 1,024 file
+// descriptors), slowloris over h1 and h2, a QUIC handshake flood, stalled
+// request bodies over h1, h2 and h3, 100,000 header fields over h1, and
+// HTTP/2's rapid reset, CONTINUATION flood, HPACK bomb, SETTINGS and PING
+// floods, and rapid reset over HTTP/3. Each also asserts that the limits
+// it hits are counted (trio_limit_hits_total) and logged.
+//
+// `go test -v ./bench/abuse` prints the figures of the run as a table:
+// the attacker's answer, how long the attack lasted and the CPU time it
+// cost the server, the good client's p99 before and during it, and the
+// server's RSS before, at its peak and after. The TLS connection flood
+// makes 20,000 connections; set TRIO_ABUSE_SHORT=1 (or run with -short)
+// for 2,000.
+//
+// The attacker runs in the test's process and shares the machine's cores
+// with the server, so it is paced (a new connection every 100 ms from
+// each of four attackers, handshakes for slowloris at 200 a second): an
+// unpaced loop of TLS handshakes measures the machine, not the defence.
+// Attackers use 127.0.0.2 onwards, so the server's per-address limits
+// see them apart from the good client on 127.0.0.1.
 //
 // The package holds no code for other packages: it is only its tests.
 package abuse
