@@ -1,6 +1,7 @@
 // Package lab is trio's protocol lab: an impaired network link on which
 // HTTP/1.1, HTTP/2 and HTTP/3 can be compared under real packet loss, the
-// resources a lab page loads, and a headless run that measures them.
+// lab page that shows a class each protocol's waterfall behind it, and a
+// headless run that measures them.
 //
 // Import it to build a classroom tool or an experiment; cmd/trio's
 // `trio lab` is one.
@@ -24,6 +25,18 @@
 // The link needs root (CAP_NET_ADMIN) on Linux; [NewLink] returns
 // [ErrNeedRoot] otherwise. Without root, [NewUDPRelay] impairs UDP on
 // loopback only: HTTP/3 is impaired, TCP is not.
+//
+// # The lab page
+//
+// [Serve] serves the lab page on three origins of one server behind the
+// link: h1 speaks only HTTP/1.1, h2 only HTTP/2, h3 HTTP/3 over QUIC. The
+// page loads [Resources] from the origin chosen and draws a waterfall of
+// the browser's timings beside the server's record of the same page load
+// (connection and stream of each request, when it arrived, first and last
+// byte written), fetched from /lab/api/run/{id}; it changes the link's
+// impairment through POST /lab/api/impairment. [Lab.Banner] tells how to
+// open each origin in Chromium and Firefox. With [Config.NoLink] (no
+// root) the origins are on 127.0.0.1, HTTP/3 through a [UDPRelay].
 //
 // # The headless run
 //
