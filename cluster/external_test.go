@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -95,24 +94,11 @@ func TestExternalNATS(t *testing.T) {
 	t.Logf("%s", out)
 	urls := externalNATS(t, 3)
 	ctx := ctxT(t, 60*time.Second)
-	cs := make([]*cluster.Cluster, 3)
-	errs := make([]error, 3)
-	var wg sync.WaitGroup
-	for i := range cs {
-		order := append(slices.Clone(urls[i:]), urls[:i]...)
-		wg.Go(func() {
-			cs[i], errs[i] = cluster.Start(ctx, cluster.Config{NATS: order, Name: fmt.Sprintf("trio%d", i)}, clustertest.Logger(t))
-		})
+	cfgs := make([]cluster.Config, 3)
+	for i := range cfgs {
+		cfgs[i] = cluster.Config{NATS: append(slices.Clone(urls[i:]), urls[:i]...), Name: fmt.Sprintf("trio%d", i)}
 	}
-	wg.Wait()
-	for i, c := range cs {
-		if c != nil {
-			t.Cleanup(func() { c.Close() })
-		}
-		if errs[i] != nil {
-			t.Fatalf("instance %d: %v", i, errs[i])
-		}
-	}
+	cs := clustertest.StartConfigs(t, cfgs)
 	st, err := cs[0].JetStream().Stream(ctx, "TRIO_HUB")
 	if err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -78,23 +77,11 @@ func TestStorageExternalNATS(t *testing.T) {
 	urls := externalNATS(t, 3)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cs := make([]*cluster.Cluster, 3)
-	errs := make([]error, 3)
-	var wg sync.WaitGroup
-	for i := range cs {
-		wg.Go(func() {
-			cs[i], errs[i] = cluster.Start(ctx, cluster.Config{NATS: urls, Name: fmt.Sprintf("ext%d", i)}, clustertest.Logger(t))
-		})
+	cfgs := make([]cluster.Config, 3)
+	for i := range cfgs {
+		cfgs[i] = cluster.Config{NATS: urls, Name: fmt.Sprintf("ext%d", i)}
 	}
-	wg.Wait()
-	for i, c := range cs {
-		if c != nil {
-			t.Cleanup(func() { c.Close() })
-		}
-		if errs[i] != nil {
-			t.Fatalf("instance %d: %v", i, errs[i])
-		}
-	}
+	cs := clustertest.StartConfigs(t, cfgs)
 	// Read your writes across instances: what one stores, the next loads
 	// at once (reads go through the leader; a direct get could be
 	// answered by a replica behind it).
