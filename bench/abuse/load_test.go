@@ -89,20 +89,30 @@ type load struct {
 	rep   report
 }
 
-// A report is what the good client's process answers "report" with.
+// A report is what the good client's process answers "report" with: by
+// server (the one attacked, then its idle twin), phase and protocol.
 type report struct {
-	P99  [nPhases][3]float64 // ms
-	N    [nPhases][3]int
-	Errs [nPhases][]string
+	P99  [2][nPhases][3]float64 // ms
+	N    [2][nPhases][3]int
+	Errs [2][nPhases][]string
 }
 
-const envGood = "TRIO_ABUSE_GOOD" // the server's addrs as JSON; set means "be the good client"
+const envGood = "TRIO_ABUSE_GOOD" // the servers as JSON ([]goodTarget); set means "be the good client"
 
-func startLoad(t *testing.T, s *server) *load {
+// A goodTarget is a server the good client asks.
+type goodTarget struct {
+	Addrs addrs
+	CADir string
+}
+
+// startLoad starts the good client, asking s and its idle twin: the twin
+// is not attacked, so its latencies during the attack are the machine's
+// noise (the attacker and whatever else runs), not s's.
+func startLoad(t *testing.T, s, twin *server) *load {
 	t.Helper()
-	a, _ := json.Marshal(s.addrs)
+	a, _ := json.Marshal([]goodTarget{{s.addrs, s.caDir}, {twin.addrs, twin.caDir}})
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), envGood+"="+string(a), envCA+"="+s.caDir)
+	cmd.Env = append(os.Environ(), envGood+"="+string(a))
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -137,56 +147,73 @@ func (l *load) stop() {
 }
 
 // p99 returns the p99 latency of each protocol in phase, in ms, and the
-// number of requests, as of the last fetch.
-func (l *load) p99(phase int) ([3]float64, [3]int) { return l.rep.P99[phase], l.rep.N[phase] }
+// number of requests, as of the last fetch; of the idle twin if twin.
+func (l *load) p99(phase int, twin bool) ([3]float64, [3]int) {
+	i := 0
+	if twin {
+		i = 1
+	}
+	return l.rep.P99[i][phase], l.rep.N[i][phase]
+}
 
-// errors returns the failed requests of phase, as of the last fetch.
-func (l *load) errors(phase int) []string { return l.rep.Errs[phase] }
+// errors returns the failed requests of phase, as of the last fetch; of
+// the idle twin if twin.
+func (l *load) errors(phase int, twin bool) []string {
+	if twin {
+		return l.rep.Errs[1][phase]
+	}
+	return l.rep.Errs[0][phase]
+}
 
 // goodMain is the good client's process: it requests until stdin closes,
 // switching phase on "phase N" and printing a report on "report".
 func goodMain() int {
-	var a addrs
-	if err := json.Unmarshal([]byte(os.Getenv(envGood)), &a); err != nil {
-		fmt.Fprintln(os.Stderr, "good client:", err)
+	var targets []goodTarget
+	if err := json.Unmarshal([]byte(os.Getenv(envGood)), &targets); err != nil || len(targets) != 2 {
+		fmt.Fprintln(os.Stderr, "good client: bad", envGood, err)
 		return 1
 	}
-	ca := &tlsconf.LocalCA{Dir: os.Getenv(envCA), Logger: slog.New(slog.DiscardHandler)}
-	pool, err := ca.RootPool()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "good client:", err)
-		return 1
-	}
-	s := &server{addrs: a, cert: &testcert.Cert{Source: ca, Pool: pool}}
 	var (
 		mu    sync.Mutex
 		phase int
-		lat   [nPhases][3][]time.Duration
+		lat   [2][nPhases][3][]time.Duration
 		rep   report
 	)
+	var servers []*server
+	for _, tg := range targets {
+		ca := &tlsconf.LocalCA{Dir: tg.CADir, Logger: slog.New(slog.DiscardHandler)}
+		pool, err := ca.RootPool()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "good client:", err)
+			return 1
+		}
+		servers = append(servers, &server{addrs: tg.Addrs, cert: &testcert.Cert{Source: ca, Pool: pool}})
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	for i, p := range protos {
-		c, url := newClient(s, p)
-		wg.Go(func() {
-			defer closeClient(c)
-			for ctx.Err() == nil {
-				start := time.Now()
-				err := get(ctx, c, url, p)
-				d := time.Since(start)
-				if ctx.Err() != nil {
-					return
+	for k, s := range servers {
+		for i, p := range protos {
+			c, url := newClient(s, p)
+			wg.Go(func() {
+				defer closeClient(c)
+				for ctx.Err() == nil {
+					start := time.Now()
+					err := get(ctx, c, url, p)
+					d := time.Since(start)
+					if ctx.Err() != nil {
+						return
+					}
+					mu.Lock()
+					if err != nil {
+						rep.Errs[k][phase] = append(rep.Errs[k][phase], p+": "+err.Error())
+					} else {
+						lat[k][phase][i] = append(lat[k][phase][i], d)
+					}
+					mu.Unlock()
+					time.Sleep(5 * time.Millisecond)
 				}
-				mu.Lock()
-				if err != nil {
-					rep.Errs[phase] = append(rep.Errs[phase], p+": "+err.Error())
-				} else {
-					lat[phase][i] = append(lat[phase][i], d)
-				}
-				mu.Unlock()
-				time.Sleep(5 * time.Millisecond)
-			}
-		})
+			})
+		}
 	}
 	sc := bufio.NewScanner(os.Stdin)
 	enc := json.NewEncoder(os.Stdout)
@@ -197,13 +224,15 @@ func goodMain() int {
 		case "phase":
 			phase, _ = strconv.Atoi(arg)
 		case "report":
-			for ph := range nPhases {
-				for i := range protos {
-					d := slices.Clone(lat[ph][i])
-					rep.N[ph][i] = len(d)
-					if len(d) > 0 {
-						slices.Sort(d)
-						rep.P99[ph][i] = float64(d[(len(d)*99+99)/100-1]) / 1e6
+			for k := range targets {
+				for ph := range nPhases {
+					for i := range protos {
+						d := slices.Clone(lat[k][ph][i])
+						rep.N[k][ph][i] = len(d)
+						if len(d) > 0 {
+							slices.Sort(d)
+							rep.P99[k][ph][i] = float64(d[(len(d)*99+99)/100-1]) / 1e6
+						}
 					}
 				}
 			}
