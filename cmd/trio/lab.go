@@ -163,8 +163,7 @@ func labRun(ctx context.Context, f labFlags, stdout, stderr io.Writer) int {
 	progress.done()
 	if err != nil {
 		if errors.Is(err, lab.ErrNeedRoot) {
-			fail(stderr, exitError, "%v; run it as root, or with sudo", err)
-			return exitError
+			return fail(stderr, exitError, "%v; run it as root, or with sudo", err)
 		}
 		if ctx.Err() != nil {
 			return fail(stderr, exitError, "lab: interrupted")
