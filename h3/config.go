@@ -18,9 +18,11 @@ type Config struct {
 	// at once on one connection. If zero, 250 is used.
 	MaxIncomingStreams int64
 
-	// IdleTimeout closes a connection that carried no request for this long.
-	// If zero, 2 minutes; if negative, never (QUIC's own 30s keep-alive
-	// timeout still closes dead peers).
+	// IdleTimeout closes a connection that carried no request for this
+	// long, with H3_NO_ERROR. If zero, 2 minutes; if negative, never.
+	// Either way QUICIdleTimeout still ends a connection over which nothing
+	// arrived for its own, shorter time (a peer that is gone); a WebSocket
+	// keeps its connection alive (see KeepAlivePeriod).
 	IdleTimeout time.Duration
 
 	// HandshakeTimeout bounds the QUIC handshake. If zero, 10 seconds.
@@ -80,8 +82,8 @@ type Config struct {
 	// reset with H3_REQUEST_CANCELLED). CONNECT streams (tunnels,
 	// WebSockets) are exempt, from MaxBodyBytes too, and so is a request
 	// whose handler sets its own read deadline (http.ResponseController's
-	// SetReadDeadline, the zero time included), as long-lived streams need. If zero, 60 seconds;
-	// if negative, none. EngineTrio only.
+	// SetReadDeadline, the zero time included), as long-lived streams
+	// need. If zero, 60 seconds; if negative, none. EngineTrio only.
 	BodyTimeout time.Duration
 
 	// Engine selects the HTTP/3 implementation. If empty, EngineTrio is

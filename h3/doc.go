@@ -38,8 +38,13 @@
 // H3_REQUEST_REJECTED. When a connection's last request is done it is
 // closed with H3_NO_ERROR, after a short linger for the last responses to
 // be acknowledged (quic-go does not tell when they are) unless the client
-// closes it first. If ctx ends first, Shutdown closes what remains and
-// returns ctx.Err(); Serve returns http.ErrServerClosed.
+// closes it first. If ctx ends first (or on [Server.Close]), Shutdown
+// closes what remains and returns ctx.Err(); Serve returns
+// http.ErrServerClosed. A connection closed that way while requests or
+// WebSockets were still running on it is closed with
+// H3_REQUEST_CANCELLED, which ends each of its streams, so the client
+// learns they were cut rather than complete; an idle one with
+// H3_NO_ERROR.
 //
 // # Request limits
 //
@@ -51,6 +56,52 @@
 // client 408; once the response has started, the stream is reset with
 // H3_REQUEST_CANCELLED instead. CONNECT streams (WebSockets) are exempt
 // from the body limits. Each refusal is reported to [Config.LimitHit].
+//
+// # Connection limits
+//
+// Each UDP socket gets a quic.Transport of its own, which counts QUIC
+// connections and handshakes in progress, in total and per client address
+// (its IP; IPv6 by its /64), as [Config.Limits] says. Past
+// [Limits.RetryHandshakes] handshakes in progress (128), or
+// [Limits.RetryHandshakesPerIP] from one address (16), a new client
+// without a token is sent a Retry (RFC 9000 section 8.1), so that only
+// clients that receive packets at their address cost the server a
+// connection. Past [Limits.MaxConnsPerIP] connections from one address
+// (256) or [Limits.MaxHandshakes] handshakes in progress (1024), and when
+// [Config.Admit] says no, a new connection is closed with
+// CONNECTION_REFUSED. These apply with either engine.
+//
+// With trio's engine, a connection may run at most
+// [Config.MaxIncomingStreams] handlers (250). quic-go gives a client its
+// stream credit back as soon as it resets a stream, so a client that
+// opens and resets streams at once could start any number of handlers
+// that ignore their context (HTTP/2's rapid reset over QUIC): past that
+// many handlers a new request stream is refused with H3_REQUEST_REJECTED,
+// and after MaxIncomingStreams such refusals the connection is closed
+// with H3_EXCESSIVE_LOAD. Retries and refusals are reported to
+// [Config.LimitHit] under the names [LimitRetryHandshakes],
+// [LimitRetryHandshakesPerIP], [LimitMaxConnsPerIP], [LimitMaxHandshakes]
+// and [LimitMaxStreams].
+//
+// # Idle connections and keep-alive
+//
+// Two timeouts close idle connections. [Config.IdleTimeout] (2 minutes)
+// closes, with H3_NO_ERROR, a connection that carried no request for that
+// long. [Config.QUICIdleTimeout] (30 seconds, QUIC's max_idle_timeout;
+// the client may ask for less) ends, silently, a connection over which no
+// packet arrived for that long: a peer that is gone.
+//
+// A WebSocket nobody writes to sends no packets, so with trio's engine a
+// connection that carries one is pinged every [Config.KeepAlivePeriod] (a
+// third of QUICIdleTimeout) with an empty frame of a reserved type on the
+// control stream (RFC 9114 section 7.2.8, ignored by clients), which the
+// client acknowledges: both ends' idle timers restart, and the WebSocket
+// lives until it is closed, as over HTTP/1.1 and HTTP/2. Pinging stops
+// with the connection's last WebSocket; a client that is gone does not
+// acknowledge, so its connection still ends one QUIC idle timeout later.
+// With EngineStd, quic-go sends its own PINGs every KeepAlivePeriod on
+// every connection. Package ws's HTTP/3 client (ws.Dial) has quic-go
+// send PINGs too, so either end keeps an idle WebSocket alive.
 //
 // # Design
 //
