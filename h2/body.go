@@ -17,10 +17,9 @@ func (b *requestBody) Read(p []byte) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var waitStart time.Time // BodyTimeout: since when this Read waits for the client
-	var wake *time.Timer
 	defer func() {
-		if wake != nil {
-			wake.Stop()
+		if !waitStart.IsZero() {
+			st.bodyTimer.Stop()
 		}
 	}()
 	for {
@@ -69,11 +68,7 @@ func (b *requestBody) Read(p []byte) (int, error) {
 			switch {
 			case waitStart.IsZero():
 				waitStart = time.Now()
-				wake = time.AfterFunc(d, func() {
-					c.mu.Lock()
-					st.cond.Broadcast()
-					c.mu.Unlock()
-				})
+				st.armBodyTimerLocked(d)
 			case time.Since(waitStart) >= d:
 				c.refuseLocked(st, LimitBodyTime, http.StatusRequestTimeout, ErrBodyTimeout)
 				return 0, ErrBodyTimeout
@@ -97,4 +92,22 @@ func (b *requestBody) Close() error {
 		st.cond.Broadcast()
 	}
 	return nil
+}
+
+// armBodyTimerLocked wakes the body Read waiting on st in d, for
+// BodyTimeout. The timer is the stream's, made on the first wait and
+// reset on the next ones, so that a body arriving frame by frame costs no
+// timer per Read; the Read stops it when it returns. A wake-up left over
+// from an earlier Read only makes the waiting one check its time again.
+func (st *stream) armBodyTimerLocked(d time.Duration) {
+	if st.bodyTimer != nil {
+		st.bodyTimer.Reset(d)
+		return
+	}
+	c := st.c
+	st.bodyTimer = time.AfterFunc(d, func() {
+		c.mu.Lock()
+		st.cond.Broadcast()
+		c.mu.Unlock()
+	})
 }

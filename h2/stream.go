@@ -49,6 +49,7 @@ type stream struct {
 	bodyLen    int64
 	rDeadline  time.Time
 	rTimer     *time.Timer
+	bodyTimer  *time.Timer // wakes a body Read at BodyTimeout (armBodyTimerLocked)
 	trailer    http.Header // trailers received, merged into req.Trailer at EOF
 	continueOK bool        // 100 Continue owed on first body read
 
