@@ -248,12 +248,14 @@ func testClosed(t *testing.T, bs []hub.Broker) {
 	if err := bs[1].Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	bs[1].Close()
-	if _, err := bs[1].Publish(ctx(t), room, []byte("x")); err == nil {
-		t.Error("Publish on a closed broker: no error")
+	if err := bs[1].Close(); err != nil {
+		t.Errorf("second Close: %v; want nil", err)
 	}
-	if _, err := bs[1].Subscribe(ctx(t), room, 0, func(hub.Message) {}); err == nil {
-		t.Error("Subscribe on a closed broker: no error")
+	if _, err := bs[1].Publish(ctx(t), room, []byte("x")); !errors.Is(err, hub.ErrBrokerClosed) {
+		t.Errorf("Publish on a closed broker: %v; want ErrBrokerClosed", err)
+	}
+	if _, err := bs[1].Subscribe(ctx(t), room, 0, func(hub.Message) {}); !errors.Is(err, hub.ErrBrokerClosed) {
+		t.Errorf("Subscribe on a closed broker: %v; want ErrBrokerClosed", err)
 	}
 	r := subscribe(t, bs[0], room, ss[0])
 	check(t, "sibling of a closed broker", r.wait(t, 2), room, ss[1:], "m", 1)
