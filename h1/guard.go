@@ -9,9 +9,10 @@ import (
 // guard answers what the framer found, for HTTP/1.x requests: 414 for a
 // request-target over the limit (net/http hands over those that fit its
 // header limit), 431 for more field lines than MaxHeaderFields, 413 for a
-// Content-Length over MaxBodyBytes (and a body bounded by it), 400 for Transfer-Encoding in HTTP/1.0, and for
-// Content-Length with Transfer-Encoding, the handler's response followed by
-// a close. "Connection: close" in the response makes net/http close.
+// Content-Length over MaxBodyBytes (and a body bounded by it), 400 for
+// Transfer-Encoding in HTTP/1.0, and for Content-Length with
+// Transfer-Encoding, the handler's response followed by a close.
+// "Connection: close" in the response makes net/http close.
 func (c *Config) guard(next http.Handler) http.Handler {
 	if next == nil {
 		next = http.DefaultServeMux // as http.Server does with a nil Handler
