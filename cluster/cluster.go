@@ -242,10 +242,8 @@ func (c *Cluster) ClientURL() string {
 	return c.server.ClientURL()
 }
 
-// ShutdownNATS stops the embedded node (if any) as if its machine were
-// lost, leaving the rest of the instance running: the connection moves to
-// the other nodes of the cluster. For tests of that failure.
-func (c *Cluster) ShutdownNATS() {
+// stopNATS stops the embedded node, if any.
+func (c *Cluster) stopNATS() {
 	if c.server != nil {
 		c.server.Shutdown()
 		c.server.WaitForShutdown()
@@ -265,6 +263,6 @@ func (c *Cluster) Close() error {
 	if c.nc != nil {
 		c.nc.Close()
 	}
-	c.ShutdownNATS()
+	c.stopNATS()
 	return errors.Join(errs...)
 }

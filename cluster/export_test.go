@@ -22,3 +22,8 @@ func (b *Broker) Holds(room, id string) bool {
 	defer b.mu.Unlock()
 	return b.presences[presenceKey(room, id)] != nil
 }
+
+// ShutdownNATS stops c's embedded node as if its machine were lost,
+// leaving the rest of the instance running: the connection moves to the
+// other nodes of the cluster.
+func (c *Cluster) ShutdownNATS() { c.stopNATS() }
