@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html"
 	"math"
+	"slices"
 	"strings"
 	"time"
 )
@@ -54,28 +55,34 @@ func chart(r *report) []byte {
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">`+"\n", chartW, h, chartW, h)
 	fmt.Fprintf(&b, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
-	all, _ := r.flat()
+	flat, _ := r.flat()
 	verdict := "flat"
-	if !all {
+	if !flat {
 		verdict = "not flat"
 	}
 	fmt.Fprintf(&b, `<text x="%d" y="22" font-size="15">%s</text>`+"\n", marginL, html.EscapeString(fmt.Sprintf(
 		"trio soak %s: %v, %d req/s h1/h2/h3, %d idle WebSockets: %s",
 		r.Started.Format("2006-01-02 15:04Z"), r.Options.Duration, r.Options.Rate, r.Options.WS, verdict)))
-	var tmax time.Duration
-	if n := len(r.Series); n > 0 {
-		tmax = r.Series[n-1].T
+	all := append(slices.Clip(r.Series), r.After...)
+	var tmax, end time.Duration
+	if n := len(all); n > 0 {
+		tmax = all[n-1].T
+	}
+	if n := len(r.Series); n > 0 && len(r.After) > 0 {
+		end = r.Series[n-1].T
 	}
 	tmax = max(tmax, time.Second)
 	for i, p := range panels {
 		top := marginT + i*(panelH+panelGap)
-		drawPanel(&b, p, r.Series, top, tmax, i == chartPanels-1)
+		drawPanel(&b, p, all, top, tmax, end, i == chartPanels-1)
 	}
 	b.WriteString("</svg>\n")
 	return []byte(b.String())
 }
 
-func drawPanel(b *strings.Builder, p panel, series []sample, top int, tmax time.Duration, timeLabels bool) {
+// drawPanel draws p's lines over series; end, if not zero, is where the
+// load stopped, marked with a dashed line.
+func drawPanel(b *strings.Builder, p panel, series []sample, top int, tmax, end time.Duration, timeLabels bool) {
 	ymax := 0.0
 	for _, l := range p.lines {
 		for _, s := range series {
@@ -99,6 +106,10 @@ func drawPanel(b *strings.Builder, p panel, series []sample, top int, tmax time.
 		}
 	}
 	fmt.Fprintf(b, `<rect x="%d" y="%d" width="%d" height="%d" fill="none" stroke="#888"/>`+"\n", marginL, top, plotW, panelH)
+	if end > 0 {
+		fmt.Fprintf(b, `<line x1="%.1f" x2="%.1f" y1="%d" y2="%d" stroke="#444" stroke-dasharray="4 3"/>`+"\n", x(end), x(end), top, top+panelH)
+		fmt.Fprintf(b, `<text x="%.1f" y="%d" font-size="10" fill="#444">load stopped</text>`+"\n", x(end)+3, top+11)
+	}
 	for i, l := range p.lines {
 		var pts strings.Builder
 		for _, s := range series {
@@ -141,13 +152,14 @@ func timeStep(d time.Duration) time.Duration {
 	return time.Hour
 }
 
-// tickLabel is t as "90s" under two minutes, else as "5m" or "5m30s".
+// tickLabel is t as "5m" in whole minutes, else as "90s" under two
+// minutes, or "5m30s".
 func tickLabel(t time.Duration) string {
+	if t > 0 && t%time.Minute == 0 {
+		return fmt.Sprintf("%dm", int(t.Minutes()))
+	}
 	if t < 2*time.Minute {
 		return fmt.Sprintf("%ds", int(t.Seconds()))
-	}
-	if t%time.Minute == 0 {
-		return fmt.Sprintf("%dm", int(t.Minutes()))
 	}
 	return fmt.Sprintf("%dm%ds", int(t.Minutes()), int(t.Seconds())%60)
 }

@@ -286,6 +286,11 @@ func (ld *load) forget(c *ws.Conn) {
 // close closes the WebSockets and the clients and waits for every
 // request and WebSocket goroutine.
 func (ld *load) close() {
+	select {
+	case <-ld.done:
+		return // closed already
+	default:
+	}
 	close(ld.done)
 	ld.mu.Lock()
 	socks := slices.Clone(ld.sockets)

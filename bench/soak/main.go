@@ -16,7 +16,9 @@
 // prints a table (one row a minute) and a summary of start (after the
 // first minute's warm-up), peak and end of each, with a verdict: flat when
 // the last minute's mean is within 10% (plus a small absolute slack) of
-// the second minute's. With -save DIR it writes DIR/YYYY-MM-DD-HHMM-soak.txt
+// the second minute's. Then the clients and WebSockets close and the
+// samples go on for -after, to see what memory the server hands back once
+// the load is gone. With -save DIR it writes DIR/YYYY-MM-DD-HHMM-soak.txt
 // (the output) and DIR/YYYY-MM-DD-HHMM-soak.svg (memory, goroutines and
 // fds over time).
 //
@@ -52,6 +54,7 @@ type options struct {
 	WS       int
 	Churn    time.Duration
 	Warm     time.Duration
+	After    time.Duration
 	Save     string
 }
 
@@ -86,6 +89,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.WS, "ws", 300, "idle WebSockets held, a third over each protocol")
 	fs.DurationVar(&o.Churn, "churn", 10*time.Second, "clients drop idle connections and open new ones this often; 0: never")
 	fs.DurationVar(&o.Warm, "warm", time.Minute, "first part of the run left out of the start figures and the verdict")
+	fs.DurationVar(&o.After, "after", 40*time.Second, "after the load, close the clients and WebSockets and go on sampling this long")
 	fs.StringVar(&o.Save, "save", "", "write YYYY-MM-DD-HHMM-soak.txt and .svg to this `dir`")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -93,8 +97,8 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	if fs.NArg() != 0 {
 		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	if o.Duration <= 0 || o.Every <= 0 || o.Rate < 0 || o.WS < 0 || o.Warm < 0 {
-		return nil, errors.New("-d and -every must be positive, -rate, -ws and -warm not negative")
+	if o.Duration <= 0 || o.Every <= 0 || o.Rate < 0 || o.WS < 0 || o.Warm < 0 || o.After < 0 {
+		return nil, errors.New("-d and -every must be positive, -rate, -ws, -warm and -after not negative")
 	}
 	return o, nil
 }

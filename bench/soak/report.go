@@ -13,7 +13,8 @@ import (
 type report struct {
 	Started time.Time
 	Options *options
-	Series  []sample
+	Series  []sample // under load
+	After   []sample // once the load stopped
 	Load    totals
 	Machine string
 	Pid     int
@@ -111,12 +112,13 @@ func (r *report) write(w io.Writer) {
 		fmt.Fprintf(w, "first errors:\n%s\n", strings.Join(errs, "\n"))
 	}
 
-	fmt.Fprintln(w, "\nseries (one row a minute, and the last):")
+	fmt.Fprintln(w, "\nseries (one row a minute, the load's last and, after it, the last):")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "time\tRSS MiB\theap live MiB\theap in use MiB\tgoroutines\tfds\tGCs\treq/s\tws open\treturned MiB\t")
 	next := time.Duration(0)
-	for i, s := range r.Series {
-		if s.T < next && i != len(r.Series)-1 {
+	rows := append(slices.Clip(r.Series), r.After...)
+	for i, s := range rows {
+		if s.T < next && i != len(r.Series)-1 && i != len(rows)-1 {
 			continue
 		}
 		next = s.T.Truncate(time.Minute) + time.Minute
@@ -144,6 +146,11 @@ func (r *report) write(w io.Writer) {
 		fmt.Fprintf(tw, "%s\t%.1f\t%.1f\t%.1f\t%.2f\t\n", name, a, peak, b, b/max(a, 1e-9))
 	}
 	tw.Flush()
+	if n := len(r.After); n > 0 {
+		a, l := r.After[n-1], r.Series[len(r.Series)-1]
+		fmt.Fprintf(w, "\nafter the load (clients and WebSockets closed), %v later: RSS %.1f MiB (%.1f at the load's end), heap live %.1f MiB, %d goroutines, %d fds; handed back by trio during the run: %.1f MiB\n",
+			(a.T - l.T).Round(time.Second), mib(a.RSS), mib(l.RSS), mib(a.HeapLive), a.Goroutines, a.FDs, mib(a.Returned))
+	}
 	all, verdicts := r.flat()
 	word := "FLAT"
 	if !all {

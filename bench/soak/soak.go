@@ -55,6 +55,10 @@ func soak(ctx context.Context, o *options, stdout, stderr io.Writer) (*report, e
 		Machine: machine(), Pid: srv.cmd.Process.Pid,
 	}
 	rep.Lat, rep.Errs = ld.latencies()
+	ld.close()
+	if rep.After, err = cooldown(ctx, o, series[len(series)-1].T, ld, smp, stderr); err != nil {
+		return nil, err
+	}
 	var text strings.Builder
 	rep.write(&text)
 	fmt.Fprint(stdout, text.String())
@@ -101,6 +105,31 @@ func drive(ctx context.Context, o *options, ld *load, smp *sampler, stderr io.Wr
 		case <-tick.C:
 		}
 	}
+}
+
+// cooldown samples the server every o.Every for o.After once the load
+// and the WebSockets are gone, from time from on.
+func cooldown(ctx context.Context, o *options, from time.Duration, ld *load, smp *sampler, stderr io.Writer) ([]sample, error) {
+	if o.After <= 0 {
+		return nil, nil
+	}
+	fmt.Fprintf(stderr, "soak: load stopped, WebSockets closed; sampling for %v more\n", o.After)
+	start := time.Now()
+	var after []sample
+	for time.Since(start) <= o.After {
+		select {
+		case <-ctx.Done():
+			return after, ctx.Err()
+		case <-time.After(o.Every):
+		}
+		s, err := smp.take(from+time.Since(start), ld.totals())
+		if err != nil {
+			return nil, err
+		}
+		after = append(after, s)
+		fmt.Fprintln(stderr, s.line())
+	}
+	return after, nil
 }
 
 // machine describes where the soak ran: cores and load average.

@@ -25,7 +25,7 @@ func TestMain(m *testing.M) {
 // request answered, the WebSockets held, the report and chart written.
 func TestSoakSmoke(t *testing.T) {
 	dir := t.TempDir()
-	o, err := parse([]string{"-d", "4s", "-every", "500ms", "-rate", "30", "-ws", "6", "-churn", "1s", "-warm", "1s", "-save", dir}, io.Discard)
+	o, err := parse([]string{"-d", "4s", "-every", "500ms", "-rate", "30", "-ws", "6", "-churn", "1s", "-warm", "1s", "-after", "1s", "-save", dir}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,6 +61,12 @@ func TestSoakSmoke(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("report lacks %q", want)
 		}
+	}
+	if len(rep.After) == 0 || rep.After[len(rep.After)-1].WSServer != 0 {
+		t.Errorf("after the load: %d samples, the last %+v; want some, with no WebSocket open", len(rep.After), rep.After)
+	}
+	if !strings.Contains(out.String(), "after the load") {
+		t.Error("report lacks the after-the-load line")
 	}
 	if !strings.Contains(progress.String(), "req/s") {
 		t.Errorf("no live series on stderr:\n%s", progress.String())
@@ -128,7 +134,7 @@ func TestTickLabel(t *testing.T) {
 	for _, tc := range []struct {
 		d    time.Duration
 		want string
-	}{{0, "0s"}, {90 * time.Second, "90s"}, {5 * time.Minute, "5m"}, {150 * time.Second, "2m30s"}} {
+	}{{0, "0s"}, {time.Minute, "1m"}, {90 * time.Second, "90s"}, {5 * time.Minute, "5m"}, {150 * time.Second, "2m30s"}} {
 		if got := tickLabel(tc.d); got != tc.want {
 			t.Errorf("tickLabel(%v) = %q; want %q", tc.d, got, tc.want)
 		}
