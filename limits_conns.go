@@ -121,8 +121,8 @@ func (s *Server) admitQUIC(remote net.Addr) (release func(), ok bool) {
 		return nil, false
 	}
 	if victim != nil {
-		victim.closeConn()
 		s.limitHitFrom(LimitMaxConns, victim.addr)
+		victim.closeConn()
 	}
 	var once sync.Once
 	return func() { once.Do(func() { t.releaseAddr(addr) }) }, true

@@ -72,13 +72,13 @@ func (l *limitListener) admit(nc net.Conn) net.Conn {
 	c.active.Store(time.Now().UnixNano())
 	refused, victim := l.t.admit(c, l.shake)
 	if refused != "" {
+		l.t.s.limitHitFrom(refused, c.addr) // counted before the client can see it
 		reset(nc)
-		l.t.s.limitHitFrom(refused, c.addr)
 		return nil
 	}
 	if victim != nil {
-		victim.closeConn()
 		l.t.s.limitHitFrom(LimitMaxConns, victim.addr)
+		victim.closeConn()
 	}
 	if tc, ok := nc.(*net.TCPConn); ok {
 		return &limitTCPConn{TCPConn: tc, limitConn: c}

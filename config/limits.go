@@ -1,6 +1,7 @@
 package config
 
 import (
+	"math"
 	"time"
 
 	"github.com/triohttp/trio"
@@ -66,6 +67,13 @@ type Limits struct {
 	// to send its preface; then it is closed. If absent, 10s.
 	H2PrefaceTimeout Duration `toml:"h2_preface_timeout"`
 
+	// MaxStreams limits the request streams a client may have open at
+	// once on one HTTP/2 or HTTP/3 connection: HTTP/2 answers more with
+	// REFUSED_STREAM, HTTP/3 gives no stream credit past it (and closes a
+	// connection that keeps resetting streams whose handlers still run
+	// with H3_EXCESSIVE_LOAD). If absent, 250; it cannot be negative.
+	MaxStreams int `toml:"max_streams"`
+
 	// MemoryReturnSeconds is how often trio checks whether a burst left
 	// memory behind and hands it back to the OS (debug.FreeOSMemory when
 	// RSS is more than twice its floor and no GC ran since the last
@@ -73,8 +81,12 @@ type Limits struct {
 	MemoryReturnSeconds int `toml:"memory_return_seconds"`
 }
 
-// limits checks the [limits] table: every key is -1 or more.
+// limits checks the [limits] table: every integer key is -1 or more,
+// max_streams 0 or more.
 func (v *checker) limits(l *Limits) {
+	if l.MaxStreams < 0 || l.MaxStreams > math.MaxUint32 {
+		v.errorf("limits.max_streams", "0 or absent means 250", "expected 0 to %d, got %d", uint32(math.MaxUint32), l.MaxStreams)
+	}
 	for _, k := range []struct {
 		key string
 		val int
@@ -110,6 +122,7 @@ func (l *Limits) apply(s *trio.Server) {
 	s.H1.ReadHeaderTimeout = l.HeaderTimeout.Duration
 	s.H2.PrefaceTimeout = l.H2PrefaceTimeout.Duration
 	s.Limits.MemoryReturnInterval = time.Duration(l.MemoryReturnSeconds) * time.Second
+	s.H2.MaxConcurrentStreams, s.H3.MaxIncomingStreams = uint32(l.MaxStreams), int64(l.MaxStreams)
 }
 
 // equal reports whether l and o set the same limits.

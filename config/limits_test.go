@@ -27,6 +27,7 @@ body_timeout       = "30s"
 header_timeout     = "5s"
 h2_preface_timeout = "-1s"
 memory_return_seconds = -1
+max_streams        = 100
 `
 
 // [limits] reaches trio.Server.Limits, and a reload that changes it is
@@ -65,6 +66,9 @@ func TestLimitsTable(t *testing.T) {
 	}
 	if srv.H1.ReadHeaderTimeout != 5*time.Second || srv.H2.PrefaceTimeout != -time.Second {
 		t.Errorf("ReadHeaderTimeout, PrefaceTimeout = %v, %v; want 5s, -1s", srv.H1.ReadHeaderTimeout, srv.H2.PrefaceTimeout)
+	}
+	if srv.H2.MaxConcurrentStreams != 100 || srv.H3.MaxIncomingStreams != 100 {
+		t.Errorf("streams h2/h3 = %d/%d; want 100", srv.H2.MaxConcurrentStreams, srv.H3.MaxIncomingStreams)
 	}
 	changed := strings.Replace(limitsTable, "max_handshakes   = 64", "max_handshakes   = 65", 1)
 	os.WriteFile(file, []byte(loadtest.ConfigBefore+changed), 0o644)
