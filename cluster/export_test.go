@@ -5,13 +5,7 @@ package cluster
 // RefreshMembers rewrites b's members now, as its refresher does every
 // memberTTL/3.
 func (b *Broker) RefreshMembers() {
-	b.mu.Lock()
-	ps := make([]*presence, 0, len(b.presences))
-	for _, p := range b.presences {
-		ps = append(ps, p)
-	}
-	b.mu.Unlock()
-	for _, p := range ps {
+	for _, p := range b.held() {
 		b.refresh(p)
 	}
 }

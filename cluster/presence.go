@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -183,19 +185,20 @@ func (b *Broker) refreshPresence() {
 			continue
 		}
 		lastMembers = time.Now()
-		b.mu.Lock()
-		ps := make([]*presence, 0, len(b.presences))
-		for _, p := range b.presences {
-			ps = append(ps, p)
-		}
-		b.mu.Unlock()
-		for _, p := range ps {
+		for _, p := range b.held() {
 			if b.ctx.Err() != nil {
 				return
 			}
 			b.refresh(p)
 		}
 	}
+}
+
+// held returns the presences b holds.
+func (b *Broker) held() []*presence {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return slices.Collect(maps.Values(b.presences))
 }
 
 // refresh rewrites p if this broker still holds it, or writes it anew if
