@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"text/tabwriter"
+
+	"github.com/triohttp/trio/internal/testtool"
 )
 
 func TestMain(m *testing.M) {
@@ -24,7 +26,11 @@ func TestMain(m *testing.M) {
 		r.Cur = r.Max
 		syscall.Setrlimit(syscall.RLIMIT_NOFILE, &r)
 	}
-	code := m.Run()
+	// The attackers' goroutines must end with their cases, as the
+	// servers' processes do.
+	code := testtool.Main(m, func(stack string) bool {
+		return strings.Contains(stack, "bench/abuse.") || strings.Contains(stack, "quic-go") || strings.Contains(stack, "net/http.")
+	})
 	if testing.Verbose() {
 		printFigures(os.Stdout)
 	}
