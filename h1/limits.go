@@ -35,13 +35,10 @@ const (
 )
 
 func (c *Config) maxHeaderFields() int {
-	if c == nil || c.MaxHeaderFields == 0 {
+	if c == nil {
 		return DefaultMaxHeaderFields
 	}
-	if c.MaxHeaderFields < 0 {
-		return int(^uint(0) >> 1)
-	}
-	return c.MaxHeaderFields
+	return defaults.Count(c.MaxHeaderFields, DefaultMaxHeaderFields)
 }
 
 // maxBodyBytes is MaxBodyBytes, 0 for none.

@@ -41,14 +41,7 @@ const (
 )
 
 func (c *Config) maxHeaderFields() int {
-	n := c.get().MaxHeaderFields
-	switch {
-	case n == 0:
-		return DefaultMaxHeaderFields
-	case n < 0:
-		return int(^uint(0) >> 1)
-	}
-	return n
+	return defaults.Count(c.get().MaxHeaderFields, DefaultMaxHeaderFields)
 }
 
 func (c *Config) maxBodyBytes() int64 { return max(c.get().MaxBodyBytes, 0) }

@@ -40,13 +40,7 @@ const (
 )
 
 func (c *Config) maxHeaderFields() int {
-	switch {
-	case c.MaxHeaderFields == 0:
-		return DefaultMaxHeaderFields
-	case c.MaxHeaderFields < 0:
-		return int(^uint(0) >> 1)
-	}
-	return c.MaxHeaderFields
+	return defaults.Count(c.MaxHeaderFields, DefaultMaxHeaderFields)
 }
 
 func (c *Config) maxBodyBytes() int64 { return max(c.MaxBodyBytes, 0) }

@@ -3,7 +3,10 @@
 // library underneath).
 package defaults
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // Duration returns def for 0, 0 (none) for a negative d, and d otherwise.
 func Duration(d, def time.Duration) time.Duration {
@@ -23,4 +26,16 @@ func Or[T comparable](v, def T) T {
 		return def
 	}
 	return v
+}
+
+// Count returns def for 0, the largest int (no limit) for a negative n,
+// and n otherwise: the rule for a limit on how many of something.
+func Count(n, def int) int {
+	switch {
+	case n == 0:
+		return def
+	case n < 0:
+		return math.MaxInt
+	}
+	return n
 }

@@ -1,6 +1,7 @@
 package defaults
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -26,5 +27,17 @@ func TestOr(t *testing.T) {
 	}
 	if got := Or("", "trio"); got != "trio" {
 		t.Errorf(`Or("", "trio") = %q; want "trio"`, got)
+	}
+}
+
+func TestCount(t *testing.T) {
+	for _, tt := range []struct{ n, def, want int }{
+		{0, 100, 100},
+		{-1, 100, math.MaxInt},
+		{7, 100, 7},
+	} {
+		if got := Count(tt.n, tt.def); got != tt.want {
+			t.Errorf("Count(%d, %d) = %d; want %d", tt.n, tt.def, got, tt.want)
+		}
 	}
 }
