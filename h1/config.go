@@ -159,13 +159,13 @@ func (c *Config) Apply(srv *http.Server) {
 // for a request-target longer than MaxURIBytes (§3), where net/http alone
 // would keep the connection open or answer 431, and answers 408 and
 // closes for a request head begun but not finished when net/http's read
-// deadline passes, where net/http closes without an answer. A connection whose first
-// line is not HTTP at all (no version, or one without "HTTP/") is closed
-// unanswered, as RFC 9113 §3.4 asks of a port where a client may be
-// sending an HTTP/2 preface; net/http would answer 400, or with
-// prior-knowledge h2c on, wait for more bytes until ReadHeaderTimeout. It
-// stops following a connection at the HTTP/2 preface and when a handler
-// takes it over.
+// deadline passes, where net/http closes without an answer. A connection
+// whose first line is not HTTP at all (no version, or one without
+// "HTTP/") is closed unanswered, as RFC 9113 §3.4 asks of a port where a
+// client may be sending an HTTP/2 preface; net/http would answer 400, or
+// with prior-knowledge h2c on, wait for more bytes until
+// ReadHeaderTimeout. It stops following a connection at the HTTP/2
+// preface and when a handler takes it over.
 func (c *Config) Listener(l net.Listener) net.Listener {
 	return listener{Listener: l, maxURI: c.maxURIBytes(), hit: c.limitHit}
 }

@@ -48,8 +48,8 @@ type Config struct {
 	// CANCEL). CONNECT streams (tunnels, WebSockets) are exempt, from
 	// MaxBodyBytes too, and so is a request whose handler sets its own
 	// read deadline (http.ResponseController's SetReadDeadline, the zero
-	// time included), as long-lived streams need. If zero, 60 seconds; if negative, none.
-	// EngineTrio only.
+	// time included), as long-lived streams need. If zero, 60 seconds; if
+	// negative, none. EngineTrio only.
 	BodyTimeout time.Duration
 
 	// PrefaceTimeout bounds how long a new connection may take to send

@@ -44,8 +44,9 @@
 // closed as by Close and Shutdown returns ctx.Err(). Connections handed to
 // the Server afterwards are told GOAWAY at once. [Server.Close] closes
 // them all immediately: each open stream gets RST_STREAM CANCEL, then the
-// connection a GOAWAY CANCEL (NO_ERROR if no stream was cut). trio.Server.Shutdown calls Shutdown alongside the HTTP/1
-// server's, since connections in TLSNextProto are not tracked by it.
+// connection a GOAWAY CANCEL (NO_ERROR if no stream was cut).
+// trio.Server.Shutdown calls Shutdown alongside the HTTP/1 server's, since
+// connections in TLSNextProto are not tracked by it.
 //
 // # Design
 //
