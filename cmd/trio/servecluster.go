@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,7 +20,7 @@ type clusterFlags struct {
 }
 
 func (c *clusterFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.clusterURLs, "cluster", "", "join the instances sharing these NATS servers (`URL[,URL]`, nats:// or tls://): the demo's chat and ticker span them, and ACME certificates are kept in NATS so they are ordered once")
+	fs.StringVar(&c.clusterURLs, "cluster", "", "join the instances sharing these NATS servers (`URL[,URL]`: nats://, tls://, ws:// or wss://): the demo's chat and ticker span them, and ACME certificates are kept in NATS so they are ordered once")
 }
 
 // urls are the servers of --cluster, none without it.
@@ -30,12 +31,16 @@ func (c *clusterFlags) urls() []string {
 	return strings.Split(c.clusterURLs, ",")
 }
 
+// natsSchemes are the URL schemes nats.go dials, as [cluster] nats takes
+// them.
+var natsSchemes = []string{"nats", "tls", "ws", "wss"}
+
 // check reports a --cluster that is not a list of NATS URLs, as a usage
 // error.
 func (c *clusterFlags) check() error {
 	for _, u := range c.urls() {
 		p, err := url.Parse(u)
-		if err != nil || (p.Scheme != "nats" && p.Scheme != "tls") || p.Hostname() == "" || p.Port() == "" {
+		if err != nil || !slices.Contains(natsSchemes, p.Scheme) || p.Hostname() == "" || p.Port() == "" {
 			return fmt.Errorf("--cluster %q: want NATS URLs with host and port, comma-separated, such as \"nats://10.0.0.1:4222,nats://10.0.0.2:4222\"", u)
 		}
 	}

@@ -94,6 +94,26 @@ func TestServeClusterUsage(t *testing.T) {
 	}
 }
 
+// --cluster takes the schemes [cluster] nats takes.
+func TestClusterFlagsCheck(t *testing.T) {
+	for _, tt := range []struct {
+		urls string
+		ok   bool
+	}{
+		{"nats://10.0.0.1:4222", true},
+		{"tls://10.0.0.1:4222,nats://10.0.0.2:4222", true},
+		{"ws://10.0.0.1:8080,wss://nats.example:443", true},
+		{"http://10.0.0.1:4222", false},
+		{"nats://10.0.0.1", false},
+		{"nats://:4222", false},
+	} {
+		c := clusterFlags{clusterURLs: tt.urls}
+		if err := c.check(); (err == nil) != tt.ok {
+			t.Errorf("check(%q) = %v; want ok %v", tt.urls, err, tt.ok)
+		}
+	}
+}
+
 // NATS unreachable at start: trio serve --cluster fails at once with an
 // error naming the servers it tried.
 func TestServeClusterUnreachable(t *testing.T) {
