@@ -3,6 +3,7 @@ package h3
 import (
 	"errors"
 	"io"
+	"math"
 	"net/textproto"
 	"strings"
 
@@ -18,9 +19,17 @@ var errTooLarge = errors.New("h3: field section too large")
 // is a connection error QPACK_DECOMPRESSION_FAILED (RFC 9204 section
 // 2.2.3); one above limit bytes (RFC 9114 section 4.2.2) is errTooLarge.
 func decodeFields(block []byte, limit int) ([]qpack.HeaderField, error) {
+	return decodeRequestFields(block, limit, math.MaxInt)
+}
+
+// decodeRequestFields is decodeFields stopping with errTooManyFields at
+// the first regular field past maxFields (cookie crumbs count once), as
+// the field is decoded: a section of thousands of one-byte static table
+// references is not decoded whole before it is refused.
+func decodeRequestFields(block []byte, limit, maxFields int) ([]qpack.HeaderField, error) {
 	next := decoder.Decode(block)
 	fields := make([]qpack.HeaderField, 0, 16)
-	size := 0
+	size, n, cookie := 0, 0, false
 	for {
 		f, err := next()
 		if err == io.EOF {
@@ -31,6 +40,19 @@ func decodeFields(block []byte, limit int) ([]qpack.HeaderField, error) {
 		}
 		if size += len(f.Name) + len(f.Value) + 32; size > limit {
 			return nil, errTooLarge
+		}
+		switch {
+		case strings.HasPrefix(f.Name, ":"):
+		case f.Name == "cookie":
+			if !cookie {
+				n++
+			}
+			cookie = true
+		default:
+			n++
+		}
+		if n > maxFields {
+			return nil, errTooManyFields
 		}
 		fields = append(fields, f)
 	}

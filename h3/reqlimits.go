@@ -3,11 +3,8 @@ package h3
 import (
 	"errors"
 	"net/http"
-	"strings"
 	"sync/atomic"
 	"time"
-
-	"github.com/quic-go/qpack"
 
 	"github.com/triohttp/trio/internal/defaults"
 )
@@ -53,25 +50,6 @@ func (c *Config) limitHit(name string) {
 	if c.LimitHit != nil {
 		c.LimitHit(name)
 	}
-}
-
-// countFields counts the regular fields of a decoded field section,
-// cookie crumbs once.
-func countFields(fields []qpack.HeaderField) int {
-	n, cookie := 0, false
-	for _, f := range fields {
-		switch {
-		case strings.HasPrefix(f.Name, ":"):
-		case f.Name == "cookie":
-			if !cookie {
-				n++
-			}
-			cookie = true
-		default:
-			n++
-		}
-	}
-	return n
 }
 
 // bodyLimits are the limits a request body is read under; a CONNECT

@@ -97,6 +97,20 @@ func TestDecodeFields(t *testing.T) {
 	}
 }
 
+// TestDecodeRequestFields: the field count stops the decoding past
+// maxFields regular fields; pseudo-header fields do not count and cookie
+// crumbs count once.
+func TestDecodeRequestFields(t *testing.T) {
+	block := encodeFields(get(hf{Name: "cookie", Value: "a=1"}, hf{Name: "cookie", Value: "b=2"},
+		hf{Name: "x-a", Value: "1"}, hf{Name: "x-b", Value: "2"})...)
+	if fields, err := decodeRequestFields(block, 1<<10, 3); err != nil || len(fields) != 8 {
+		t.Errorf("3 fields allowed: %d fields, %v; want all 8 (4 pseudo, 2 cookie crumbs, 2 more), nil", len(fields), err)
+	}
+	if _, err := decodeRequestFields(block, 1<<10, 2); !errors.Is(err, errTooManyFields) {
+		t.Errorf("2 fields allowed: %v; want errTooManyFields", err)
+	}
+}
+
 func TestQPACKStreams(t *testing.T) {
 	tests := []struct {
 		name    string

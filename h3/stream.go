@@ -119,12 +119,9 @@ func (rs *requestStream) readHeaders() (*http.Request, error) {
 		if err != nil {
 			return nil, err
 		}
-		fields, err := decodeFields(block, limit)
+		fields, err := decodeRequestFields(block, limit, rs.c.srv.cfg.maxHeaderFields())
 		if err != nil {
 			return nil, err
-		}
-		if countFields(fields) > rs.c.srv.cfg.maxHeaderFields() {
-			return nil, errTooManyFields
 		}
 		req, err := newRequest(fields)
 		if err != nil {
