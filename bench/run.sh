@@ -422,7 +422,7 @@ ws_idle() {
 # held_MB bytes/conn", or a line starting FAILED.
 ws_idle_proto() {
   local p=$1 data=$WORK/trio-data pid line
-  TRIO_DATA_DIR=$data "${PIN_SRV[@]}" "$WORK/trio" serve --listen "127.0.0.1:$PORT" --http "" >"$WORK/trio-ws-$p.log" 2>&1 &
+  TRIO_DATA_DIR=$data "${PIN_SRV[@]}" "$WORK/trio" serve --listen "127.0.0.1:$PORT" --http "" --max-conns-per-ip -1 >"$WORK/trio-ws-$p.log" 2>&1 &
   pid=$!
   PIDS+=("$pid")
   for _ in $(seq 1 100); do

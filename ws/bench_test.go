@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/triohttp/trio"
 	"github.com/triohttp/trio/internal/testserver"
 	"github.com/triohttp/trio/ws"
 )
@@ -72,7 +73,7 @@ func BenchmarkIdleConns(b *testing.B) {
 				defer live.Add(-1)
 				defer c.CloseNow()
 				c.ReadMessage() // idle until the client closes
-			}))
+			}), func(s *trio.Server) { s.Limits.MaxConnsPerIP = -1 }) // idleConns from one address
 			u, o := wsURL(b, ts, "/", nil)
 			var bytes, goroutines float64
 			ops := 0
