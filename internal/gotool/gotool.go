@@ -14,10 +14,6 @@ import (
 	"sync"
 )
 
-// Install is how a person gets the tools when Path fails: the same
-// command, run in trio's module, which downloads and builds them.
-const Install = "go tool -n h2spec pebble pebble-challtestsrv (in trio's module)"
-
 var (
 	mu    sync.Mutex
 	paths = map[string]result{}
