@@ -22,18 +22,20 @@ import (
 var goTools = map[string]bool{"h2spec": true, "pebble": true, "pebble-challtestsrv": true}
 
 // Path returns the path of the program the test needs: for a go.mod tool,
-// the binary `go tool` builds; otherwise the first of names found on PATH
-// or in $(go env GOPATH)/bin (where `go install` puts tools). When none is
-// there it skips the test, or fails it under CI=true.
+// the binary `go tool` builds; otherwise, or if that build fails, the
+// first of names found on PATH or in $(go env GOPATH)/bin (where `go
+// install` puts tools). When none is there it skips the test, or fails it
+// under CI=true.
 func Path(t testing.TB, names ...string) string {
 	t.Helper()
+	install := AptInstall(names[0])
 	for _, name := range names {
 		if goTools[name] {
 			p, err := gotool.Path(name)
 			if err == nil {
 				return p
 			}
-			Missing(t, name, "go tool -n "+name+" ("+err.Error()+")")
+			install = err.Error()
 		}
 		if p, err := exec.LookPath(name); err == nil {
 			return p
@@ -42,7 +44,7 @@ func Path(t testing.TB, names ...string) string {
 			return p
 		}
 	}
-	Missing(t, names[0], AptInstall(names[0]))
+	Missing(t, names[0], install)
 	return ""
 }
 
