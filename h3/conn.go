@@ -52,6 +52,9 @@ func newConn(s *Server, qc *quic.Conn) *conn {
 	c.workers = workers.New(func(str *quic.Stream) {
 		defer c.handlers.Done()
 		c.serveStream(str)
+		if clientReset(str) {
+			c.streamReset()
+		}
 	}, workers.Keep, qc.Context().Done())
 	return c
 }

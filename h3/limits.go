@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/quic-go/quic-go"
 	"github.com/quic-go/quic-go/http3"
@@ -275,9 +277,83 @@ func (a *admission) counts() (handshakes, ips int) {
 }
 
 // streamLoad counts, per connection, the request streams refused because
-// MaxIncomingStreams handlers still ran on it.
+// MaxIncomingStreams handlers still ran on it, and budgets the request
+// streams the client reset before their response was complete.
 type streamLoad struct {
 	refused int
+	resets  resetBudget // guarded by conn.mu
+	closed  atomic.Bool // H3_EXCESSIVE_LOAD for resets reported
+}
+
+// A resetBudget is a token bucket of client-reset request streams, as
+// HTTP/2's resets budget (CVE-2023-44487): a client that opens request
+// streams and resets them with (or right after) their HEADERS never runs
+// a handler for long, and quic-go gives the stream credit back at once,
+// so admitStream's count of running handlers never stops it. Each reset
+// stream takes a token; the bucket holds max(200, 2*MaxIncomingStreams)
+// and refills at half that a second. A browser resets at most the
+// streams it has open when it navigates away.
+type resetBudget struct {
+	init   bool
+	tokens float64
+	last   time.Time
+	burst  float64
+}
+
+// spend takes one token for a stream reset at now, the bucket holding
+// burst, and reports whether one was left.
+func (b *resetBudget) spend(now time.Time, burst float64) bool {
+	if !b.init {
+		b.init, b.tokens, b.burst = true, burst, burst
+	} else {
+		b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.burst/2)
+	}
+	b.last = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+// clientReset reports whether the client reset request stream str before
+// its response was complete: it stopped reading it (STOP_SENDING) before
+// the server closed it, or reset its request (RESET_STREAM) and the
+// server gave up on the stream. Called once str is no longer served.
+func clientReset(str *quic.Stream) bool {
+	if str.Context().Err() == nil {
+		return false // still in use (a WebSocket), or nothing happened
+	}
+	var se *quic.StreamError
+	if !errors.As(context.Cause(str.Context()), &se) {
+		return false // closed: the response is complete
+	}
+	if se.Remote {
+		return true // STOP_SENDING
+	}
+	if se.ErrorCode != ErrRequestCancelled.stream() {
+		return false
+	}
+	// Reset by the server after a failed read: was it the client's
+	// RESET_STREAM? A read of nothing returns the stream's error at once.
+	_, err := str.Read(nil)
+	return errors.As(err, &se) && se.Remote
+}
+
+// streamReset counts a request stream the client reset; past the budget
+// the connection is closed with H3_EXCESSIVE_LOAD.
+func (c *conn) streamReset() {
+	burst := float64(max(200, 2*c.srv.cfg.maxIncomingStreams()))
+	c.mu.Lock()
+	ok := c.load.resets.spend(time.Now(), burst)
+	c.mu.Unlock()
+	if ok {
+		return
+	}
+	c.qc.CloseWithError(ErrExcessiveLoad.app(), "too many request streams reset")
+	if hit := c.srv.cfg.LimitHit; hit != nil && c.load.closed.CompareAndSwap(false, true) {
+		hit(LimitMaxStreams)
+	}
 }
 
 // admitStream decides, with c.mu held, whether a new request stream may
