@@ -78,7 +78,12 @@
 // that ignore their context (HTTP/2's rapid reset over QUIC): past that
 // many handlers a new request stream is refused with H3_REQUEST_REJECTED,
 // and after MaxIncomingStreams such refusals the connection is closed
-// with H3_EXCESSIVE_LOAD. Retries and refusals are reported to
+// with H3_EXCESSIVE_LOAD. A client resetting streams as fast as it opens
+// them runs no handler for long, so request streams the client resets
+// before their response is complete are also budgeted per connection, as
+// HTTP/2's resets are (CVE-2023-44487): max(200, 2*MaxIncomingStreams) at
+// once, refilled at half that a second; past the budget the connection is
+// closed with H3_EXCESSIVE_LOAD too. Retries and refusals are reported to
 // [Config.LimitHit] under the names [LimitRetryHandshakes],
 // [LimitRetryHandshakesPerIP], [LimitMaxConnsPerIP], [LimitMaxHandshakes]
 // and [LimitMaxStreams].
