@@ -10,7 +10,6 @@ package workers
 
 import (
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -19,41 +18,51 @@ import (
 const Keep = time.Second
 
 // A Pool runs tasks on goroutines it keeps for a while between them.
+//
+// A task goes to the goroutine that became idle last, as fasthttp's
+// workerpool does: under a trickle of tasks the same few goroutines
+// serve them, and those a burst started leave after keep. Handing tasks
+// through one channel would give each to the goroutine that waited
+// longest (a channel's receivers queue in order), and a task every
+// keep/n would then keep all n goroutines of a past burst for ever.
 type Pool[T any] struct {
-	run   func(T)
-	keep  time.Duration
-	done  <-chan struct{}
-	tasks chan T // unbuffered
-	wg    sync.WaitGroup
-	// idle counts goroutines waiting for a task, less the tasks Go has
-	// promised them and not yet handed over. A waiting goroutine may leave
-	// only by taking one off idle; when it finds idle at 0, every waiting
-	// goroutine is promised a task, and it takes one.
-	idle atomic.Int32
+	run  func(T)
+	keep time.Duration
+	done <-chan struct{}
+	wg   sync.WaitGroup
+
+	mu   sync.Mutex   // guards idle
+	idle []*worker[T] // waiting for a task, the last became idle last
+}
+
+// A worker is one goroutine of a Pool; Go hands it a task on ch after
+// taking it off idle, so the send never blocks.
+type worker[T any] struct {
+	ch chan T // buffered 1
 }
 
 // New returns a Pool that runs run(t) for each t given to Go, on an idle
 // goroutine of the pool or on a new one. A goroutine whose task returned
 // waits up to idle for another, and leaves earlier once done is closed.
 func New[T any](run func(T), idle time.Duration, done <-chan struct{}) *Pool[T] {
-	return &Pool[T]{run: run, keep: idle, done: done, tasks: make(chan T)}
+	return &Pool[T]{run: run, keep: idle, done: done}
 }
 
-// Go runs the task t on an idle goroutine, or starts one. It may wait the
-// moment an idle goroutine takes to reach its receive.
+// Go runs the task t on the goroutine that became idle last, or starts
+// one.
 func (p *Pool[T]) Go(t T) {
-	for {
-		n := p.idle.Load()
-		if n == 0 {
-			p.wg.Add(1)
-			go p.work(t)
-			return
-		}
-		if p.idle.CompareAndSwap(n, n-1) {
-			p.tasks <- t
-			return
-		}
+	p.mu.Lock()
+	if n := len(p.idle); n > 0 {
+		w := p.idle[n-1]
+		p.idle[n-1] = nil
+		p.idle = p.idle[:n-1]
+		p.mu.Unlock()
+		w.ch <- t
+		return
 	}
+	p.mu.Unlock()
+	p.wg.Add(1)
+	go p.work(t)
 }
 
 // Wait waits until every goroutine of p has left: call it after done is
@@ -61,40 +70,48 @@ func (p *Pool[T]) Go(t T) {
 func (p *Pool[T]) Wait() { p.wg.Wait() }
 
 // IdleCount is how many goroutines are waiting for a task.
-func (p *Pool[T]) IdleCount() int { return int(p.idle.Load()) }
+func (p *Pool[T]) IdleCount() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.idle)
+}
 
 func (p *Pool[T]) work(t T) {
 	defer p.wg.Done()
+	w := &worker[T]{ch: make(chan T, 1)}
 	timer := time.NewTimer(p.keep)
 	defer timer.Stop()
 	for {
 		p.run(t)
+		p.mu.Lock()
+		p.idle = append(p.idle, w)
+		p.mu.Unlock()
 		timer.Reset(p.keep)
-		p.idle.Add(1)
 		select {
-		case t = <-p.tasks:
+		case t = <-w.ch:
 			continue
 		case <-timer.C:
 		case <-p.done:
 		}
-		if !p.leave() {
-			t = <-p.tasks // promised to this goroutine: take it
+		if !p.leave(w) {
+			t = <-w.ch // Go took w off idle: its task is on the way
 			continue
 		}
 		return
 	}
 }
 
-// leave takes a waiting goroutine off idle, or reports false if all that
-// wait are promised tasks.
-func (p *Pool[T]) leave() bool {
-	for {
-		n := p.idle.Load()
-		if n == 0 {
-			return false
-		}
-		if p.idle.CompareAndSwap(n, n-1) {
+// leave takes w off idle, or reports false if Go took it off already.
+// The goroutines that time out are mostly the longest idle, at the start.
+func (p *Pool[T]) leave(w *worker[T]) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i, x := range p.idle {
+		if x == w {
+			p.idle = append(p.idle[:i], p.idle[i+1:]...)
+			p.idle[len(p.idle):cap(p.idle)][0] = nil
 			return true
 		}
 	}
+	return false
 }
