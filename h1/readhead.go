@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"math"
 )
 
 // A statusError is a request the engine answers itself, with Code, and
@@ -39,9 +40,17 @@ const maxEmptyLines = 4
 // are skipped. An EOF before the first byte is io.EOF; inside the head,
 // errTruncated.
 func readHead(br *bufio.Reader, buf []byte, maxHead int, maxURI int64) ([]byte, error) {
+	return readHeadFields(br, buf, maxHead, maxURI, math.MaxInt)
+}
+
+// readHeadFields is readHead stopping with errTooManyFields as soon as
+// the line of field maxFields+1 (a line after the request line, as
+// headerFields counts them) is complete: a head of 100,000 fields is
+// refused after a hundred lines, not read to maxHead and counted.
+func readHeadFields(br *bufio.Reader, buf []byte, maxHead int, maxURI int64, maxFields int) ([]byte, error) {
 	start := len(buf)
 	lineStart := start
-	empty := 0
+	empty, fields := 0, 0
 	for {
 		frag, err := br.ReadSlice('\n')
 		buf = append(buf, frag...)
@@ -85,6 +94,8 @@ func readHead(br *bufio.Reader, buf []byte, maxHead int, maxURI int64) ([]byte, 
 			}
 		} else if isEmptyLine(line) {
 			return buf, nil
+		} else if fields++; fields > maxFields {
+			return buf, errTooManyFields
 		}
 		lineStart = len(buf)
 	}

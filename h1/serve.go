@@ -100,13 +100,12 @@ func (c *srvConn) serveRequest(first bool) result {
 		c.nc.SetReadDeadline(t0.Add(d))
 	}
 	var err error
-	c.head, err = readHead(c.reader(), c.head[:0], cfg.maxHeadBytes(), cfg.maxURIBytes())
+	c.head, err = readHeadFields(c.reader(), c.head[:0], cfg.maxHeadBytes(), cfg.maxURIBytes(), cfg.maxHeaderFields())
+	if err == errTooManyFields {
+		cfg.limitHit(LimitHeaderFields)
+	}
 	if err != nil {
 		return c.headError(err)
-	}
-	if headerFields(c.head) > cfg.maxHeaderFields() {
-		cfg.limitHit(LimitHeaderFields)
-		return c.reject(errTooManyFields)
 	}
 	var h head
 	if serr := parseHead(string(c.head), first, &h); serr != nil {
