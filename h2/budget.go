@@ -16,6 +16,15 @@ func newBudget(burst, rate float64) budget {
 	return budget{tokens: burst, rate: rate, burst: burst}
 }
 
+// grow raises the burst by one token, up to max: a client that behaves
+// earns back a budget it started small.
+func (b *budget) grow(max float64) {
+	if b.burst < max {
+		b.burst++
+		b.rate = b.burst / 2
+	}
+}
+
 // spend takes one token and reports whether one was left.
 func (b *budget) spend(now time.Time) bool {
 	if !b.last.IsZero() {

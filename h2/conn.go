@@ -97,6 +97,7 @@ type conn struct {
 	sawSettings bool
 	floods      budget
 	resets      budget
+	resetsFull  float64 // resets' burst for a client in good standing
 
 	mu         sync.Mutex
 	wcond      sync.Cond // writeLoop waits for out
@@ -169,8 +170,8 @@ func newConn(ctx context.Context, cfg *Config, nc net.Conn, h http.Handler, opts
 	// over-long lists end in 431, not in a decoding error.
 	c.dec.SetMaxStringLength(4*c.hb.maxList + 128<<10)
 	c.enc = hpack.NewEncoder(&c.encBuf)
-	burst := float64(max(200, 2*c.maxStreams))
-	c.resets = newBudget(burst, burst/2)
+	c.resetsFull = float64(max(200, 2*c.maxStreams))
+	c.resets = newBudget(c.resetsFull, c.resetsFull/2) // see serveConn
 	c.floods = newBudget(1000, 500)
 	return c
 }

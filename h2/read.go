@@ -76,7 +76,7 @@ func (c *conn) handleError(err error) error {
 	// A reset the client provoked spends the same budget as one it sent
 	// (MadeYouReset, CVE-2025-8671).
 	if !c.resets.spend(time.Now()) {
-		return connErr(http2.ErrCodeEnhanceYourCalm, "too many resets")
+		return c.tooManyResets()
 	}
 	if st := c.streams[se.StreamID]; st != nil {
 		c.resetLocked(st, se.Code, errStreamReset)
@@ -262,7 +262,7 @@ func (c *conn) processRST(f *http2.RSTStreamFrame) error {
 	}
 	// Rapid reset (CVE-2023-44487): cancelling streams costs budget.
 	if !c.resets.spend(time.Now()) {
-		return connErr(http2.ErrCodeEnhanceYourCalm, "too many resets")
+		return c.tooManyResets()
 	}
 	st.failLocked(&StreamError{StreamID: st.id, Code: f.ErrCode, Cause: errStreamReset})
 	c.closeStreamLocked(st)

@@ -50,6 +50,9 @@ func serveConn(ctx context.Context, cfg *Config, srv *Server, nc net.Conn, h htt
 	}
 	c := newConn(ctx, cfg, nc, h, opts)
 	c.srv = srv
+	if first := srv.firstResets(nc.RemoteAddr(), c.resetsFull, time.Now()); first < c.resetsFull {
+		c.resets = newBudget(first, first/2) // see calm.go
+	}
 	go c.writeLoop()
 	c.mu.Lock()
 	c.out = appendSettings(c.out, c.settings()...)

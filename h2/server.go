@@ -4,7 +4,9 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"net/netip"
 	"sync"
+	"time"
 )
 
 // Server serves HTTP/2 connections with trio's engine and keeps track of
@@ -22,6 +24,9 @@ type Server struct {
 	conns    map[*conn]struct{}
 	shutdown bool
 	drained  chan struct{} // closed when shutdown and conns is empty
+
+	calmMu sync.Mutex               // guards calm; taken with a conn's mu held
+	calm   map[netip.Addr]time.Time // closed for too many resets; see calm.go
 }
 
 // ServeConn is [Config.ServeConn] for a connection tracked by s.

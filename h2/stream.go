@@ -112,6 +112,9 @@ func (c *conn) closeStreamLocked(st *stream) {
 	}
 	if c.streams[st.id] == st {
 		delete(c.streams, st.id)
+		if st.err == nil { // the response completed
+			c.resets.grow(c.resetsFull)
+		}
 		if o := c.observer(); o != nil {
 			o.StreamClosed()
 		}
