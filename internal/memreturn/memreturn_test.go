@@ -168,3 +168,36 @@ func TestStartTellsEveryHold(t *testing.T) {
 		t.Errorf("holds told %d and %d; want 5 (before its release) and 7", gotA, gotB)
 	}
 }
+
+// TestCheckAfterLoadEnded: a load grew RSS less than twice over the floor
+// left by a return made under it; once it ends (goroutines fall, no
+// collection), memory is returned down towards the start.
+func TestCheckAfterLoadEnded(t *testing.T) {
+	f := newFake(15 * mb)
+	g := uint64(1030)
+	f.stats = func() stats { return stats{gcs: f.gcs, goal: 30 * mb, goroutines: g} }
+	f.rssNow, f.freeTo = 47*mb, 36*mb // under load: returned once (quiet, 47 > 2x15+16)
+	f.check()
+	if f.frees != 1 {
+		t.Fatalf("%d frees while loading; want 1", f.frees)
+	}
+	f.rssNow = 48 * mb
+	for range 3 {
+		f.gcs++ // busy
+		f.check()
+	}
+	f.check() // quiet, goroutines steady: nothing
+	if f.frees != 1 {
+		t.Fatalf("%d frees under a steady load; want still 1", f.frees)
+	}
+	g = 21 // the load ended
+	f.freeTo = 20 * mb
+	f.check()
+	if f.frees != 2 || f.released[1] != 28*mb {
+		t.Errorf("after the load ended: %d frees, released %v; want 2, 28 MiB last", f.frees, f.released)
+	}
+	f.check()
+	if f.frees != 2 {
+		t.Errorf("%d frees once back at 20 MiB; want still 2", f.frees)
+	}
+}
