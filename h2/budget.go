@@ -16,12 +16,14 @@ func newBudget(burst, rate float64) budget {
 	return budget{tokens: burst, rate: rate, burst: burst}
 }
 
-// grow raises the burst by one token, up to max: a client that behaves
-// earns back a budget it started small.
+// grow raises the burst by one token, up to max, and adds the token: a
+// client that behaves earns back a budget it started small, a reset per
+// completed stream.
 func (b *budget) grow(max float64) {
 	if b.burst < max {
 		b.burst++
 		b.rate = b.burst / 2
+		b.tokens = min(b.burst, b.tokens+1)
 	}
 }
 

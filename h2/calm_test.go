@@ -1,13 +1,14 @@
 package h2
 
 import (
-	"net"
 	"net/http"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"golang.org/x/net/http2"
+
+	"github.com/triohttp/trio/internal/calm"
 )
 
 // TestRapidResetReconnect: a client closed with ENHANCE_YOUR_CALM for too
@@ -46,8 +47,8 @@ func TestRapidResetReconnect(t *testing.T) {
 		t.Errorf("first connection: %d handlers started before ENHANCE_YOUR_CALM; want the full budget (500)", first)
 	}
 	for i := range 3 {
-		if n := attack(); n > 3*calmBurst {
-			t.Errorf("reconnection %d: %d handlers started before ENHANCE_YOUR_CALM; want about %d", i+1, n, calmBurst)
+		if n := attack(); n > 3*calm.Burst {
+			t.Errorf("reconnection %d: %d handlers started before ENHANCE_YOUR_CALM; want about %d", i+1, n, calm.Burst)
 		}
 	}
 
@@ -71,28 +72,5 @@ func TestRapidResetReconnect(t *testing.T) {
 	c.mu.Unlock()
 	if burst != c.resetsFull {
 		t.Errorf("after 1000 responses, resets burst %v; want back to %v", burst, c.resetsFull)
-	}
-}
-
-// TestResetsMemoryBounded: the addresses remembered stay at most calmMax.
-func TestResetsMemoryBounded(t *testing.T) {
-	s := new(Server)
-	now := time.Now()
-	for i := range calmMax + 100 {
-		s.resetsExhausted(&net.TCPAddr{IP: net.IPv4(10, byte(i>>16), byte(i>>8), byte(i))}, now)
-	}
-	if n := len(s.calm); n > calmMax {
-		t.Errorf("%d addresses remembered; want at most %d", n, calmMax)
-	}
-	a := &net.TCPAddr{IP: net.IPv4(192, 0, 2, 1)}
-	s.resetsExhausted(a, now)
-	if got := s.firstResets(a, 500, now); got != calmBurst {
-		t.Errorf("firstResets = %v just after; want %v", got, calmBurst)
-	}
-	if got := s.firstResets(a, 500, now.Add(calmFor+time.Second)); got != 500 {
-		t.Errorf("firstResets = %v after calmFor; want 500", got)
-	}
-	if got := s.firstResets(&net.TCPAddr{IP: net.IPv4(192, 0, 2, 2)}, 500, now); got != 500 {
-		t.Errorf("firstResets = %v for another address; want 500", got)
 	}
 }

@@ -50,8 +50,10 @@ func serveConn(ctx context.Context, cfg *Config, srv *Server, nc net.Conn, h htt
 	}
 	c := newConn(ctx, cfg, nc, h, opts)
 	c.srv = srv
-	if first := srv.firstResets(nc.RemoteAddr(), c.resetsFull, time.Now()); first < c.resetsFull {
-		c.resets = newBudget(first, first/2) // see calm.go
+	if srv != nil { // see calm.go
+		if first := srv.calm.First(nc.RemoteAddr(), c.resetsFull, time.Now()); first < c.resetsFull {
+			c.resets = newBudget(first, first/2)
+		}
 	}
 	go c.writeLoop()
 	c.mu.Lock()

@@ -4,9 +4,9 @@ import (
 	"context"
 	"net"
 	"net/http"
-	"net/netip"
 	"sync"
-	"time"
+
+	"github.com/triohttp/trio/internal/calm"
 )
 
 // Server serves HTTP/2 connections with trio's engine and keeps track of
@@ -25,8 +25,7 @@ type Server struct {
 	shutdown bool
 	drained  chan struct{} // closed when shutdown and conns is empty
 
-	calmMu sync.Mutex               // guards calm; taken with a conn's mu held
-	calm   map[netip.Addr]time.Time // closed for too many resets; see calm.go
+	calm calm.Memory // closed for too many resets; see calm.go
 }
 
 // ServeConn is [Config.ServeConn] for a connection tracked by s.

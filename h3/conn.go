@@ -52,10 +52,14 @@ func newConn(s *Server, qc *quic.Conn) *conn {
 	c.workers = workers.New(func(str *quic.Stream) {
 		defer c.handlers.Done()
 		c.serveStream(str)
-		if clientReset(str) {
+		switch reset, completed := clientReset(str); {
+		case reset:
 			c.streamReset()
+		case completed:
+			c.streamCompleted()
 		}
 	}, workers.Keep, qc.Context().Done())
+	c.initResets()
 	return c
 }
 

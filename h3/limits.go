@@ -282,7 +282,28 @@ func (a *admission) counts() (handshakes, ips int) {
 type streamLoad struct {
 	refused int
 	resets  resetBudget // guarded by conn.mu
+	small   atomic.Bool // resets' burst below full: completed streams grow it
 	closed  atomic.Bool // H3_EXCESSIVE_LOAD for resets reported
+}
+
+// initResets starts the resets budget of a new connection: full, or
+// small for a client address closed for too many resets of late.
+func (c *conn) initResets() {
+	full := float64(max(200, 2*c.srv.cfg.maxIncomingStreams()))
+	first := c.srv.calm.First(c.qc.RemoteAddr(), full, time.Now())
+	c.load.resets = newResetBudget(first, full)
+	c.load.small.Store(first < full)
+}
+
+// streamCompleted grows a small resets budget for a request stream whose
+// response completed.
+func (c *conn) streamCompleted() {
+	if !c.load.small.Load() {
+		return
+	}
+	c.mu.Lock()
+	c.load.small.Store(c.load.resets.grow())
+	c.mu.Unlock()
 }
 
 // A resetBudget is a token bucket of client-reset request streams, as
@@ -290,22 +311,30 @@ type streamLoad struct {
 // streams and resets them with (or right after) their HEADERS never runs
 // a handler for long, and quic-go gives the stream credit back at once,
 // so admitStream's count of running handlers never stops it. Each reset
-// stream takes a token; the bucket holds max(200, 2*MaxIncomingStreams)
-// and refills at half that a second. A browser resets at most the
-// streams it has open when it navigates away.
+// stream takes a token; the bucket holds full = max(200,
+// 2*MaxIncomingStreams) and refills at half its size a second. A browser
+// resets at most the streams it has open when it navigates away.
+//
+// A client closed for too many resets that reconnects would get a full
+// budget again each time: the Server remembers its address for a minute
+// (internal/calm), and its new connections start with a burst of
+// calm.Burst, which each request stream whose response completes raises
+// by one, up to full.
 type resetBudget struct {
-	init   bool
 	tokens float64
 	last   time.Time
 	burst  float64
+	full   float64
 }
 
-// spend takes one token for a stream reset at now, the bucket holding
-// burst, and reports whether one was left.
-func (b *resetBudget) spend(now time.Time, burst float64) bool {
-	if !b.init {
-		b.init, b.tokens, b.burst = true, burst, burst
-	} else {
+func newResetBudget(first, full float64) resetBudget {
+	return resetBudget{tokens: first, burst: first, full: full}
+}
+
+// spend takes one token for a stream reset at now and reports whether
+// one was left.
+func (b *resetBudget) spend(now time.Time) bool {
+	if !b.last.IsZero() {
 		b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.burst/2)
 	}
 	b.last = now
@@ -316,40 +345,49 @@ func (b *resetBudget) spend(now time.Time, burst float64) bool {
 	return true
 }
 
+// grow raises the burst by one, up to full, with a token: a completed
+// stream earns a reset. It reports whether the burst is still below full.
+func (b *resetBudget) grow() bool {
+	b.burst = min(b.full, b.burst+1)
+	b.tokens = min(b.burst, b.tokens+1)
+	return b.burst < b.full
+}
+
 // clientReset reports whether the client reset request stream str before
-// its response was complete: it stopped reading it (STOP_SENDING) before
+// its response was complete (completed: the server closed it first): it stopped reading it (STOP_SENDING) before
 // the server closed it, or reset its request (RESET_STREAM) and the
 // server gave up on the stream. Called once str is no longer served.
-func clientReset(str *quic.Stream) bool {
+func clientReset(str *quic.Stream) (reset, completed bool) {
 	if str.Context().Err() == nil {
-		return false // still in use (a WebSocket), or nothing happened
+		return false, false // still in use (a WebSocket), or nothing happened
 	}
 	var se *quic.StreamError
 	if !errors.As(context.Cause(str.Context()), &se) {
-		return false // closed: the response is complete
+		return false, true // closed: the response is complete
 	}
 	if se.Remote {
-		return true // STOP_SENDING
+		return true, false // STOP_SENDING
 	}
 	if se.ErrorCode != ErrRequestCancelled.stream() {
-		return false
+		return false, false
 	}
 	// Reset by the server after a failed read: was it the client's
 	// RESET_STREAM? A read of nothing returns the stream's error at once.
 	_, err := str.Read(nil)
-	return errors.As(err, &se) && se.Remote
+	return errors.As(err, &se) && se.Remote, false
 }
 
 // streamReset counts a request stream the client reset; past the budget
 // the connection is closed with H3_EXCESSIVE_LOAD.
 func (c *conn) streamReset() {
-	burst := float64(max(200, 2*c.srv.cfg.maxIncomingStreams()))
+	now := time.Now()
 	c.mu.Lock()
-	ok := c.load.resets.spend(time.Now(), burst)
+	ok := c.load.resets.spend(now)
 	c.mu.Unlock()
 	if ok {
 		return
 	}
+	c.srv.calm.Offended(c.qc.RemoteAddr(), now)
 	c.qc.CloseWithError(ErrExcessiveLoad.app(), "too many request streams reset")
 	if hit := c.srv.cfg.LimitHit; hit != nil && c.load.closed.CompareAndSwap(false, true) {
 		hit(LimitMaxStreams)

@@ -12,6 +12,8 @@ import (
 
 	"github.com/quic-go/quic-go"
 	"github.com/quic-go/quic-go/http3"
+
+	"github.com/triohttp/trio/internal/calm"
 )
 
 // A Server serves HTTP/3 on UDP sockets with the engine its Config
@@ -30,8 +32,9 @@ type Server struct {
 	graceCtx, closeCtx       context.Context // done at Shutdown or Close; at Close
 	graceCancel, closeCancel context.CancelFunc
 
-	handshakes sync.Map   // conn context's Done -> *atomic.Bool: begun, reported when true
-	adm        *admission // counts connections and handshakes; see limits.go
+	handshakes sync.Map    // conn context's Done -> *atomic.Bool: begun, reported when true
+	adm        *admission  // counts connections and handshakes; see limits.go
+	calm       calm.Memory // closed for too many reset streams; see limits.go
 
 	mu         sync.Mutex // guards below
 	listeners  map[io.Closer]struct{}
