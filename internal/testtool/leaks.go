@@ -27,7 +27,8 @@ func Main(m *testing.M, isLeak func(stack string) bool) int {
 
 // Leaked waits up to d for the goroutines whose stacks isLeak picks to end,
 // and returns the stacks of those that did not. This function's own
-// goroutine is never a leak.
+// goroutine is never a leak, nor is the test binary's main goroutine
+// (testing.(*M).Run, under a TestMain of this module's).
 func Leaked(d time.Duration, isLeak func(stack string) bool) []string {
 	deadline := time.Now().Add(d)
 	for {
@@ -35,7 +36,7 @@ func Leaked(d time.Duration, isLeak func(stack string) bool) []string {
 		buf = buf[:runtime.Stack(buf, true)]
 		var leaked []string
 		for g := range strings.SplitSeq(string(buf), "\n\n") {
-			if strings.TrimSpace(g) != "" && !strings.Contains(g, "testtool.Leaked") && isLeak(g) {
+			if strings.TrimSpace(g) != "" && !strings.Contains(g, "testtool.Leaked") && !strings.Contains(g, "testing.(*M).Run") && isLeak(g) {
 				leaked = append(leaked, g)
 			}
 		}
