@@ -3,8 +3,9 @@ package h1
 import (
 	"bufio"
 	"io"
-	"math"
 	"net/http"
+
+	"github.com/triohttp/trio/internal/chunked"
 )
 
 // readChunked reads the chunked coding (RFC 9112 §7.1) with net/http's
@@ -72,38 +73,16 @@ func readChunkSize(br *bufio.Reader) (int64, error) {
 	case len(line) < 2 || line[len(line)-2] != '\r':
 		return 0, errBodyFraming
 	}
-	line = line[:len(line)-2]
-	var size uint64
-	i := 0
-	for ; i < len(line); i++ {
-		v, ok := unhex(line[i])
-		if !ok {
-			break
-		}
-		if i == 16 {
-			return 0, errBodyFraming
-		}
-		size = size<<4 | uint64(v)
-	}
-	if i == 0 || size > math.MaxInt64 {
+	size, ext, ok := chunked.Size(line[:len(line)-2])
+	if !ok {
 		return 0, errBodyFraming
 	}
-	rest := line[i:]
-	for len(rest) > 0 && (rest[0] == ' ' || rest[0] == '\t') {
-		rest = rest[1:]
-	}
-	if len(rest) > 0 && rest[0] != ';' {
-		return 0, errBodyFraming
-	}
-	for _, c := range rest {
+	for _, c := range ext {
 		if c == '\r' || c == '\n' {
 			return 0, errBodyFraming
 		}
 	}
-	if len(rest) > 0 && len(rest) < len(line[i:]) {
-		return 0, errBodyFraming // whitespace before an extension: net/http refuses it
-	}
-	return int64(size), nil
+	return size, nil
 }
 
 // readTrailer reads the trailer section and merges its fields into the

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/textproto"
 	"strings"
+
+	"github.com/triohttp/trio/internal/chunked"
 )
 
 // The HTTP/1.1 response framing of the upstream client (h1client.go),
@@ -342,50 +344,16 @@ func readChunkSize(br *bufio.Reader) (int64, error) {
 	case len(line) < 2 || line[len(line)-2] != '\r':
 		return 0, errChunkSize
 	}
-	line = line[:len(line)-2]
-	var size uint64
-	i := 0
-	for ; i < len(line); i++ {
-		v, ok := unhex(line[i])
-		if !ok {
-			break
-		}
-		if i == 16 {
-			return 0, errChunkSize
-		}
-		size = size<<4 | uint64(v)
-	}
-	if i == 0 || size > math.MaxInt64 {
+	size, ext, ok := chunked.Size(line[:len(line)-2])
+	if !ok {
 		return 0, errChunkSize
 	}
-	rest := line[i:]
-	for len(rest) > 0 && (rest[0] == ' ' || rest[0] == '\t') {
-		rest = rest[1:]
-	}
-	if len(rest) > 0 && rest[0] != ';' {
-		return 0, errChunkSize
-	}
-	for _, c := range rest {
+	for _, c := range ext {
 		if c < ' ' && c != '\t' || c == 0x7f {
 			return 0, errChunkSize
 		}
 	}
-	if len(rest) > 0 && len(rest) < len(line[i:]) {
-		return 0, errChunkSize // whitespace before an extension: net/http refuses it
-	}
-	return int64(size), nil
-}
-
-func unhex(b byte) (byte, bool) {
-	switch {
-	case '0' <= b && b <= '9':
-		return b - '0', true
-	case 'a' <= b && b <= 'f':
-		return b - 'a' + 10, true
-	case 'A' <= b && b <= 'F':
-		return b - 'A' + 10, true
-	}
-	return 0, false
+	return size, nil
 }
 
 // readTrailer reads the trailer section into r.trailer. Fields that frame
