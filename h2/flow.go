@@ -1,5 +1,24 @@
 package h2
 
+// Receive-window sizes: what the server starts announcing and how far
+// autotuning may grow them.
+const (
+	initialStreamWindow = 256 << 10
+	initialConnWindow   = 1 << 20
+	maxStreamWindow     = 8 << 20
+	maxConnWindow       = 32 << 20
+)
+
+// flowState is the connection-level flow control (RFC 9113 5.2): the
+// window the client gave the server, and the one the server gives it.
+type flowState struct {
+	sendWin    int64
+	sentCredit int64 // DATA bytes sent that closed streams' WINDOW_UPDATEs may return
+	recvWin    int64 // what the client may still send on the connection
+	recvAcked  int64 // consumed bytes not yet returned by WINDOW_UPDATE
+	recvSize   int64 // autotuned connection window
+}
+
 // consumedLocked returns n bytes of receive window: the connection's, and
 // st's unless st is nil or the client is done sending on it. WINDOW_UPDATEs
 // go out once a quarter of a window is owed. Windows grow (autotuning) when

@@ -40,6 +40,14 @@ const (
 	DefaultPrefaceTimeout = 10 * time.Second
 )
 
+// limitState holds a conn's budgets against clients that make the server
+// work for nothing (see budget.go and calm.go).
+type limitState struct {
+	floods     budget  // PINGs, SETTINGS, empty frames; only the reader spends it
+	resets     budget  // streams reset, by the client or provoked by it
+	resetsFull float64 // resets' burst for a client in good standing; set by newConn
+}
+
 func (c *Config) maxHeaderFields() int {
 	return defaults.Count(c.get().MaxHeaderFields, DefaultMaxHeaderFields)
 }

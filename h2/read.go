@@ -1,6 +1,7 @@
 package h2
 
 import (
+	"bufio"
 	"errors"
 	"io"
 	"net/http"
@@ -8,7 +9,18 @@ import (
 	"time"
 
 	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
 )
+
+// readState is the reading goroutine's own: the framer and the HPACK
+// decoder of request header blocks.
+type readState struct {
+	br          *bufio.Reader
+	fr          *http2.Framer
+	dec         *hpack.Decoder
+	hb          headerBlock
+	sawSettings bool
+}
 
 const clientPreface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 
@@ -133,52 +145,6 @@ func (c *conn) process(f http2.Frame) error {
 func (c *conn) flood() error {
 	if !c.floods.spend(time.Now()) {
 		return connErr(http2.ErrCodeEnhanceYourCalm, "flood")
-	}
-	return nil
-}
-
-func (c *conn) processSettings(f *http2.SettingsFrame) error {
-	if f.IsAck() {
-		return nil
-	}
-	if err := c.flood(); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	err := f.ForeachSetting(func(s http2.Setting) error {
-		if err := s.Valid(); err != nil {
-			return connErr(http2.ErrCode(err.(http2.ConnectionError)), "invalid setting "+s.ID.String())
-		}
-		return c.applySettingLocked(s)
-	})
-	if err != nil {
-		return err
-	}
-	c.out = appendSettingsAck(c.out)
-	c.signalLocked()
-	return nil
-}
-
-func (c *conn) applySettingLocked(s http2.Setting) error {
-	switch s.ID {
-	case http2.SettingHeaderTableSize:
-		c.enc.SetMaxDynamicTableSizeLimit(min(s.Val, 4096))
-	case http2.SettingInitialWindowSize:
-		delta := int64(s.Val) - c.peerWin
-		c.peerWin = int64(s.Val)
-		for _, st := range c.streams {
-			st.sendWin += delta
-			if st.sendWin > maxWindow {
-				return connErr(http2.ErrCodeFlowControl, "window overflow")
-			}
-			st.wcond.Broadcast()
-		}
-		if c.sWaiters > 0 {
-			c.scond.Broadcast()
-		}
-	case http2.SettingMaxFrameSize:
-		c.peerFrame = int(s.Val)
 	}
 	return nil
 }

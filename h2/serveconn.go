@@ -106,20 +106,6 @@ func serveConn(ctx context.Context, cfg *Config, srv *Server, nc net.Conn, h htt
 	}
 }
 
-// settings are the server's SETTINGS.
-func (c *conn) settings() []http2.Setting {
-	ss := []http2.Setting{
-		{ID: http2.SettingMaxConcurrentStreams, Val: c.maxStreams},
-		{ID: http2.SettingInitialWindowSize, Val: initialStreamWindow},
-		{ID: http2.SettingMaxHeaderListSize, Val: uint32(c.cfg.maxHeaderBytes())},
-		{ID: http2.SettingEnableConnectProtocol, Val: 1},
-	}
-	if n := c.cfg.trioMaxReadFrameSize(); n != minMaxFrameSize {
-		ss = append(ss, http2.Setting{ID: http2.SettingMaxFrameSize, Val: n})
-	}
-	return ss
-}
-
 // upgradeLocked applies the HTTP2-Settings of an h2c Upgrade and starts
 // the upgraded request as stream 1.
 func (c *conn) upgradeLocked(opts *ServeConnOpts) error {

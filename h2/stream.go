@@ -6,7 +6,22 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/triohttp/trio/internal/workers"
 )
+
+// streamsState is a conn's streams and the handlers serving them.
+type streamsState struct {
+	maxStreams uint32 // SETTINGS_MAX_CONCURRENT_STREAMS announced; set by newConn
+	streams    map[uint32]*stream
+	maxID      uint32 // highest client stream ID seen
+	reset      [32]uint32
+	resetN     int // next slot in reset
+	running    int // handlers running
+	queue      []*stream
+	handlers   sync.WaitGroup     // handlers running; not guarded by mu
+	workers    *workers.Pool[job] // goroutines that run handlers, kept for the next stream; set by newConn
+}
 
 // stream is one request/response exchange. Fields are guarded by c.mu
 // unless noted.
@@ -127,4 +142,20 @@ func (c *conn) closeStreamLocked(st *stream) {
 		}
 		c.updateIdleLocked()
 	}
+}
+
+// markResetLocked remembers that the server reset stream id, so frames the
+// client sent before seeing the RST_STREAM are ignored (RFC 9113 5.4.2).
+func (c *conn) markResetLocked(id uint32) {
+	c.reset[c.resetN%len(c.reset)] = id
+	c.resetN++
+}
+
+func (c *conn) wasResetLocked(id uint32) bool {
+	for _, r := range c.reset {
+		if r == id {
+			return true
+		}
+	}
+	return false
 }
