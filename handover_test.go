@@ -16,7 +16,7 @@ import (
 	"github.com/quic-go/quic-go/http3"
 
 	"github.com/triohttp/trio"
-	"github.com/triohttp/trio/internal/testcert"
+	"github.com/triohttp/trio/triotest/testcert"
 	"github.com/triohttp/trio/ws"
 )
 

@@ -15,8 +15,8 @@ import (
 	"github.com/triohttp/trio"
 	"github.com/triohttp/trio/h2"
 	"github.com/triohttp/trio/internal/altsvc"
-	"github.com/triohttp/trio/internal/testserver"
 	"github.com/triohttp/trio/tlsconf"
+	"github.com/triohttp/trio/triotest"
 )
 
 func TestCurl(t *testing.T) {
@@ -27,7 +27,7 @@ func TestCurl(t *testing.T) {
 
 func testCurl(t *testing.T, engine h2.Engine) {
 	curl := testtool.Path(t, "curl")
-	ts := testserver.New(t, testserver.H1, protoHandler, func(s *trio.Server) { s.H2.Engine = engine })
+	ts := triotest.New(t, triotest.H1, protoHandler, func(s *trio.Server) { s.H2.Engine = engine })
 	root := ts.Cert.Source.(*tlsconf.LocalCA).RootFile()
 	tlsPort := ts.TLSAddr().(*net.TCPAddr).Port
 	text := ts.Addrs.Cleartext[0].Addr().String()
@@ -60,7 +60,7 @@ func testCurl(t *testing.T, engine h2.Engine) {
 
 // A client that starts on HTTP/2 and honours Alt-Svc ends up on HTTP/3.
 func TestAltSvcSwitchesToH3(t *testing.T) {
-	ts := testserver.New(t, testserver.H2, protoHandler)
+	ts := triotest.New(t, triotest.H2, protoHandler)
 	h3 := &http3.Transport{TLSClientConfig: ts.ClientTLS()}
 	defer h3.Close()
 	tr := &altsvc.Transport{TCP: ts.Client.Transport, H3: h3}

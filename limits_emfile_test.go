@@ -20,9 +20,9 @@ import (
 	"time"
 
 	"github.com/triohttp/trio"
-	"github.com/triohttp/trio/internal/testcert"
 	"github.com/triohttp/trio/internal/testtool"
 	"github.com/triohttp/trio/tlsconf"
+	"github.com/triohttp/trio/triotest/testcert"
 )
 
 // emfileChild is set in the environment of the test binary re-executed by

@@ -20,9 +20,9 @@ import (
 	"github.com/quic-go/quic-go/http3"
 
 	"github.com/triohttp/trio"
-	"github.com/triohttp/trio/internal/testserver"
 	"github.com/triohttp/trio/internal/testtool"
 	"github.com/triohttp/trio/tlsconf"
+	"github.com/triohttp/trio/triotest"
 )
 
 // raiseFDLimit raises RLIMIT_NOFILE for the test to at least n (the
@@ -63,7 +63,7 @@ type flood struct {
 
 // run makes n connection attempts with 64 at a time, within d. It may
 // run on a goroutine of its own: it returns what went wrong.
-func (f *flood) run(t *testing.T, ts *testserver.TS, n int, d time.Duration) error {
+func (f *flood) run(t *testing.T, ts *triotest.TS, n int, d time.Duration) error {
 	deadline := time.Now().Add(d)
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -112,7 +112,7 @@ func (f *flood) close() {
 // serveAll has a new client (127.0.0.1, fresh connections) GET a page over
 // h1, h2 and h3, failing the test unless each is served; it returns the
 // time each took.
-func serveAll(t *testing.T, ts *testserver.TS) map[string]time.Duration {
+func serveAll(t *testing.T, ts *triotest.TS) map[string]time.Duration {
 	t.Helper()
 	took := map[string]time.Duration{}
 	h1 := &http.Transport{TLSClientConfig: ts.ClientTLS("http/1.1")}
@@ -157,7 +157,7 @@ func serveAll(t *testing.T, ts *testserver.TS) map[string]time.Duration {
 func TestConnFlood(t *testing.T) {
 	const n = 20000
 	raiseFDLimit(t, 4096) // the flood holds 256 at a time (both ends) and 64 attempts
-	ls := newLimitServer(t, testserver.H1, trio.Limits{})
+	ls := newLimitServer(t, triotest.H1, trio.Limits{})
 	f := new(flood)
 	defer f.close()
 	start := time.Now()
@@ -210,7 +210,7 @@ func TestConnFloodFDReserve(t *testing.T) {
 	}
 	const nofile, n = 6000, 7500
 	setFDLimit(t, nofile)
-	ls := newLimitServer(t, testserver.H1, trio.Limits{MaxConnsPerIP: -1})
+	ls := newLimitServer(t, triotest.H1, trio.Limits{MaxConnsPerIP: -1})
 	maxConns := nofile - trio.DefaultFDReserve
 	before := heapInUse()
 

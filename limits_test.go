@@ -16,8 +16,8 @@ import (
 	"github.com/quic-go/quic-go"
 
 	"github.com/triohttp/trio"
-	"github.com/triohttp/trio/internal/testserver"
 	"github.com/triohttp/trio/internal/testtool"
+	"github.com/triohttp/trio/triotest"
 )
 
 // flooder is the address connections "from another client" come from:
@@ -28,7 +28,7 @@ var flooder = net.IPv4(127, 0, 0, 2)
 // limitServer is a test server with limits l whose log and limit hits the
 // test can read.
 type limitServer struct {
-	*testserver.TS
+	*triotest.TS
 	log  *testtool.Buffer
 	hits *hitCounter
 }
@@ -36,7 +36,7 @@ type limitServer struct {
 func newLimitServer(t testing.TB, m mode, l trio.Limits) *limitServer {
 	t.Helper()
 	ls := &limitServer{log: new(testtool.Buffer), hits: new(hitCounter)}
-	ls.TS = testserver.New(t, m, protoHandler, func(s *trio.Server) {
+	ls.TS = triotest.New(t, m, protoHandler, func(s *trio.Server) {
 		s.Limits = l
 		s.Logger = slog.New(slog.NewTextHandler(ls.log, nil))
 		s.Observer = ls.hits
@@ -60,7 +60,7 @@ func dialFrom(t testing.TB, ip net.IP, addr net.Addr) net.Conn {
 // handshakeFrom opens a TLS connection to the server from ip (the client
 // then sends nothing, as a flood does). It returns the connection, or the
 // error of a refused one.
-func handshakeFrom(t testing.TB, ts *testserver.TS, ip net.IP) (*tls.Conn, error) {
+func handshakeFrom(t testing.TB, ts *triotest.TS, ip net.IP) (*tls.Conn, error) {
 	t.Helper()
 	return handshake(ts.TLSAddr().String(), ip, ts.ClientTLS("http/1.1"))
 }
@@ -123,7 +123,7 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 // the TLS handshake, on both listeners, counted once across them, while
 // another address is served; closing one lets it in again.
 func TestLimitsPerIP(t *testing.T) {
-	for _, m := range []mode{testserver.H1, testserver.Modes[4]} { // both HTTP/1.1 engines
+	for _, m := range []mode{triotest.H1, triotest.Modes[4]} { // both HTTP/1.1 engines
 		t.Run(string(m), func(t *testing.T) { testLimitsPerIP(t, m) })
 	}
 }
@@ -205,7 +205,7 @@ func readLine(c net.Conn) (string, error) {
 // least recently active connection.
 func TestLimitsMaxConns(t *testing.T) {
 	const total = 8
-	ls := newLimitServer(t, testserver.H1, trio.Limits{MaxConns: total, MaxConnsPerIP: -1})
+	ls := newLimitServer(t, triotest.H1, trio.Limits{MaxConns: total, MaxConnsPerIP: -1})
 	var held []*tls.Conn
 	defer func() {
 		for _, c := range held {
@@ -245,7 +245,7 @@ func TestLimitsMaxConns(t *testing.T) {
 // new connection is reset until one ends.
 func TestLimitsHandshakes(t *testing.T) {
 	const shakes = 3
-	ls := newLimitServer(t, testserver.H1, trio.Limits{MaxHandshakes: shakes})
+	ls := newLimitServer(t, triotest.H1, trio.Limits{MaxHandshakes: shakes})
 	var silent []net.Conn // TCP connections that never send a ClientHello
 	for range shakes {
 		silent = append(silent, dialFrom(t, flooder, ls.TLSAddr()))
@@ -277,7 +277,7 @@ func TestLimitsHandshakes(t *testing.T) {
 // served over HTTP/3; and a QUIC connection released frees its place.
 func TestLimitsPerIPQUIC(t *testing.T) {
 	const perIP = 2
-	ls := newLimitServer(t, testserver.H3, trio.Limits{MaxConnsPerIP: perIP})
+	ls := newLimitServer(t, triotest.H3, trio.Limits{MaxConnsPerIP: perIP})
 	var held []net.Conn
 	defer func() {
 		for _, c := range held {

@@ -29,8 +29,8 @@ import (
 
 	"github.com/triohttp/trio"
 	"github.com/triohttp/trio/internal/memreturn"
-	"github.com/triohttp/trio/internal/testcert"
 	"github.com/triohttp/trio/tlsconf"
+	"github.com/triohttp/trio/triotest/testcert"
 )
 
 // The burst of TestMemoryReturnedAfterBurst. For runs by hand,

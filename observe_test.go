@@ -14,7 +14,7 @@ import (
 	"github.com/quic-go/quic-go"
 
 	"github.com/triohttp/trio"
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 )
 
 // A countObserver counts what a trio.Observer is told.
@@ -94,8 +94,8 @@ func (o *countObserver) waitFor(t *testing.T, what string, cond func(o *countObs
 	}
 }
 
-var modeProtocol = map[testserver.Mode]trio.Protocol{
-	testserver.H1: trio.H1, testserver.H2: trio.H2, testserver.H2C: trio.H2, testserver.H3: trio.H3,
+var modeProtocol = map[triotest.Mode]trio.Protocol{
+	triotest.H1: trio.H1, triotest.H2: trio.H2, triotest.H2C: trio.H2, triotest.H3: trio.H3,
 }
 
 // TestObserver holds a request in its handler and finds its connection
@@ -104,15 +104,15 @@ var modeProtocol = map[testserver.Mode]trio.Protocol{
 // transport. Trio's engines only: Go's HTTP/2 and quic-go's HTTP/3 report
 // no connections or streams.
 func TestObserver(t *testing.T) {
-	for _, m := range []testserver.Mode{testserver.H1, testserver.H2, testserver.H2C, testserver.H3} {
+	for _, m := range []triotest.Mode{triotest.H1, triotest.H2, triotest.H2C, triotest.H3} {
 		t.Run(string(m), func(t *testing.T) { testObserver(t, m) })
 	}
 }
 
-func testObserver(t *testing.T, m testserver.Mode) {
+func testObserver(t *testing.T, m triotest.Mode) {
 	obs := newCountObserver()
 	entered, release := make(chan struct{}), make(chan struct{})
-	ts := testserver.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ts := triotest.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		entered <- struct{}{}
 		<-release
 		io.WriteString(w, "done")
@@ -150,13 +150,13 @@ func testObserver(t *testing.T, m testserver.Mode) {
 		c.Close()
 	}
 	obs.waitFor(t, "connection closed", func(o *countObserver) bool { return o.conns[p] == 0 })
-	want := map[testserver.Mode]string{testserver.H1: "tcp ok", testserver.H2: "tcp ok", testserver.H3: "quic ok"}[m]
+	want := map[triotest.Mode]string{triotest.H1: "tcp ok", triotest.H2: "tcp ok", triotest.H3: "quic ok"}[m]
 	obs.mu.Lock()
 	defer obs.mu.Unlock()
 	if want != "" && (obs.handshakes[want] != 1 || len(obs.handshakes) != 1) {
 		t.Errorf("handshakes %v; want one %s", obs.handshakes, want)
 	}
-	if m == testserver.H2C && len(obs.handshakes) != 0 {
+	if m == triotest.H2C && len(obs.handshakes) != 0 {
 		t.Errorf("handshakes %v over cleartext; want none", obs.handshakes)
 	}
 }
@@ -166,7 +166,7 @@ func testObserver(t *testing.T, m testserver.Mode) {
 // handshakes of their transport.
 func TestObserverHandshakeFailures(t *testing.T) {
 	obs := newCountObserver()
-	ts := testserver.New(t, testserver.H1, http.NotFoundHandler(), func(s *trio.Server) { s.Observer = obs })
+	ts := triotest.New(t, triotest.H1, http.NotFoundHandler(), func(s *trio.Server) { s.Observer = obs })
 
 	c, err := net.Dial("tcp", ts.TLSAddr().String())
 	if err != nil {
@@ -203,16 +203,16 @@ func TestObserverHandshakeFailures(t *testing.T) {
 // handshakes are still reported, though connections and streams are not.
 func TestObserverQUICStdEngine(t *testing.T) {
 	obs := newCountObserver()
-	var std testserver.Mode
-	for _, m := range testserver.Modes {
-		if m.Base() == testserver.H3 && m.H3Engine() == "std" {
+	var std triotest.Mode
+	for _, m := range triotest.Modes {
+		if m.Base() == triotest.H3 && m.H3Engine() == "std" {
 			std = m
 		}
 	}
 	if std == "" {
-		std = testserver.H3 // the default engine is quic-go's
+		std = triotest.H3 // the default engine is quic-go's
 	}
-	ts := testserver.New(t, std, http.NotFoundHandler(), func(s *trio.Server) { s.Observer = obs })
+	ts := triotest.New(t, std, http.NotFoundHandler(), func(s *trio.Server) { s.Observer = obs })
 	resp, err := ts.Client.Get(ts.URL + "/")
 	if err != nil {
 		t.Fatal(err)
@@ -225,7 +225,7 @@ func TestObserverQUICStdEngine(t *testing.T) {
 // from its first request until it closes.
 func TestObserverCleartextH1(t *testing.T) {
 	obs := newCountObserver()
-	ts := testserver.New(t, testserver.H1, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ts := triotest.New(t, triotest.H1, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, r.Proto)
 	}), func(s *trio.Server) { s.Observer = obs })
 	tr := &http.Transport{}

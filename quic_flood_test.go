@@ -22,8 +22,8 @@ import (
 
 	"github.com/triohttp/trio"
 	"github.com/triohttp/trio/h3"
-	"github.com/triohttp/trio/internal/testcert"
 	"github.com/triohttp/trio/internal/testtool"
+	"github.com/triohttp/trio/triotest/testcert"
 )
 
 // TestQUICHandshakeFlood: 1,500 QUIC handshakes begun and abandoned from

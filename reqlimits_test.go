@@ -14,7 +14,7 @@ import (
 	"github.com/triohttp/trio/h1"
 	"github.com/triohttp/trio/h2"
 	"github.com/triohttp/trio/h3"
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 )
 
 // limitHits counts the limit hits of every engine of a Server, through
@@ -60,7 +60,7 @@ func testRequestLimits(t *testing.T, m mode) {
 	}
 	var hits limitHits
 	readErr := make(chan error, 4)
-	ts := testserver.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ts := triotest.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, err := io.ReadAll(r.Body)
 		readErr <- err
 		if err != nil {

@@ -19,13 +19,13 @@ import (
 	"github.com/quic-go/quic-go/http3"
 
 	"github.com/triohttp/trio"
-	"github.com/triohttp/trio/internal/testcert"
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
+	"github.com/triohttp/trio/triotest/testcert"
 )
 
-type mode = testserver.Mode
+type mode = triotest.Mode
 
-func run(t *testing.T, f func(t *testing.T, m mode)) { testserver.Run(t, f) }
+func run(t *testing.T, f func(t *testing.T, m mode)) { triotest.Run(t, f) }
 
 // protoHandler answers with what the handler saw of the request.
 var protoHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -35,7 +35,7 @@ var protoHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request)
 
 func TestProtocols(t *testing.T) { run(t, testProtocols) }
 func testProtocols(t *testing.T, m mode) {
-	ts := testserver.New(t, m, protoHandler)
+	ts := triotest.New(t, m, protoHandler)
 	tls := m.TLS()
 	want := fmt.Sprintf("%s tls=%v GET /p?x=1 body=\"\"", m.Proto(), tls)
 	if got := ts.Get(t, "/p?x=1"); got != want {
@@ -58,7 +58,7 @@ func testProtocols(t *testing.T, m mode) {
 
 func TestAltSvc(t *testing.T) { run(t, testAltSvc) }
 func testAltSvc(t *testing.T, m mode) {
-	ts := testserver.New(t, m, protoHandler)
+	ts := triotest.New(t, m, protoHandler)
 	resp, err := ts.Client.Get(ts.URL + "/")
 	if err != nil {
 		t.Fatal(err)
@@ -68,7 +68,7 @@ func testAltSvc(t *testing.T, m mode) {
 	port := ts.Addrs.QUIC[0].LocalAddr().(*net.UDPAddr).Port
 	want := fmt.Sprintf(`h3=":%d"; ma=86400`, port)
 	switch m.Base() {
-	case testserver.H1, testserver.H2:
+	case triotest.H1, triotest.H2:
 		if got != want {
 			t.Errorf("Alt-Svc = %q; want %q", got, want)
 		}
@@ -80,7 +80,7 @@ func testAltSvc(t *testing.T, m mode) {
 }
 
 func TestKeepAliveReusesConnection(t *testing.T) {
-	ts := testserver.New(t, testserver.H1, protoHandler)
+	ts := triotest.New(t, triotest.H1, protoHandler)
 	var conns atomic.Int32
 	const n = 20
 	for i := range n {
@@ -105,7 +105,7 @@ func TestKeepAliveReusesConnection(t *testing.T) {
 func TestContextCanceledOnDisconnect(t *testing.T) { run(t, testContextCanceledOnDisconnect) }
 func testContextCanceledOnDisconnect(t *testing.T, m mode) {
 	started, canceled := make(chan struct{}), make(chan struct{})
-	ts := testserver.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ts := triotest.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		close(started)
 		select {
 		case <-r.Context().Done():
@@ -138,7 +138,7 @@ func testContextCanceledOnDisconnect(t *testing.T, m mode) {
 func TestFlushStreams(t *testing.T) { run(t, testFlushStreams) }
 func testFlushStreams(t *testing.T, m mode) {
 	next := make(chan struct{})
-	ts := testserver.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ts := triotest.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		for i := range 3 {
 			fmt.Fprintf(w, "chunk%d\n", i)
 			w.(http.Flusher).Flush()
@@ -166,7 +166,7 @@ func testFlushStreams(t *testing.T, m mode) {
 
 func TestTrailers(t *testing.T) { run(t, testTrailers) }
 func testTrailers(t *testing.T, m mode) {
-	ts := testserver.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ts := triotest.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Trailer", "X-Sum")
 		io.WriteString(w, "body")
 		w.Header().Set("X-Sum", "42")
@@ -186,7 +186,7 @@ func testTrailers(t *testing.T, m mode) {
 }
 
 func TestPipelinedInOrder(t *testing.T) {
-	ts := testserver.New(t, testserver.H1, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ts := triotest.New(t, triotest.H1, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/0" {
 			time.Sleep(100 * time.Millisecond) // the first is the slowest
 		}
@@ -218,7 +218,7 @@ func TestPipelinedInOrder(t *testing.T) {
 }
 
 func TestRedirectHTTP(t *testing.T) {
-	ts := testserver.New(t, testserver.H1, protoHandler, func(s *trio.Server) { s.RedirectHTTP = true })
+	ts := triotest.New(t, triotest.H1, protoHandler, func(s *trio.Server) { s.RedirectHTTP = true })
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := client.Post("http://"+ts.Addrs.Cleartext[0].Addr().String()+"/a/b?c=d", "text/plain", strings.NewReader("x"))
 	if err != nil {

@@ -8,14 +8,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 )
 
 func TestShutdownDrains(t *testing.T) { run(t, testShutdownDrains) }
 func testShutdownDrains(t *testing.T, m mode) {
 	before := runtime.NumGoroutine()
 	started := make(chan struct{})
-	ts := testserver.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ts := triotest.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/slow" {
 			close(started)
 			time.Sleep(300 * time.Millisecond)
@@ -52,7 +52,7 @@ func testShutdownDrains(t *testing.T, m mode) {
 	}
 
 	// New connections are refused: a fresh client cannot get through.
-	fresh := testserver.New(t, m, nil) // a client of the same mode, pointed at the closed server
+	fresh := triotest.New(t, m, nil) // a client of the same mode, pointed at the closed server
 	fresh.Client.Timeout = 2 * time.Second
 	t.Logf("drained after %v", time.Since(t0))
 	if resp, err := fresh.Client.Get(ts.URL + "/after"); err == nil {

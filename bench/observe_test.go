@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/triohttp/trio"
-	"github.com/triohttp/trio/internal/testserver"
 	"github.com/triohttp/trio/observe"
+	"github.com/triohttp/trio/triotest"
 )
 
 // The benchmarks below measure what the access log and the metrics cost:
@@ -30,7 +30,7 @@ import (
 // alternates the two servers every 500 requests and reports both rates,
 // next to the same for two off servers.
 
-var benchModes = []testserver.Mode{testserver.H1, testserver.H2, testserver.H3}
+var benchModes = []triotest.Mode{triotest.H1, triotest.H2, triotest.H3}
 
 func BenchmarkObserve(b *testing.B) {
 	for _, m := range benchModes {
@@ -106,7 +106,7 @@ func onOff(on bool) string {
 // startBench starts a server in mode m serving 1 KiB, observed or not,
 // warms its client's connections up, and returns a function that GETs
 // the body once.
-func startBench(b *testing.B, m testserver.Mode, on bool) func() {
+func startBench(b *testing.B, m triotest.Mode, on bool) func() {
 	b.Helper()
 	body := bytes.Repeat([]byte("a"), 1024)
 	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -124,7 +124,7 @@ func startBench(b *testing.B, m testserver.Mode, on bool) func() {
 		h = observe.Handler(h, log, met)
 		opts = append(opts, func(s *trio.Server) { s.Observer = met })
 	}
-	ts := testserver.New(b, m, h, opts...)
+	ts := triotest.New(b, m, h, opts...)
 	if tr, ok := ts.Client.Transport.(*http.Transport); ok {
 		tr.MaxIdleConnsPerHost = 256 // keep-alive for every h1 client goroutine
 	}

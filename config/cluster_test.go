@@ -24,10 +24,10 @@ import (
 	"github.com/triohttp/trio/cluster"
 	"github.com/triohttp/trio/cluster/clustertest"
 	"github.com/triohttp/trio/config"
-	"github.com/triohttp/trio/internal/loadtest"
 	"github.com/triohttp/trio/internal/pebble"
 	"github.com/triohttp/trio/internal/testtool"
 	"github.com/triohttp/trio/tlsconf"
+	"github.com/triohttp/trio/triotest/loadtest"
 	"github.com/triohttp/trio/ws"
 )
 

@@ -10,7 +10,7 @@ import (
 
 	"github.com/triohttp/trio"
 	"github.com/triohttp/trio/config"
-	"github.com/triohttp/trio/internal/loadtest"
+	"github.com/triohttp/trio/triotest/loadtest"
 )
 
 const limitsTable = `

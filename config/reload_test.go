@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/triohttp/trio/config"
-	"github.com/triohttp/trio/internal/loadtest"
 	"github.com/triohttp/trio/internal/testtool"
 	"github.com/triohttp/trio/tlsconf"
+	"github.com/triohttp/trio/triotest/loadtest"
 )
 
 // reloadDir writes the sites of the reload test and loadtest.ConfigBefore as

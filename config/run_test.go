@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/triohttp/trio/config"
-	"github.com/triohttp/trio/internal/loadtest"
 	"github.com/triohttp/trio/tlsconf"
+	"github.com/triohttp/trio/triotest/loadtest"
 	"github.com/triohttp/trio/ws"
 )
 

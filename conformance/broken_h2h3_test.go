@@ -13,7 +13,7 @@ import (
 
 	"github.com/triohttp/trio"
 	"github.com/triohttp/trio/h2"
-	"github.com/triohttp/trio/internal/testcert"
+	"github.com/triohttp/trio/triotest/testcert"
 )
 
 // rawH2Server speaks just enough cleartext HTTP/2 to be checked: it sends

@@ -11,7 +11,7 @@ import (
 
 	"golang.org/x/net/http2"
 
-	"github.com/triohttp/trio/internal/testcert"
+	"github.com/triohttp/trio/triotest/testcert"
 )
 
 // silentWS completes an HTTP/1.1 WebSocket handshake, accepting

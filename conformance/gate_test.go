@@ -11,8 +11,8 @@ import (
 
 	"github.com/triohttp/trio"
 	"github.com/triohttp/trio/demo"
-	"github.com/triohttp/trio/internal/testserver"
 	"github.com/triohttp/trio/static"
+	"github.com/triohttp/trio/triotest"
 )
 
 // gateFile is the resource the checks request on trio; gateWS its
@@ -26,7 +26,7 @@ const (
 // cleartext. Request bodies are read before the static handler answers, as
 // an application reading its uploads would, so HTTP/2 and HTTP/3 see the
 // whole request (h2spec's content-length cases send DATA after HEADERS).
-func startTrio(t *testing.T, opts ...func(*trio.Server)) *testserver.TS {
+func startTrio(t *testing.T, opts ...func(*trio.Server)) *triotest.TS {
 	t.Helper()
 	dir := t.TempDir()
 	body := make([]byte, 4096)
@@ -37,7 +37,7 @@ func startTrio(t *testing.T, opts ...func(*trio.Server)) *testserver.TS {
 		t.Fatal(err)
 	}
 	h := static.New(dir)
-	return testserver.New(t, testserver.H1, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return triotest.New(t, triotest.H1, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == gateWS {
 			demo.Echo(w, r)
 			return

@@ -13,7 +13,7 @@ import (
 	"github.com/triohttp/trio"
 	"github.com/triohttp/trio/demo"
 	"github.com/triohttp/trio/internal/browser"
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 	"github.com/triohttp/trio/ws"
 )
 
@@ -26,7 +26,7 @@ var (
 // the protocol the browser used.
 func TestBrowser(t *testing.T) {
 	browser.Path(t)
-	ts := testserver.New(t, testserver.H2, demo.Handler(), func(s *trio.Server) { s.Addr = "localhost:0" })
+	ts := triotest.New(t, triotest.H2, demo.Handler(), func(s *trio.Server) { s.Addr = "localhost:0" })
 	origin := fmt.Sprintf("localhost:%d", ts.TLSAddr().(*net.TCPAddr).Port)
 	tests := []struct {
 		name  string
@@ -84,7 +84,7 @@ func TestBrowserChatProtocols(t *testing.T) {
 		}
 		site.ServeHTTP(w, r)
 	})
-	ts := testserver.New(t, testserver.H2, h, func(s *trio.Server) { s.Addr = "localhost:0" })
+	ts := triotest.New(t, triotest.H2, h, func(s *trio.Server) { s.Addr = "localhost:0" })
 	origin := fmt.Sprintf("localhost:%d", ts.TLSAddr().(*net.TCPAddr).Port)
 	for _, tt := range []struct {
 		name  string

@@ -17,12 +17,12 @@ import (
 	"github.com/triohttp/trio/demo"
 	"github.com/triohttp/trio/hub"
 	"github.com/triohttp/trio/internal/browser"
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 	"github.com/triohttp/trio/ws"
 )
 
 // wsDial opens path on ts over HTTP version proto ("http/1.1", "h2", "h3").
-func wsDial(t testing.TB, ts *testserver.TS, path, proto string) (*ws.Conn, *http.Response, error) {
+func wsDial(t testing.TB, ts *triotest.TS, path, proto string) (*ws.Conn, *http.Response, error) {
 	t.Helper()
 	addr := ts.TLSAddr().String()
 	if proto == "h3" {
@@ -61,7 +61,7 @@ var chatProtos = []string{"http/1.1", "h2", "h3"}
 // TestChatAcrossProtocols: one member per HTTP version; each message
 // reaches all three, labelled with the sender's version.
 func TestChatAcrossProtocols(t *testing.T) {
-	ts := testserver.New(t, testserver.H2, demo.Handler())
+	ts := triotest.New(t, triotest.H2, demo.Handler())
 	var cs []*ws.Conn
 	for i, p := range chatProtos {
 		c, _, err := wsDial(t, ts, "/ws/chat", p) // joins after the 500ms ResumeWait, over countFresh
@@ -93,7 +93,7 @@ func TestChatAcrossProtocols(t *testing.T) {
 // chatting.
 func TestChatDropsBadMembers(t *testing.T) {
 	chat := &demo.Chat{PingInterval: 300 * time.Millisecond, WriteTimeout: 2 * time.Second, Rate: 20}
-	ts := testserver.New(t, testserver.H2, chat)
+	ts := triotest.New(t, triotest.H2, chat)
 	for _, p := range chatProtos {
 		t.Run(p, func(t *testing.T) {
 			a, _, err := wsDial(t, ts, "/", "http/1.1")
@@ -164,7 +164,7 @@ func TestChatDropsBadMembers(t *testing.T) {
 // been quiet for longer than the write timeout, over every protocol.
 func TestChatKeepsIdleMembers(t *testing.T) {
 	chat := &demo.Chat{PingInterval: 100 * time.Millisecond, WriteTimeout: time.Second}
-	ts := testserver.New(t, testserver.H2, chat)
+	ts := triotest.New(t, triotest.H2, chat)
 	var cs []*ws.Conn
 	var evs []<-chan demo.ChatEvent
 	for _, p := range chatProtos {
@@ -262,7 +262,7 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 // instance are this one.
 func TestTicker(t *testing.T) {
 	ticker := &demo.Ticker{Hub: &hub.Hub{Instance: "solo"}, Interval: 20 * time.Millisecond}
-	ts := testserver.New(t, testserver.H2, ticker)
+	ts := triotest.New(t, triotest.H2, ticker)
 	for _, p := range chatProtos {
 		c, _, err := wsDial(t, ts, "/?after=0", p)
 		if err != nil {
@@ -292,7 +292,7 @@ func TestTicker(t *testing.T) {
 // TestEchoEndpoint: /ws/echo returns text and binary up to its limit, and
 // routes without WebSockets answer a handshake with an error status.
 func TestEchoEndpoint(t *testing.T) {
-	ts := testserver.New(t, testserver.H2, demo.Handler())
+	ts := triotest.New(t, triotest.H2, demo.Handler())
 	for _, p := range chatProtos {
 		c, _, err := wsDial(t, ts, "/ws/echo", p)
 		if err != nil {
@@ -340,7 +340,7 @@ func TestBrowserChat(t *testing.T) {
 		}
 		site.ServeHTTP(w, r)
 	})
-	ts := testserver.New(t, testserver.H2, h, func(s *trio.Server) { s.Addr = "localhost:0" })
+	ts := triotest.New(t, triotest.H2, h, func(s *trio.Server) { s.Addr = "localhost:0" })
 	origin := fmt.Sprintf("localhost:%d", ts.TLSAddr().(*net.TCPAddr).Port)
 	tests := []struct {
 		name  string

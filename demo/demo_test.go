@@ -8,12 +8,12 @@ import (
 	"testing"
 
 	"github.com/triohttp/trio/demo"
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 )
 
-func TestDemo(t *testing.T) { testserver.Run(t, testDemo) }
-func testDemo(t *testing.T, m testserver.Mode) {
-	ts := testserver.New(t, m, demo.Handler())
+func TestDemo(t *testing.T) { triotest.Run(t, testDemo) }
+func testDemo(t *testing.T, m triotest.Mode) {
+	ts := triotest.New(t, m, demo.Handler())
 	if page := ts.Get(t, "/"); !strings.Contains(page, `<span id="page-proto"`) || !strings.Contains(page, `/app.js`) {
 		t.Errorf("GET / does not look like the demo page:\n%.300s", page)
 	}
@@ -27,7 +27,7 @@ func testDemo(t *testing.T, m testserver.Mode) {
 	if me.ConnRequests < 1 {
 		t.Errorf("whoami connRequests = %d; want at least 1", me.ConnRequests)
 	}
-	wantALPN := map[testserver.Mode]string{testserver.H1: "http/1.1", testserver.H2: "h2", testserver.H3: "h3"}[m.Base()]
+	wantALPN := map[triotest.Mode]string{triotest.H1: "http/1.1", triotest.H2: "h2", triotest.H3: "h3"}[m.Base()]
 	if me.ALPN != wantALPN {
 		t.Errorf("whoami alpn = %q; want %q", me.ALPN, wantALPN)
 	}
@@ -61,7 +61,7 @@ func testDemo(t *testing.T, m testserver.Mode) {
 }
 
 func TestTileDelayIsBounded(t *testing.T) {
-	ts := testserver.New(t, testserver.H2, demo.Handler())
+	ts := triotest.New(t, triotest.H2, demo.Handler())
 	req, _ := http.NewRequest("GET", ts.URL+"/tile/1.svg?delay=999999999", nil)
 	resp, err := ts.Client.Do(req) // would hang for days without the bound
 	if err != nil {
@@ -75,9 +75,9 @@ func TestTileDelayIsBounded(t *testing.T) {
 
 // The client reuses its connection, so each whoami reports one more
 // request on it than the last, with every request in between counted.
-func TestConnRequests(t *testing.T) { testserver.Run(t, testConnRequests) }
-func testConnRequests(t *testing.T, m testserver.Mode) {
-	ts := testserver.New(t, m, demo.Handler())
+func TestConnRequests(t *testing.T) { triotest.Run(t, testConnRequests) }
+func testConnRequests(t *testing.T, m triotest.Mode) {
+	ts := triotest.New(t, m, demo.Handler())
 	count := func() int {
 		t.Helper()
 		var me demo.Whoami
@@ -99,7 +99,7 @@ func testConnRequests(t *testing.T, m testserver.Mode) {
 // range in an unknown unit ignored (RFC 9110 §14.2; trio check's
 // semantics/range-unknown-unit).
 func TestPagesServedByStatic(t *testing.T) {
-	ts := testserver.New(t, testserver.H2, demo.Handler())
+	ts := triotest.New(t, triotest.H2, demo.Handler())
 	do := func(path string, hdr map[string]string) (*http.Response, string) {
 		t.Helper()
 		req, _ := http.NewRequest("GET", ts.URL+path, nil)

@@ -15,7 +15,7 @@ import (
 	"github.com/triohttp/trio/demo"
 	"github.com/triohttp/trio/hub"
 	"github.com/triohttp/trio/internal/browser"
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 )
 
 // TestBrowserChatMoves: headless Chromium chats on instance trio-a, which
@@ -35,7 +35,7 @@ func TestBrowserChatMoves(t *testing.T) {
 	// but stops while a fetch is pending: the page's logo is held until
 	// the move is done, so the page is not dumped halfway.
 	held := make(chan struct{})
-	ts := testserver.New(t, testserver.H2, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ts := triotest.New(t, triotest.H2, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/logo.svg" {
 			select {
 			case <-held:
@@ -135,7 +135,7 @@ func TestBrowserTicker(t *testing.T) {
 	t.Cleanup(h.Close)
 	// Hold the page's logo (virtual time stops for a pending fetch) for a
 	// few ticks.
-	ts := testserver.New(t, testserver.H2, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ts := triotest.New(t, triotest.H2, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/logo.svg" {
 			time.Sleep(2 * time.Second)
 		}

@@ -21,7 +21,7 @@ import (
 	"github.com/triohttp/trio/cluster/clustertest"
 	"github.com/triohttp/trio/demo"
 	"github.com/triohttp/trio/hub"
-	"github.com/triohttp/trio/internal/testcert"
+	"github.com/triohttp/trio/triotest/testcert"
 	"github.com/triohttp/trio/ws"
 )
 

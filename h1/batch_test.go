@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/triohttp/trio/internal/testcert"
 	"github.com/triohttp/trio/tlsconf"
+	"github.com/triohttp/trio/triotest/testcert"
 )
 
 // countingConn counts the writes that reach the TCP connection.

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 )
 
 // BenchmarkServe1K fetches a 1 KiB response over loopback TLS on one
@@ -16,7 +16,7 @@ func BenchmarkServe1K(b *testing.B) {
 	body := strings.Repeat("x", 1024)
 	for _, m := range h1Modes() {
 		b.Run(string(m), func(b *testing.B) {
-			ts := testserver.New(b, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ts := triotest.New(b, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				io.WriteString(w, body)
 			}))
 			get := func() {
@@ -42,7 +42,7 @@ func BenchmarkServe1KParallel(b *testing.B) {
 	body := strings.Repeat("x", 1024)
 	for _, m := range h1Modes() {
 		b.Run(string(m), func(b *testing.B) {
-			ts := testserver.New(b, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ts := triotest.New(b, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				io.WriteString(w, body)
 			}))
 			ts.Client.Transport.(*http.Transport).MaxIdleConnsPerHost = 64

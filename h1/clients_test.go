@@ -12,8 +12,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/triohttp/trio/internal/testserver"
 	"github.com/triohttp/trio/internal/testtool"
+	"github.com/triohttp/trio/triotest"
 )
 
 // fileHandler serves one file, its length declared, by io.Copy: the
@@ -49,9 +49,9 @@ func fileHandler(t *testing.T, size int) (http.Handler, string) {
 // TestCopyToResponse copies a file into responses on cleartext and TLS,
 // with and without a declared length.
 func TestCopyToResponse(t *testing.T) { runH1(t, testCopyToResponse) }
-func testCopyToResponse(t *testing.T, m testserver.Mode) {
+func testCopyToResponse(t *testing.T, m triotest.Mode) {
 	h, body := fileHandler(t, 1<<20)
-	ts := testserver.New(t, m, h)
+	ts := triotest.New(t, m, h)
 	clear := "http://" + ts.Addrs.Cleartext[0].Addr().String()
 	plain := &http.Client{Transport: &http.Transport{}}
 	defer plain.CloseIdleConnections()
@@ -80,9 +80,9 @@ func testCopyToResponse(t *testing.T, m testserver.Mode) {
 // TestCurl checks that curl talks to the engine over TLS and in
 // cleartext, and upgrades to h2c through it.
 func TestCurl(t *testing.T) { runH1(t, testCurl) }
-func testCurl(t *testing.T, m testserver.Mode) {
+func testCurl(t *testing.T, m triotest.Mode) {
 	curl := testtool.Path(t, "curl")
-	ts := testserver.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ts := triotest.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		fmt.Fprintf(w, "%s %s %s", r.Proto, r.Method, b)
 	}))
@@ -107,9 +107,9 @@ func testCurl(t *testing.T, m testserver.Mode) {
 // TestWrk runs wrk, a load tool with its own HTTP/1.1 parser, against the
 // engine over TLS: every response must parse and be a 200.
 func TestWrk(t *testing.T) { runH1(t, testWrk) }
-func testWrk(t *testing.T, m testserver.Mode) {
+func testWrk(t *testing.T, m triotest.Mode) {
 	wrk := testtool.Path(t, "wrk")
-	ts := testserver.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ts := triotest.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, strings.Repeat("x", 1024))
 	}))
 	out, err := exec.Command(wrk, "-t1", "-c8", "-d1s", ts.URL+"/1k").CombinedOutput()

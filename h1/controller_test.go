@@ -9,15 +9,15 @@ import (
 	"time"
 
 	"github.com/triohttp/trio"
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 )
 
 // TestFullDuplex echoes each line of a request body as it arrives, with
 // http.ResponseController's deadlines and full duplex, while the client
 // is still sending.
 func TestFullDuplex(t *testing.T) { runH1(t, testFullDuplex) }
-func testFullDuplex(t *testing.T, m testserver.Mode) {
-	ts := testserver.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func testFullDuplex(t *testing.T, m triotest.Mode) {
+	ts := triotest.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rc := http.NewResponseController(w)
 		for _, err := range []error{rc.EnableFullDuplex(), rc.SetReadDeadline(time.Now().Add(10 * time.Second)),
 			rc.SetWriteDeadline(time.Now().Add(10 * time.Second))} {
@@ -60,8 +60,8 @@ func testFullDuplex(t *testing.T, m testserver.Mode) {
 // TestHandlerConnectionClose: a handler's "Connection: close" closes the
 // connection after its response.
 func TestHandlerConnectionClose(t *testing.T) { runH1(t, testHandlerConnectionClose) }
-func testHandlerConnectionClose(t *testing.T, m testserver.Mode) {
-	ts := testserver.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func testHandlerConnectionClose(t *testing.T, m triotest.Mode) {
+	ts := triotest.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Connection", "close")
 		io.WriteString(w, "bye")
 	}))
@@ -79,8 +79,8 @@ func testHandlerConnectionClose(t *testing.T, m testserver.Mode) {
 // TestLimitsAndTimeouts: MaxHeaderBytes answers 431, IdleTimeout closes a
 // connection left idle.
 func TestLimitsAndTimeouts(t *testing.T) { runH1(t, testLimitsAndTimeouts) }
-func testLimitsAndTimeouts(t *testing.T, m testserver.Mode) {
-	ts := testserver.New(t, m, echo, func(s *trio.Server) {
+func testLimitsAndTimeouts(t *testing.T, m triotest.Mode) {
+	ts := triotest.New(t, m, echo, func(s *trio.Server) {
 		s.H1.MaxHeaderBytes = 1 << 10
 		s.H1.IdleTimeout = 300 * time.Millisecond
 	})

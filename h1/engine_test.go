@@ -17,14 +17,14 @@ import (
 
 	"github.com/triohttp/trio"
 	"github.com/triohttp/trio/h1"
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 )
 
 // h1Modes are the testserver modes of HTTP/1.1: one per engine.
-func h1Modes() []testserver.Mode {
-	var ms []testserver.Mode
-	for _, m := range testserver.Modes {
-		if m.Base() == testserver.H1 {
+func h1Modes() []triotest.Mode {
+	var ms []triotest.Mode
+	for _, m := range triotest.Modes {
+		if m.Base() == triotest.H1 {
 			ms = append(ms, m)
 		}
 	}
@@ -32,19 +32,19 @@ func h1Modes() []testserver.Mode {
 }
 
 // runH1 runs f once per HTTP/1.1 engine.
-func runH1(t *testing.T, f func(t *testing.T, m testserver.Mode)) {
+func runH1(t *testing.T, f func(t *testing.T, m triotest.Mode)) {
 	for _, m := range h1Modes() {
 		t.Run(string(m), func(t *testing.T) { f(t, m) })
 	}
 }
 
-func trioEngine(m testserver.Mode) bool {
+func trioEngine(m triotest.Mode) bool {
 	e := m.H1Engine()
 	return e == h1.EngineTrio || e == "" && (*h1.Config)(nil).SelectedEngine() == h1.EngineTrio
 }
 
 // rawTLS dials the TLS listener of ts speaking HTTP/1.1.
-func rawTLS(t *testing.T, ts *testserver.TS) (net.Conn, *bufio.Reader) {
+func rawTLS(t *testing.T, ts *triotest.TS) (net.Conn, *bufio.Reader) {
 	t.Helper()
 	c, err := tls.Dial("tcp", ts.TLSAddr().String(), ts.ClientTLS("http/1.1"))
 	if err != nil {
@@ -78,8 +78,8 @@ var echo = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 })
 
 func TestExpectContinue(t *testing.T) { runH1(t, testExpectContinue) }
-func testExpectContinue(t *testing.T, m testserver.Mode) {
-	ts := testserver.New(t, m, echo)
+func testExpectContinue(t *testing.T, m triotest.Mode) {
+	ts := triotest.New(t, m, echo)
 	c, br := rawTLS(t, ts)
 	io.WriteString(c, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
 	resp, _ := readResponse(t, br, "POST")
@@ -95,8 +95,8 @@ func testExpectContinue(t *testing.T, m testserver.Mode) {
 // TestExpectContinueUnread: a handler that answers without reading gets no
 // 100 sent, and the connection closes, since the body never comes.
 func TestExpectContinueUnread(t *testing.T) { runH1(t, testExpectContinueUnread) }
-func testExpectContinueUnread(t *testing.T, m testserver.Mode) {
-	ts := testserver.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func testExpectContinueUnread(t *testing.T, m triotest.Mode) {
+	ts := triotest.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "no thanks")
 	}))
 	c, br := rawTLS(t, ts)
@@ -108,8 +108,8 @@ func testExpectContinueUnread(t *testing.T, m testserver.Mode) {
 }
 
 func TestEarlyHints(t *testing.T) { runH1(t, testEarlyHints) }
-func testEarlyHints(t *testing.T, m testserver.Mode) {
-	ts := testserver.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func testEarlyHints(t *testing.T, m triotest.Mode) {
+	ts := triotest.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Link", "</style.css>; rel=preload")
 		w.WriteHeader(http.StatusEarlyHints)
 		io.WriteString(w, "done")
@@ -131,9 +131,9 @@ func testEarlyHints(t *testing.T, m testserver.Mode) {
 }
 
 func TestClientGoneCancels(t *testing.T) { runH1(t, testClientGoneCancels) }
-func testClientGoneCancels(t *testing.T, m testserver.Mode) {
+func testClientGoneCancels(t *testing.T, m triotest.Mode) {
 	started, cancelled := make(chan struct{}), make(chan error, 1)
-	ts := testserver.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ts := triotest.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		close(started)
 		select {
 		case <-r.Context().Done():
@@ -152,8 +152,8 @@ func testClientGoneCancels(t *testing.T, m testserver.Mode) {
 }
 
 func TestPanicClosesConnection(t *testing.T) { runH1(t, testPanicClosesConnection) }
-func testPanicClosesConnection(t *testing.T, m testserver.Mode) {
-	ts := testserver.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func testPanicClosesConnection(t *testing.T, m triotest.Mode) {
+	ts := triotest.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "partial")
 		if r.URL.Path == "/abort" {
 			panic(http.ErrAbortHandler)
@@ -170,8 +170,8 @@ func testPanicClosesConnection(t *testing.T, m testserver.Mode) {
 }
 
 func TestHijackGetsPipelinedBytes(t *testing.T) { runH1(t, testHijackGetsPipelinedBytes) }
-func testHijackGetsPipelinedBytes(t *testing.T, m testserver.Mode) {
-	ts := testserver.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func testHijackGetsPipelinedBytes(t *testing.T, m triotest.Mode) {
+	ts := triotest.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, brw, err := http.NewResponseController(w).Hijack()
 		if err != nil {
 			http.Error(w, err.Error(), 500)
@@ -190,8 +190,8 @@ func testHijackGetsPipelinedBytes(t *testing.T, m testserver.Mode) {
 }
 
 func TestHeadKeepsLength(t *testing.T) { runH1(t, testHeadKeepsLength) }
-func testHeadKeepsLength(t *testing.T, m testserver.Mode) {
-	ts := testserver.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func testHeadKeepsLength(t *testing.T, m triotest.Mode) {
+	ts := triotest.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "<html>hello</html>")
 	}))
 	c, br := rawTLS(t, ts)
@@ -206,9 +206,9 @@ func testHeadKeepsLength(t *testing.T, m testserver.Mode) {
 }
 
 func TestResponseFraming(t *testing.T) { runH1(t, testResponseFraming) }
-func testResponseFraming(t *testing.T, m testserver.Mode) {
+func testResponseFraming(t *testing.T, m triotest.Mode) {
 	big := strings.Repeat("x", 10<<10)
-	ts := testserver.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ts := triotest.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/small":
 			io.WriteString(w, "small")
@@ -247,8 +247,8 @@ func testResponseFraming(t *testing.T, m testserver.Mode) {
 // TestHTTP10 checks that an HTTP/1.0 response of unknown length ends with
 // the connection, unchunked.
 func TestHTTP10(t *testing.T) { runH1(t, testHTTP10) }
-func testHTTP10(t *testing.T, m testserver.Mode) {
-	ts := testserver.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func testHTTP10(t *testing.T, m triotest.Mode) {
+	ts := triotest.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "a")
 		w.(http.Flusher).Flush()
 		io.WriteString(w, "b")
@@ -262,9 +262,9 @@ func testHTTP10(t *testing.T, m testserver.Mode) {
 }
 
 func TestRequestFields(t *testing.T) { runH1(t, testRequestFields) }
-func testRequestFields(t *testing.T, m testserver.Mode) {
+func testRequestFields(t *testing.T, m triotest.Mode) {
 	got := make(chan string, 1)
-	ts := testserver.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ts := triotest.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, isServer := r.Context().Value(http.ServerContextKey).(*http.Server)
 		local, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
 		got <- fmt.Sprintf("%s %s %s host=%s tls=%v remote=%v server=%v local=%v", r.Method, r.RequestURI, r.URL.Path,
@@ -293,8 +293,8 @@ func testRequestFields(t *testing.T, m testserver.Mode) {
 }
 
 func TestRequestTrailers(t *testing.T) { runH1(t, testRequestTrailers) }
-func testRequestTrailers(t *testing.T, m testserver.Mode) {
-	ts := testserver.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func testRequestTrailers(t *testing.T, m triotest.Mode) {
+	ts := triotest.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		fmt.Fprintf(w, "%s %s", b, r.Trailer.Get("X-Sum"))
 	}))
@@ -312,7 +312,7 @@ func TestReadHeaderTimeout408(t *testing.T) {
 		if !trioEngine(m) {
 			continue
 		}
-		ts := testserver.New(t, m, echo, func(s *trio.Server) { s.H1.ReadHeaderTimeout = 200 * time.Millisecond })
+		ts := triotest.New(t, m, echo, func(s *trio.Server) { s.H1.ReadHeaderTimeout = 200 * time.Millisecond })
 		c, br := rawTLS(t, ts)
 		io.WriteString(c, "GET / HTTP/1.1\r\n")
 		if resp, _ := readResponse(t, br, "GET"); resp.StatusCode != http.StatusRequestTimeout {

@@ -6,8 +6,8 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/triohttp/trio/internal/testcert"
 	"github.com/triohttp/trio/tlsconf"
+	"github.com/triohttp/trio/triotest/testcert"
 	"golang.org/x/sys/unix"
 )
 

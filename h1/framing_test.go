@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 )
 
 // framingHandler reads the body and answers 200 with the path, or takes the
@@ -35,7 +35,7 @@ var framingHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Reques
 })
 
 func TestFraming(t *testing.T) {
-	ts := testserver.New(t, testserver.H1, framingHandler)
+	ts := triotest.New(t, triotest.H1, framingHandler)
 	get := "GET /ok HTTP/1.1\r\nHost: a\r\n\r\n"
 	tests := []struct {
 		name   string
@@ -89,7 +89,7 @@ func TestFraming(t *testing.T) {
 // TestFramingStopsAfterUpgrade checks that bytes after a 101 are not taken
 // for an over-long request line.
 func TestFramingStopsAfterUpgrade(t *testing.T) {
-	ts := testserver.New(t, testserver.H1, framingHandler)
+	ts := triotest.New(t, triotest.H1, framingHandler)
 	for _, transport := range []string{"tls", "cleartext"} {
 		t.Run(transport, func(t *testing.T) {
 			c := dial(t, ts, transport)
@@ -109,7 +109,7 @@ func TestFramingStopsAfterUpgrade(t *testing.T) {
 	}
 }
 
-func dial(t *testing.T, ts *testserver.TS, transport string) net.Conn {
+func dial(t *testing.T, ts *triotest.TS, transport string) net.Conn {
 	t.Helper()
 	var c net.Conn
 	var err error

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/triohttp/trio"
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 )
 
 // BenchmarkUpload16M uploads 16 MiB over loopback TLS to a handler that
@@ -21,7 +21,7 @@ func BenchmarkUpload16M(b *testing.B) {
 		timeout time.Duration
 	}{{"timeout=60s", 0}, {"timeout=none", -1}} {
 		b.Run(tt.name, func(b *testing.B) {
-			ts := testserver.New(b, testserver.H1, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ts := triotest.New(b, triotest.H1, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				io.Copy(io.Discard, r.Body)
 			}), func(s *trio.Server) { s.H1.BodyTimeout = tt.timeout })
 			post := func() {

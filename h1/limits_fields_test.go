@@ -9,7 +9,7 @@ import (
 
 	"github.com/triohttp/trio"
 	"github.com/triohttp/trio/h1"
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 )
 
 // TestMaxHeaderFieldsEarly: trio's engine answers 431 at field line
@@ -18,7 +18,7 @@ func TestMaxHeaderFieldsEarly(t *testing.T) {
 	for _, m := range trioModes() {
 		t.Run(string(m), func(t *testing.T) {
 			var h hits
-			ts := testserver.New(t, m, echo, h.hook, func(s *trio.Server) { s.H1.ReadHeaderTimeout = 10 * time.Second })
+			ts := triotest.New(t, m, echo, h.hook, func(s *trio.Server) { s.H1.ReadHeaderTimeout = 10 * time.Second })
 			c, br := rawTLS(t, ts)
 			io.WriteString(c, "GET / HTTP/1.1\r\nHost: a\r\n"+strings.Repeat("a: b\r\n", h1.DefaultMaxHeaderFields))
 			t0 := time.Now()

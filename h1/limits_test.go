@@ -12,7 +12,7 @@ import (
 
 	"github.com/triohttp/trio"
 	"github.com/triohttp/trio/h1"
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 )
 
 // hits counts the limits a server reports through H1.LimitHit.
@@ -39,8 +39,8 @@ func (h *hits) get(name string) int {
 }
 
 // trioModes are the h1 modes served by trio's engine.
-func trioModes() []testserver.Mode {
-	var ms []testserver.Mode
+func trioModes() []triotest.Mode {
+	var ms []triotest.Mode
 	for _, m := range h1Modes() {
 		if trioEngine(m) {
 			ms = append(ms, m)
@@ -62,9 +62,9 @@ func headWithFields(n int) string {
 // TestMaxHeaderFields: a head with more field lines than MaxHeaderFields
 // gets 431 and a close; one at the limit is served.
 func TestMaxHeaderFields(t *testing.T) { runH1(t, testMaxHeaderFields) }
-func testMaxHeaderFields(t *testing.T, m testserver.Mode) {
+func testMaxHeaderFields(t *testing.T, m triotest.Mode) {
 	var h hits
-	ts := testserver.New(t, m, echo, h.hook)
+	ts := triotest.New(t, m, echo, h.hook)
 	for _, tt := range []struct {
 		fields, want int
 	}{
@@ -94,7 +94,7 @@ func TestHeaderTimeout(t *testing.T) {
 	for _, m := range h1Modes() {
 		t.Run(string(m), func(t *testing.T) {
 			var h hits
-			ts := testserver.New(t, m, echo, h.hook, func(s *trio.Server) { s.H1.ReadHeaderTimeout = 200 * time.Millisecond })
+			ts := triotest.New(t, m, echo, h.hook, func(s *trio.Server) { s.H1.ReadHeaderTimeout = 200 * time.Millisecond })
 			c, br := rawTLS(t, ts)
 			io.WriteString(c, "GET / HTTP/1.1\r\nHost: a\r\nX-Slow: ")
 			if resp, _ := readResponse(t, br, "GET"); resp.StatusCode != http.StatusRequestTimeout || !resp.Close {
@@ -134,7 +134,7 @@ func TestMaxBodyBytes(t *testing.T) {
 			}
 			var h hits
 			readErr := make(chan error, 1)
-			ts := testserver.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ts := triotest.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				_, err := io.ReadAll(r.Body)
 				readErr <- err
 				if err != nil {
@@ -192,10 +192,10 @@ func TestBodyTimeout(t *testing.T) {
 	}
 }
 
-func testBodyTimeout(t *testing.T, m testserver.Mode) {
+func testBodyTimeout(t *testing.T, m triotest.Mode) {
 	var h hits
 	readErr := make(chan error, 1)
-	ts := testserver.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ts := triotest.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/started" {
 			io.WriteString(w, "started ")
 			w.(http.Flusher).Flush()
@@ -262,7 +262,7 @@ func testBodyTimeout(t *testing.T, m testserver.Mode) {
 func TestBodyTimeoutHandlerDeadline(t *testing.T) {
 	for _, m := range trioModes() {
 		t.Run(string(m), func(t *testing.T) {
-			ts := testserver.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ts := triotest.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				http.NewResponseController(w).SetReadDeadline(time.Time{})
 				b, err := io.ReadAll(r.Body)
 				if err != nil {

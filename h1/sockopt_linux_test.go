@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/triohttp/trio/internal/testcert"
 	"github.com/triohttp/trio/tlsconf"
+	"github.com/triohttp/trio/triotest/testcert"
 	"golang.org/x/sys/unix"
 )
 

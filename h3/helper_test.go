@@ -13,9 +13,9 @@ import (
 	"github.com/quic-go/quic-go/http3"
 
 	"github.com/triohttp/trio/h3"
-	"github.com/triohttp/trio/internal/testcert"
 	"github.com/triohttp/trio/internal/testtool"
 	"github.com/triohttp/trio/tlsconf"
+	"github.com/triohttp/trio/triotest/testcert"
 )
 
 var engines = []h3.Engine{h3.EngineTrio, h3.EngineStd}

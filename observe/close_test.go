@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/triohttp/trio"
-	"github.com/triohttp/trio/internal/testserver"
 	"github.com/triohttp/trio/observe"
+	"github.com/triohttp/trio/triotest"
 )
 
 // TestShutdownThenCloseLosesNothing sends 2,001 requests at once over h1,
@@ -27,10 +27,10 @@ func TestShutdownThenCloseLosesNothing(t *testing.T) {
 	}
 	m := observe.NewMetrics()
 	const each = 667
-	modes := []testserver.Mode{testserver.H1, testserver.H2, testserver.H3}
-	servers := make([]*testserver.TS, len(modes))
+	modes := []triotest.Mode{triotest.H1, triotest.H2, triotest.H3}
+	servers := make([]*triotest.TS, len(modes))
 	for i, mode := range modes {
-		servers[i] = testserver.New(t, mode, observe.Handler(http.HandlerFunc(statusHandler), log, m),
+		servers[i] = triotest.New(t, mode, observe.Handler(http.HandlerFunc(statusHandler), log, m),
 			func(s *trio.Server) { s.Observer = m })
 	}
 	var wg sync.WaitGroup

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/triohttp/trio/internal/testserver"
 	"github.com/triohttp/trio/observe"
+	"github.com/triohttp/trio/triotest"
 	"github.com/triohttp/trio/ws"
 )
 
@@ -34,9 +34,9 @@ var lineStatuses = []int{200, 201, 404, 500, 418}
 // TestAccessLogLines sends ten requests one after the other in every mode
 // and finds one line each, with the status, bytes, protocol, site, TLS
 // version, and on trio's engines the stream ids the client used.
-func TestAccessLogLines(t *testing.T) { testserver.Run(t, testAccessLogLines) }
+func TestAccessLogLines(t *testing.T) { triotest.Run(t, testAccessLogLines) }
 
-func testAccessLogLines(t *testing.T, m testserver.Mode) {
+func testAccessLogLines(t *testing.T, m triotest.Mode) {
 	o := newObserved(t, m, http.HandlerFunc(statusHandler))
 	const n = 10
 	for i := range n {
@@ -81,7 +81,7 @@ func testAccessLogLines(t *testing.T, m testserver.Mode) {
 	var want []int64
 	if trioEngine(m) {
 		for i := range int64(n) {
-			if m.Base() == testserver.H3 {
+			if m.Base() == triotest.H3 {
 				want = append(want, 4*i) // client-initiated bidirectional: 0, 4, 8, ...
 			} else {
 				want = append(want, 2*i+1) // 1, 3, 5, ...
@@ -97,9 +97,9 @@ func testAccessLogLines(t *testing.T, m testserver.Mode) {
 // TestWebSocketLine opens a WebSocket in every mode, echoes once and has
 // the client close with 4001: the line comes only then, with the close
 // code, and the open-WebSocket gauge is 1 while it is open.
-func TestWebSocketLine(t *testing.T) { testserver.Run(t, testWebSocketLine) }
+func TestWebSocketLine(t *testing.T) { triotest.Run(t, testWebSocketLine) }
 
-func testWebSocketLine(t *testing.T, m testserver.Mode) {
+func testWebSocketLine(t *testing.T, m triotest.Mode) {
 	if m.Engine() == "std" {
 		t.Skip("Go's HTTP/2 server needs GODEBUG=http2xconnect=1 at start for extended CONNECT")
 	}
@@ -128,7 +128,7 @@ func testWebSocketLine(t *testing.T, m testserver.Mode) {
 	if _, msg, err := c.ReadMessage(); err != nil || string(msg) != "hello" {
 		t.Fatalf("echo = %q, %v", msg, err)
 	}
-	proto := map[testserver.Mode]string{testserver.H1: "h1", testserver.H3: "h3"}[m.Base()]
+	proto := map[triotest.Mode]string{triotest.H1: "h1", triotest.H3: "h3"}[m.Base()]
 	if proto == "" {
 		proto = "h2"
 	}
@@ -146,7 +146,7 @@ func testWebSocketLine(t *testing.T, m testserver.Mode) {
 	lines := o.waitLines(t, 1)
 	l := lines[0]
 	wantStatus := 200
-	if m.Base() == testserver.H1 {
+	if m.Base() == triotest.H1 {
 		wantStatus = 101
 	}
 	if !l.WebSocket || l.CloseCode != 4001 || l.Status != wantStatus || l.Proto != m.Proto() || l.Site != "chat" || l.URI != "/chat?room=1" {
@@ -164,18 +164,18 @@ func testWebSocketLine(t *testing.T, m testserver.Mode) {
 }
 
 // dialWS opens a WebSocket to path on ts over its mode.
-func dialWS(t *testing.T, ts *testserver.TS, path string) *ws.Conn {
+func dialWS(t *testing.T, ts *triotest.TS, path string) *ws.Conn {
 	t.Helper()
 	o := &ws.DialOptions{TLSClientConfig: ts.ClientTLS()}
 	var u string
 	switch ts.Mode.Base() {
-	case testserver.H1:
+	case triotest.H1:
 		o.HTTP, u = "http/1.1", "wss://"+ts.TLSAddr().String()
-	case testserver.H2:
+	case triotest.H2:
 		o.HTTP, u = "h2", "wss://"+ts.TLSAddr().String()
-	case testserver.H2C:
+	case triotest.H2C:
 		o.HTTP, u = "h2", "ws://"+ts.Addrs.Cleartext[0].Addr().String()
-	case testserver.H3:
+	case triotest.H3:
 		o.HTTP, u = "h3", "wss://"+ts.Addrs.QUIC[0].LocalAddr().String()
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -192,9 +192,9 @@ func dialWS(t *testing.T, ts *testserver.TS, path string) *ws.Conn {
 // engine's ResponseWriter offers: Flusher everywhere, Hijacker and
 // io.ReaderFrom on HTTP/1.x only, and http.ResponseController's
 // deadlines through Unwrap.
-func TestWriterInterfaces(t *testing.T) { testserver.Run(t, testWriterInterfaces) }
+func TestWriterInterfaces(t *testing.T) { triotest.Run(t, testWriterInterfaces) }
 
-func testWriterInterfaces(t *testing.T, m testserver.Mode) {
+func testWriterInterfaces(t *testing.T, m triotest.Mode) {
 	o := newObserved(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, flusher := w.(http.Flusher)
 		_, hijacker := w.(http.Hijacker)
@@ -204,7 +204,7 @@ func testWriterInterfaces(t *testing.T, m testserver.Mode) {
 		fmt.Fprintf(w, "flusher=%v hijacker=%v readerfrom=%v deadline=%v", flusher, hijacker, readerFrom, deadline)
 		rc.Flush()
 	}))
-	h1 := m.Base() == testserver.H1
+	h1 := m.Base() == triotest.H1
 	want := fmt.Sprintf("flusher=true hijacker=%v readerfrom=%v deadline=<nil>", h1, h1)
 	if got := o.Get(t, "/"); got != want {
 		t.Errorf("handler saw %q; want %q", got, want)
@@ -218,7 +218,7 @@ func testWriterInterfaces(t *testing.T, m testserver.Mode) {
 // TestPanicLogged: a handler that panics before answering is logged with
 // 500, and the engine still sees the panic (the client gets no 200).
 func TestPanicLogged(t *testing.T) {
-	o := newObserved(t, testserver.H2, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	o := newObserved(t, triotest.H2, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		panic(http.ErrAbortHandler)
 	}))
 	if resp, err := o.Client.Get(o.URL + "/boom"); err == nil {

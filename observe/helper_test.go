@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/triohttp/trio"
-	"github.com/triohttp/trio/internal/testserver"
 	"github.com/triohttp/trio/observe"
+	"github.com/triohttp/trio/triotest"
 )
 
 // A line is an access-log line in JSON.
@@ -35,7 +35,7 @@ type line struct {
 // observed is a test server whose handler is wrapped by observe.Handler,
 // with its access log in a file and its metrics.
 type observed struct {
-	*testserver.TS
+	*triotest.TS
 	Log     *observe.AccessLog
 	LogPath string
 	Metrics *observe.Metrics
@@ -44,7 +44,7 @@ type observed struct {
 // newObserved starts h behind observe.Handler on a testserver in mode m,
 // with the Metrics as the server's Observer. t.Cleanup closes the log
 // after the server has shut down.
-func newObserved(t *testing.T, m testserver.Mode, h http.Handler) *observed {
+func newObserved(t *testing.T, m triotest.Mode, h http.Handler) *observed {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "access.log")
 	log, err := observe.OpenAccessLog(path, "json")
@@ -57,7 +57,7 @@ func newObserved(t *testing.T, m testserver.Mode, h http.Handler) *observed {
 		}
 	}) // runs after the server's cleanup, registered later
 	met := observe.NewMetrics()
-	ts := testserver.New(t, m, observe.Handler(h, log, met), func(s *trio.Server) { s.Observer = met })
+	ts := triotest.New(t, m, observe.Handler(h, log, met), func(s *trio.Server) { s.Observer = met })
 	return &observed{TS: ts, Log: log, LogPath: path, Metrics: met}
 }
 
@@ -100,7 +100,7 @@ func readLog(t *testing.T, path string) []line {
 
 // trioEngine reports whether m runs on trio's own engine, which reports
 // stream ids (Go's HTTP/2 and quic-go's HTTP/3 do not).
-func trioEngine(m testserver.Mode) bool {
+func trioEngine(m triotest.Mode) bool {
 	_, e, _ := strings.Cut(string(m), "-")
-	return m.Base() != testserver.H1 && (e == "" || e == "trio")
+	return m.Base() != triotest.H1 && (e == "" || e == "trio")
 }

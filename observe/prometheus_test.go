@@ -19,9 +19,9 @@ import (
 	"time"
 
 	"github.com/triohttp/trio"
-	"github.com/triohttp/trio/internal/testserver"
 	"github.com/triohttp/trio/internal/testtool"
 	"github.com/triohttp/trio/observe"
+	"github.com/triohttp/trio/triotest"
 )
 
 // startAdmin serves observe.AdminHandler(m, healthy) on 127.0.0.1:0 and
@@ -70,7 +70,7 @@ func TestHealthz(t *testing.T) {
 }
 
 // sendRequests sends n GETs of /p?status=S&i=0 (site "s") through o.
-func sendRequests(t *testing.T, o *testserver.TS, n, status int) {
+func sendRequests(t *testing.T, o *triotest.TS, n, status int) {
 	t.Helper()
 	for range n {
 		resp, err := o.Client.Get(fmt.Sprintf("%s/r?i=0&status=%d&n=10", o.URL, status))
@@ -88,11 +88,11 @@ func sendRequests(t *testing.T, o *testserver.TS, n, status int) {
 func sendMix(t *testing.T, m *observe.Metrics) map[string]int {
 	t.Helper()
 	want := map[string]int{"h1": 7, "h2": 5, "h3": 3}
-	for _, mode := range []testserver.Mode{testserver.H1, testserver.H2, testserver.H3} {
-		ts := testserver.New(t, mode, observe.Handler(http.HandlerFunc(statusHandler), nil, m),
+	for _, mode := range []triotest.Mode{triotest.H1, triotest.H2, triotest.H3} {
+		ts := triotest.New(t, mode, observe.Handler(http.HandlerFunc(statusHandler), nil, m),
 			func(s *trio.Server) { s.Observer = m })
 		sendRequests(t, ts, want[string(mode)], 200)
-		if mode == testserver.H1 {
+		if mode == triotest.H1 {
 			sendRequests(t, ts, 2, 404)
 		}
 	}

@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 )
 
 // TestPoolStickyThroughProxy: through the Handler, with real clients on
@@ -26,7 +26,7 @@ func TestPoolStickyThroughProxy(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	for _, m := range []testserver.Mode{testserver.H1, testserver.H2, testserver.H3} {
+	for _, m := range []triotest.Mode{triotest.H1, triotest.H2, triotest.H3} {
 		t.Run(string(m), func(t *testing.T) {
 			ts := front(t, m, &Handler{Pool: pool})
 			backends := map[string]bool{}

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 	"github.com/triohttp/trio/ws"
 )
 
@@ -47,7 +47,7 @@ func nameBackend(t *testing.T, name string, release <-chan struct{}) string {
 
 // backendOf opens a WebSocket for room through ts and returns it with the
 // name of the backend it reached.
-func backendOf(t *testing.T, ts *testserver.TS, room string) (*ws.Conn, string) {
+func backendOf(t *testing.T, ts *triotest.TS, room string) (*ws.Conn, string) {
 	t.Helper()
 	c := wsDial(t, ts, "/chat?room="+room, nil)
 	_, msg, err := c.ReadMessage()
@@ -67,7 +67,7 @@ func TestPoolDrainWebSockets(t *testing.T) {
 	}
 }
 
-func testPoolDrainWebSockets(t *testing.T, m testserver.Mode) {
+func testPoolDrainWebSockets(t *testing.T, m triotest.Mode) {
 	const grace = 600 * time.Millisecond
 	release := make(chan struct{})
 	a, b := nameBackend(t, "A", release), nameBackend(t, "B", release)

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/triohttp/trio/h3"
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 )
 
 // replyRaw is an upstream that reads one request header and writes raw
@@ -46,9 +46,9 @@ func closedPort(t *testing.T) string {
 // TestBadUpstream: what the client gets from a broken upstream, on every
 // mode: a clean 502 or 504 naming the problem before the response header,
 // an aborted response after it.
-func TestBadUpstream(t *testing.T) { testserver.Run(t, testBadUpstream) }
+func TestBadUpstream(t *testing.T) { triotest.Run(t, testBadUpstream) }
 
-func testBadUpstream(t *testing.T, m testserver.Mode) {
+func testBadUpstream(t *testing.T, m triotest.Mode) {
 	tests := []struct {
 		name     string
 		upstream func(t *testing.T) string
@@ -118,7 +118,7 @@ func TestNoUpstream(t *testing.T) {
 	up, _ := upstreamH1(t, http.NotFoundHandler())
 	p := poolOf(t, up)
 	p.Upstreams()[0].down.Store(true)
-	ts := front(t, testserver.H1, &Handler{Pool: p})
+	ts := front(t, triotest.H1, &Handler{Pool: p})
 	res := do(t, ts, newRequest(t, "GET", ts.URL+"/", nil))
 	body, _ := io.ReadAll(res.Body)
 	if res.StatusCode != 503 || !strings.Contains(string(body), "no upstream available") {
@@ -147,7 +147,7 @@ func TestPoolSeesEachEnd(t *testing.T) {
 	}
 	t.Cleanup(p.Close)
 	u := p.Upstreams()[0]
-	ts := front(t, testserver.H2, &Handler{Pool: p})
+	ts := front(t, triotest.H2, &Handler{Pool: p})
 	get := func() error {
 		res, err := ts.Client.Do(newRequest(t, "GET", ts.URL+"/", nil))
 		if err == nil {

@@ -19,9 +19,9 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/triohttp/trio/internal/testcert"
-	"github.com/triohttp/trio/internal/testserver"
 	"github.com/triohttp/trio/tlsconf"
+	"github.com/triohttp/trio/triotest"
+	"github.com/triohttp/trio/triotest/testcert"
 )
 
 // grpcUpstream runs a gRPC server with the health service on an h2c
@@ -60,14 +60,14 @@ func grpcUpstreamTLS(t *testing.T, ca *tlsconf.LocalCA) string {
 // grpc-go's client over h2 and h2c, and from a hand-framed HTTP/3 call
 // (grpc-go has no HTTP/3): status codes and trailers intact, OK or not,
 // and a server stream delivered message by message.
-func TestGRPC(t *testing.T) { testserver.Run(t, testGRPC) }
+func TestGRPC(t *testing.T) { triotest.Run(t, testGRPC) }
 
-func testGRPC(t *testing.T, m testserver.Mode) {
-	if m.Base() == testserver.H1 {
+func testGRPC(t *testing.T, m triotest.Mode) {
+	if m.Base() == triotest.H1 {
 		t.Skip("gRPC needs HTTP/2 or HTTP/3")
 	}
 	ts := front(t, m, &Handler{Pool: poolOf(t, grpcUpstream(t))})
-	if m.Base() == testserver.H3 {
+	if m.Base() == triotest.H3 {
 		testGRPCOverH3(t, ts)
 		return
 	}
@@ -79,12 +79,12 @@ func testGRPC(t *testing.T, m testserver.Mode) {
 func TestGRPCOverTLS(t *testing.T) {
 	ca := testcert.New(t).Source.(*tlsconf.LocalCA)
 	up := grpcUpstreamTLS(t, ca)
-	for _, m := range []testserver.Mode{testserver.H2, testserver.H3} {
+	for _, m := range []triotest.Mode{triotest.H2, triotest.H3} {
 		t.Run(string(m), func(t *testing.T) {
 			tr := newTransport(t)
 			tr.CAFile = ca.RootFile()
 			ts := front(t, m, &Handler{Pool: poolOf(t, up), Transport: tr})
-			if m == testserver.H3 {
+			if m == triotest.H3 {
 				testGRPCOverH3(t, ts)
 			} else {
 				testGRPCClient(t, ts)
@@ -94,7 +94,7 @@ func TestGRPCOverTLS(t *testing.T) {
 }
 
 // testGRPCClient makes health calls with grpc-go's client to ts.
-func testGRPCClient(t *testing.T, ts *testserver.TS) {
+func testGRPCClient(t *testing.T, ts *triotest.TS) {
 	m := ts.Mode
 	creds := insecure.NewCredentials()
 	if m.TLS() {
@@ -128,7 +128,7 @@ func testGRPCClient(t *testing.T, ts *testserver.TS) {
 }
 
 // testGRPCOverH3 makes unary health checks as gRPC frames over HTTP/3.
-func testGRPCOverH3(t *testing.T, ts *testserver.TS) {
+func testGRPCOverH3(t *testing.T, ts *triotest.TS) {
 	for _, tt := range []struct {
 		service string
 		status  string // grpc-status

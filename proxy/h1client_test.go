@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 )
 
 // countConns counts the connections srv accepts and closes.
@@ -73,7 +73,7 @@ func TestH1ClientReuse(t *testing.T) {
 	opened, open := countConns(srv)
 	up, _ := serveUpstream(t, "http", srv)
 	tr := &Transport{}
-	ts := front(t, testserver.H1, &Handler{Pool: poolOf(t, up), Transport: tr})
+	ts := front(t, triotest.H1, &Handler{Pool: poolOf(t, up), Transport: tr})
 	send := func(method, path string, body io.Reader, length int64) (int, string, http.Header) {
 		t.Helper()
 		req := newRequest(t, method, ts.URL+path, body)
@@ -151,7 +151,7 @@ func TestH1ClientStaleConn(t *testing.T) {
 		// Keep-alive promised, then the connection closes once idle.
 		time.Sleep(20 * time.Millisecond)
 	})
-	ts := front(t, testserver.H1, &Handler{Pool: poolOf(t, up)})
+	ts := front(t, triotest.H1, &Handler{Pool: poolOf(t, up)})
 	for i := range 6 {
 		method, body := "GET", io.Reader(nil)
 		if i%2 == 1 {
@@ -221,7 +221,7 @@ func TestH1ResponseFraming(t *testing.T) {
 				_, err := c.Read(make([]byte, 1))
 				closed <- err != nil && !errors.Is(err, os.ErrDeadlineExceeded)
 			})
-			ts := front(t, testserver.H1, &Handler{Pool: poolOf(t, up)})
+			ts := front(t, triotest.H1, &Handler{Pool: poolOf(t, up)})
 			res, err := ts.Client.Do(newRequest(t, "GET", ts.URL+"/", nil))
 			if err != nil {
 				if tt.code != 0 {
@@ -412,7 +412,7 @@ func TestH1ClientHeaderTimeoutAfterBody(t *testing.T) {
 	})
 	tr := newTransport(t)
 	tr.ResponseHeaderTimeout = 300 * time.Millisecond
-	ts := front(t, testserver.H1, &Handler{Pool: poolOf(t, up), Transport: tr})
+	ts := front(t, triotest.H1, &Handler{Pool: poolOf(t, up), Transport: tr})
 	for _, tt := range []struct {
 		name   string
 		size   int
@@ -475,7 +475,7 @@ func TestH1ClientStrayResponse(t *testing.T) {
 					c.Write([]byte(stray))
 				}
 			})
-			ts := front(t, testserver.H1, &Handler{Pool: poolOf(t, up)})
+			ts := front(t, triotest.H1, &Handler{Pool: poolOf(t, up)})
 			for i := range 3 {
 				res := do(t, ts, newRequest(t, "GET", ts.URL+"/204", nil))
 				io.ReadAll(res.Body)

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 )
 
 // BenchmarkProxy: 1 KiB GETs through the proxy to an HTTP/1.1 upstream,
@@ -19,7 +19,7 @@ func BenchmarkProxy(b *testing.B) {
 		w.Header().Set("Content-Type", "text/plain")
 		w.Write(body)
 	}))
-	for _, m := range []testserver.Mode{testserver.H1, testserver.H2, testserver.H3} {
+	for _, m := range []triotest.Mode{triotest.H1, triotest.H2, triotest.H3} {
 		b.Run(string(m), func(b *testing.B) {
 			ts := front(b, m, &Handler{Pool: poolOf(b, up)})
 			b.ReportAllocs()

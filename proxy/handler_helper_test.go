@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 )
 
 // upstreamH1 serves h over HTTP/1.1 on 127.0.0.1 and returns its
@@ -108,7 +108,7 @@ func newTransport(t testing.TB) *Transport {
 }
 
 // front runs h behind a trio.Server in mode m.
-func front(t testing.TB, m testserver.Mode, h *Handler) *testserver.TS {
+func front(t testing.TB, m triotest.Mode, h *Handler) *triotest.TS {
 	t.Helper()
 	if h.Transport == nil {
 		h.Transport = newTransport(t)
@@ -116,11 +116,11 @@ func front(t testing.TB, m testserver.Mode, h *Handler) *testserver.TS {
 	if h.Logger == nil {
 		h.Logger = slog.New(slog.DiscardHandler) // the failures are on purpose
 	}
-	return testserver.New(t, m, h)
+	return triotest.New(t, m, h)
 }
 
 // do sends req with ts's client and fails the test on an error.
-func do(t testing.TB, ts *testserver.TS, req *http.Request) *http.Response {
+func do(t testing.TB, ts *triotest.TS, req *http.Request) *http.Response {
 	t.Helper()
 	res, err := ts.Client.Do(req)
 	if err != nil {

@@ -17,13 +17,13 @@ import (
 	"time"
 
 	"github.com/triohttp/trio/h2"
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 )
 
 // TestBody: a 1 MiB body goes up and comes back intact, on every mode.
-func TestBody(t *testing.T) { testserver.Run(t, testBody) }
+func TestBody(t *testing.T) { triotest.Run(t, testBody) }
 
-func testBody(t *testing.T, m testserver.Mode) {
+func testBody(t *testing.T, m triotest.Mode) {
 	up, _ := upstreamH1(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != "POST" || r.URL.RequestURI() != "/up/load?x=1" {
 			t.Errorf("upstream got %s %s; want POST /up/load?x=1", r.Method, r.URL.RequestURI())
@@ -45,9 +45,9 @@ func testBody(t *testing.T, m testserver.Mode) {
 
 // TestTrailers: request trailers reach the upstream, response trailers
 // (announced or not) reach the client.
-func TestTrailers(t *testing.T) { testserver.Run(t, testTrailers) }
+func TestTrailers(t *testing.T) { triotest.Run(t, testTrailers) }
 
-func testTrailers(t *testing.T, m testserver.Mode) {
+func testTrailers(t *testing.T, m triotest.Mode) {
 	up, _ := upstreamH1(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)
 		w.Header().Set("Trailer", "X-Announced")
@@ -92,9 +92,9 @@ func (b *trailerSetter) Close() error { return nil }
 
 // TestEarlyHints: a 103 from the upstream reaches the client before the
 // response, with its Link field, and the Link does not stay on the 200.
-func TestEarlyHints(t *testing.T) { testserver.Run(t, testEarlyHints) }
+func TestEarlyHints(t *testing.T) { triotest.Run(t, testEarlyHints) }
 
-func testEarlyHints(t *testing.T, m testserver.Mode) {
+func testEarlyHints(t *testing.T, m triotest.Mode) {
 	release := make(chan struct{})
 	up, _ := upstreamH1(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Link", "</style.css>; rel=preload; as=style")
@@ -132,15 +132,15 @@ func testEarlyHints(t *testing.T, m testserver.Mode) {
 // TestExpectContinue: Expect: 100-continue reaches the upstream, and the
 // client sends its body only after the upstream's 100, relayed: well
 // before its own 10 s expect-continue timeout.
-func TestExpectContinue(t *testing.T) { testserver.Run(t, testExpectContinue) }
+func TestExpectContinue(t *testing.T) { triotest.Run(t, testExpectContinue) }
 
-func testExpectContinue(t *testing.T, m testserver.Mode) {
-	if m.Base() == testserver.H3 {
+func testExpectContinue(t *testing.T, m triotest.Mode) {
+	if m.Base() == triotest.H3 {
 		t.Skip("quic-go's HTTP/3 client does not wait for 100 Continue")
 	}
 	// Go's own HTTP/2 server consumes Expect (and answers it when the body
 	// is read): there the 100 comes from trio as the proxy reads the body.
-	stdH2 := m.Base() != testserver.H1 && (&h2.Config{Engine: m.Engine()}).SelectedEngine() == h2.EngineStd
+	stdH2 := m.Base() != triotest.H1 && (&h2.Config{Engine: m.Engine()}).SelectedEngine() == h2.EngineStd
 	up, _ := upstreamH1(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Expect") != "100-continue" && !stdH2 {
 			http.Error(w, "no Expect", http.StatusExpectationFailed)
@@ -175,9 +175,9 @@ func testExpectContinue(t *testing.T, m testserver.Mode) {
 
 // TestSSE: server-sent events arrive one at a time: the client reads
 // event 1 before the upstream writes event 2.
-func TestSSE(t *testing.T) { testserver.Run(t, testSSE) }
+func TestSSE(t *testing.T) { triotest.Run(t, testSSE) }
 
-func testSSE(t *testing.T, m testserver.Mode) {
+func testSSE(t *testing.T, m triotest.Mode) {
 	next := make(chan struct{})
 	up, _ := upstreamH1(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
@@ -255,7 +255,7 @@ func TestFlushInterval(t *testing.T) {
 				<-release
 				w.Write([]byte("later"))
 			}))
-			ts := front(t, testserver.H1, &Handler{Pool: poolOf(t, up), FlushInterval: tt.interval})
+			ts := front(t, triotest.H1, &Handler{Pool: poolOf(t, up), FlushInterval: tt.interval})
 			res := do(t, ts, newRequest(t, "GET", ts.URL+"/", nil))
 			got := make(chan string, 1)
 			go func() {

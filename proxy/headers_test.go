@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 )
 
 // headerEcho answers with the request's header as JSON, its proto in
@@ -25,13 +25,13 @@ var headerEcho = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(r.Header)
 })
 
-func TestHeaders(t *testing.T) { testserver.Run(t, testHeaders) }
+func TestHeaders(t *testing.T) { triotest.Run(t, testHeaders) }
 
-func testHeaders(t *testing.T, m testserver.Mode) {
+func testHeaders(t *testing.T, m triotest.Mode) {
 	up, _ := upstreamH1(t, headerEcho)
 	ts := front(t, m, &Handler{Pool: poolOf(t, up)})
 	req := newRequest(t, "GET", ts.URL+"/a/b?c=d", nil)
-	if m.Base() == testserver.H1 { // HTTP/2 and HTTP/3 clients refuse connection-specific fields
+	if m.Base() == triotest.H1 { // HTTP/2 and HTTP/3 clients refuse connection-specific fields
 		req.Header.Set("Connection", "X-Hop")
 		req.Header.Set("X-Hop", "1")
 		req.Header.Set("Keep-Alive", "timeout=5")
@@ -49,7 +49,7 @@ func testHeaders(t *testing.T, m testserver.Mode) {
 		t.Fatal(err)
 	}
 	host := strings.TrimPrefix(strings.TrimPrefix(ts.URL, "https://"), "http://")
-	proto, via := "https", map[testserver.Mode]string{testserver.H1: "1.1 trio", testserver.H3: "3 trio"}[m.Base()]
+	proto, via := "https", map[triotest.Mode]string{triotest.H1: "1.1 trio", triotest.H3: "3 trio"}[m.Base()]
 	if via == "" {
 		via = "2 trio"
 	}
@@ -70,7 +70,7 @@ func testHeaders(t *testing.T, m testserver.Mode) {
 		"X-Forwarded-Host":  host,
 		"Forwarded":         `for=127.0.0.1;host="` + host + `";proto=` + proto,
 	}
-	if m.Base() != testserver.H1 {
+	if m.Base() != triotest.H1 {
 		want["Te"] = "" // the HTTP/2 and HTTP/3 clients send no TE but trailers, and only for gRPC
 	}
 	for k, v := range want {
@@ -87,7 +87,7 @@ func testHeaders(t *testing.T, m testserver.Mode) {
 	if g := res.Header.Get("Via"); g != "1.1 trio" {
 		t.Errorf("response Via = %q; want %q", g, "1.1 trio")
 	}
-	if g, want := res.Header.Get("Alt-Svc"), map[bool]string{true: ts.Server.AltSvc()}[m.TLS() && m.Base() != testserver.H3]; g != want {
+	if g, want := res.Header.Get("Alt-Svc"), map[bool]string{true: ts.Server.AltSvc()}[m.TLS() && m.Base() != triotest.H3]; g != want {
 		t.Errorf("Alt-Svc = %q; want trio's own %q, never the upstream's", g, want)
 	}
 	for _, k := range []string{"X-Private", "Keep-Alive"} {

@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/triohttp/trio/internal/testserver"
 	"github.com/triohttp/trio/internal/testtool"
+	"github.com/triohttp/trio/triotest"
 )
 
 // TestRetryKilledUpstream: one of two upstreams is killed (listener and
@@ -45,7 +45,7 @@ func testRetryKilledUpstream(t *testing.T, scheme string) {
 	}
 	var log testtool.Buffer
 	logger := slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ts := front(t, testserver.H2, &Handler{Pool: poolOf(t, urls[:]...), Logger: logger})
+	ts := front(t, triotest.H2, &Handler{Pool: poolOf(t, urls[:]...), Logger: logger})
 	const total, workers, killAt = 600, 8, 200
 	var next atomic.Int64
 	var kill sync.Once
@@ -106,7 +106,7 @@ func TestRetryOnlyReplayable(t *testing.T) {
 	}))
 	var log testtool.Buffer
 	logger := slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ts := front(t, testserver.H1, &Handler{Pool: poolOf(t, bad, good), Logger: logger})
+	ts := front(t, triotest.H1, &Handler{Pool: poolOf(t, bad, good), Logger: logger})
 	var status502 int64
 	for i := range 6 {
 		res := do(t, ts, newRequest(t, "GET", ts.URL+"/", nil))

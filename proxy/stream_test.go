@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 )
 
 // bytePattern is an endless reader of a repeating byte pattern.
@@ -65,9 +65,9 @@ func heapPeak() (stop func() uint64) {
 // (client, proxy and upstream together) under 64 MiB: nothing is held
 // whole.
 func TestLargeTransfer(t *testing.T) {
-	for _, m := range []testserver.Mode{testserver.H2, testserver.H1, testserver.H3} {
+	for _, m := range []triotest.Mode{triotest.H2, triotest.H1, triotest.H3} {
 		size := int64(1 << 30)
-		if m != testserver.H2 {
+		if m != triotest.H2 {
 			size = 256 << 20
 		}
 		if testing.Short() {
@@ -77,7 +77,7 @@ func TestLargeTransfer(t *testing.T) {
 	}
 }
 
-func testLargeTransfer(t *testing.T, m testserver.Mode, size int64) {
+func testLargeTransfer(t *testing.T, m triotest.Mode, size int64) {
 	up, _ := upstreamH1(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == "PUT" {
 			n, err := io.Copy(io.Discard, r.Body)
@@ -129,9 +129,9 @@ func testLargeTransfer(t *testing.T, m testserver.Mode, size int64) {
 // TestClientLeaves: a client that stops reading a download and leaves
 // ends the upstream's request too (its connection is closed), on every
 // mode, and the pool counts the request ended, as no failure.
-func TestClientLeaves(t *testing.T) { testserver.Run(t, testClientLeaves) }
+func TestClientLeaves(t *testing.T) { triotest.Run(t, testClientLeaves) }
 
-func testClientLeaves(t *testing.T, m testserver.Mode) {
+func testClientLeaves(t *testing.T, m triotest.Mode) {
 	upstreamDone := make(chan error, 1)
 	up, _ := upstreamH1(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", strconv.Itoa(1<<30))

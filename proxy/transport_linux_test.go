@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 )
 
 // TestDialTimeout: an upstream whose listen backlog is full drops the
@@ -36,7 +36,7 @@ func TestDialTimeout(t *testing.T) {
 
 	tr := newTransport(t)
 	tr.DialTimeout = 300 * time.Millisecond
-	ts := front(t, testserver.H1, &Handler{Pool: poolOf(t, "http://"+addr), Transport: tr})
+	ts := front(t, triotest.H1, &Handler{Pool: poolOf(t, "http://"+addr), Transport: tr})
 	start := time.Now()
 	res := do(t, ts, newRequest(t, "GET", ts.URL+"/", nil))
 	b, _ := io.ReadAll(res.Body)

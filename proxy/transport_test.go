@@ -15,9 +15,9 @@ import (
 
 	"github.com/quic-go/quic-go/http3"
 
-	"github.com/triohttp/trio/internal/testcert"
-	"github.com/triohttp/trio/internal/testserver"
 	"github.com/triohttp/trio/tlsconf"
+	"github.com/triohttp/trio/triotest"
+	"github.com/triohttp/trio/triotest/testcert"
 )
 
 // protoEcho answers with the request's protocol, whether it came over TLS,
@@ -83,7 +83,7 @@ func TestUpstreamSchemes(t *testing.T) {
 			up := upstreamOf(t, tt.scheme, ca, protoEcho) + "/base/"
 			tr := newTransport(t)
 			tr.CAFile = ca.RootFile()
-			ts := front(t, testserver.H1, &Handler{Pool: poolOf(t, up), Transport: tr})
+			ts := front(t, triotest.H1, &Handler{Pool: poolOf(t, up), Transport: tr})
 			res := do(t, ts, newRequest(t, "GET", ts.URL+"/x/y?q=1", nil))
 			b, _ := io.ReadAll(res.Body)
 			if want := tt.proto + " /base/x/y?q=1"; res.StatusCode != 200 || string(b) != want {
@@ -106,7 +106,7 @@ func TestUpstreamTLSTrust(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/insecure=%t", scheme, insecure), func(t *testing.T) {
 				tr := newTransport(t)
 				tr.InsecureSkipVerify = insecure
-				ts := front(t, testserver.H1, &Handler{Pool: poolOf(t, up), Transport: tr})
+				ts := front(t, triotest.H1, &Handler{Pool: poolOf(t, up), Transport: tr})
 				res := do(t, ts, newRequest(t, "GET", ts.URL+"/", nil))
 				b, _ := io.ReadAll(res.Body)
 				want, msg := 502, "certificate not trusted"
@@ -184,7 +184,7 @@ func TestIdleConnTimeout(t *testing.T) {
 	up, _ := serveUpstream(t, "http", srv)
 	tr := newTransport(t)
 	tr.IdleConnTimeout = 300 * time.Millisecond
-	ts := front(t, testserver.H1, &Handler{Pool: poolOf(t, up), Transport: tr})
+	ts := front(t, triotest.H1, &Handler{Pool: poolOf(t, up), Transport: tr})
 	start := time.Now()
 	for range 3 {
 		res := do(t, ts, newRequest(t, "GET", ts.URL+"/", nil))

@@ -14,7 +14,7 @@ import (
 	"github.com/triohttp/trio"
 	"github.com/triohttp/trio/demo"
 	"github.com/triohttp/trio/internal/browser"
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 	"github.com/triohttp/trio/ws"
 )
 
@@ -40,12 +40,12 @@ s.onclose = e => { out.textContent += " closed " + e.code; fetch("/got"); };
 // logoHeld holds a channel, the demo's /logo.svg is answered only once it
 // is closed (or after 20 s): the chat page's pending logo stops Chromium's
 // virtual time, which a WebSocket does not.
-func browserFront(t *testing.T, leg string) (origin string, ts *testserver.TS, protos chan string) {
+func browserFront(t *testing.T, leg string) (origin string, ts *triotest.TS, protos chan string) {
 	origin, ts, protos, _ = browserFrontHeld(t, leg)
 	return origin, ts, protos
 }
 
-func browserFrontHeld(t *testing.T, leg string) (origin string, ts *testserver.TS, protos chan string, logoHeld *atomic.Pointer[chan struct{}]) {
+func browserFrontHeld(t *testing.T, leg string) (origin string, ts *triotest.TS, protos chan string, logoHeld *atomic.Pointer[chan struct{}]) {
 	protos = make(chan string, 16)
 	logoHeld = new(atomic.Pointer[chan struct{}])
 	h := &Handler{Pool: poolOf(t, wsBackend(t, leg, demo.Handler())), Transport: newTransport(t)}
@@ -89,13 +89,13 @@ func browserFrontHeld(t *testing.T, leg string) (origin string, ts *testserver.T
 		}
 		h.ServeHTTP(w, r)
 	})
-	ts = testserver.New(t, testserver.H2, mux, func(s *trio.Server) { s.Addr = "localhost:0" })
+	ts = triotest.New(t, triotest.H2, mux, func(s *trio.Server) { s.Addr = "localhost:0" })
 	return fmt.Sprintf("localhost:%d", ts.TLSAddr().(*net.TCPAddr).Port), ts, protos, logoHeld
 }
 
 // chromeModes are Chromium's flags for a WebSocket over HTTP/1.1, HTTP/2
 // and HTTP/3 to origin, and the version the proxy should see.
-func chromeModes(t *testing.T, origin string, ts *testserver.TS) []struct {
+func chromeModes(t *testing.T, origin string, ts *triotest.TS) []struct {
 	name, want string
 	flags      []string
 } {

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/triohttp/trio/demo"
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 	"github.com/triohttp/trio/ws"
 )
 
@@ -16,8 +16,8 @@ import (
 func TestWebSocketChat(t *testing.T) {
 	for _, leg := range wsBackendLegs {
 		t.Run(leg, func(t *testing.T) {
-			ts := wsFront(t, testserver.H1, poolOf(t, wsBackend(t, leg, demo.Handler())))
-			members := map[testserver.Mode]*ws.Conn{}
+			ts := wsFront(t, triotest.H1, poolOf(t, wsBackend(t, leg, demo.Handler())))
+			members := map[triotest.Mode]*ws.Conn{}
 			for _, m := range wsClientModes {
 				u, o := wsTargetOver(ts, m, "/ws/chat", &ws.DialOptions{Compression: ws.CompressionNoContextTakeover})
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 	"github.com/triohttp/trio/ws"
 )
 
@@ -52,7 +52,7 @@ func whom(t testing.TB, c *ws.Conn) string {
 // WebSocket goes to the other upstream.
 func TestWebSocketDrain(t *testing.T) { wsRun(t, testWebSocketDrain) }
 
-func testWebSocketDrain(t *testing.T, m testserver.Mode, leg string) {
+func testWebSocketDrain(t *testing.T, m triotest.Mode, leg string) {
 	ended := map[string]chan *ws.CloseError{"a": make(chan *ws.CloseError, 1), "b": make(chan *ws.CloseError, 1)}
 	url := map[string]string{"a": wsBackend(t, leg, named("a", ended["a"])), "b": wsBackend(t, leg, named("b", ended["b"]))}
 	pool, err := NewPool(PoolConfig{Name: t.Name(), DrainGrace: -1}, url["a"], url["b"])

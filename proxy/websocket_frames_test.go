@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 	"github.com/triohttp/trio/ws"
 )
 
@@ -95,7 +95,7 @@ func readExactly(t testing.TB, who string, r io.Reader, want []byte) {
 // and the backend's extension answer reaches the client.
 func TestWebSocketFramesUnchanged(t *testing.T) { wsRun(t, testWebSocketFramesUnchanged) }
 
-func testWebSocketFramesUnchanged(t *testing.T, m testserver.Mode, leg string) {
+func testWebSocketFramesUnchanged(t *testing.T, m triotest.Mode, leg string) {
 	k1, k2, k3 := []byte{1, 2, 3, 4}, []byte{0xde, 0xad, 0xbe, 0xef}, []byte{9, 8, 7, 6}
 	up := concat(
 		rawFrame(false, true, 0x1, []byte("hel"), k1),
@@ -152,7 +152,7 @@ func isTimeout(err error) bool {
 // then 1012, and the backend gets a masked 1001.
 func TestWebSocketCloseBetweenFrames(t *testing.T) { wsRun(t, testWebSocketCloseBetweenFrames) }
 
-func testWebSocketCloseBetweenFrames(t *testing.T, m testserver.Mode, leg string) {
+func testWebSocketCloseBetweenFrames(t *testing.T, m triotest.Mode, leg string) {
 	frame := rawFrame(true, false, 0x2, pattern(1000), nil)
 	half := make(chan struct{})
 	resume := make(chan struct{})

@@ -6,13 +6,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 	"github.com/triohttp/trio/ws"
 )
 
 // wsClientModes are the client legs of the WebSocket tests: HTTP/1.1
 // Upgrade, HTTP/2 and HTTP/3 extended CONNECT, on the default engines.
-var wsClientModes = []testserver.Mode{testserver.H1, testserver.H2, testserver.H3}
+var wsClientModes = []triotest.Mode{triotest.H1, triotest.H2, triotest.H3}
 
 // wsBackendLegs are the backend legs: an HTTP/1.1 Upgrade to a Go
 // net/http server that speaks only HTTP/1.1, and an HTTP/2 extended
@@ -20,7 +20,7 @@ var wsClientModes = []testserver.Mode{testserver.H1, testserver.H2, testserver.H
 var wsBackendLegs = []string{"h1", "h2c"}
 
 // wsRun runs f for every client mode and backend leg.
-func wsRun(t *testing.T, f func(t *testing.T, m testserver.Mode, leg string)) {
+func wsRun(t *testing.T, f func(t *testing.T, m triotest.Mode, leg string)) {
 	for _, m := range wsClientModes {
 		for _, leg := range wsBackendLegs {
 			t.Run(string(m)+"-to-"+leg, func(t *testing.T) { f(t, m, leg) })
@@ -37,7 +37,7 @@ func wsBackend(t testing.TB, leg string, h http.Handler) string {
 		u, _ := upstreamH1(t, h)
 		return u
 	case "h2c":
-		ts := testserver.New(t, testserver.H2C, h)
+		ts := triotest.New(t, triotest.H2C, h)
 		return "h2c://" + ts.Addrs.Cleartext[0].Addr().String()
 	}
 	t.Fatalf("unknown backend leg %q", leg)
@@ -45,32 +45,32 @@ func wsBackend(t testing.TB, leg string, h http.Handler) string {
 }
 
 // wsFront runs a proxy to upstreams in client mode m and returns it.
-func wsFront(t testing.TB, m testserver.Mode, pool *Pool) *testserver.TS {
+func wsFront(t testing.TB, m triotest.Mode, pool *Pool) *triotest.TS {
 	t.Helper()
 	return front(t, m, &Handler{Pool: pool})
 }
 
 // wsTarget is the ws:// or wss:// URL of path on ts and the DialOptions
 // that reach it over ts's mode; o may be nil.
-func wsTarget(ts *testserver.TS, path string, o *ws.DialOptions) (string, *ws.DialOptions) {
+func wsTarget(ts *triotest.TS, path string, o *ws.DialOptions) (string, *ws.DialOptions) {
 	return wsTargetOver(ts, ts.Mode, path, o)
 }
 
 // wsTargetOver is wsTarget over mode m, whatever ts's mode: a trio.Server
 // serves every protocol.
-func wsTargetOver(ts *testserver.TS, m testserver.Mode, path string, o *ws.DialOptions) (string, *ws.DialOptions) {
+func wsTargetOver(ts *triotest.TS, m triotest.Mode, path string, o *ws.DialOptions) (string, *ws.DialOptions) {
 	if o == nil {
 		o = &ws.DialOptions{}
 	}
 	o.TLSClientConfig = ts.ClientTLS()
 	switch m.Base() {
-	case testserver.H2:
+	case triotest.H2:
 		o.HTTP = "h2"
 		return "wss://" + ts.TLSAddr().String() + path, o
-	case testserver.H2C:
+	case triotest.H2C:
 		o.HTTP = "h2"
 		return "ws://" + ts.Addrs.Cleartext[0].Addr().String() + path, o
-	case testserver.H3:
+	case triotest.H3:
 		o.HTTP = "h3"
 		return "wss://" + ts.Addrs.QUIC[0].LocalAddr().String() + path, o
 	}
@@ -80,7 +80,7 @@ func wsTargetOver(ts *testserver.TS, m testserver.Mode, path string, o *ws.DialO
 
 // wsDial opens a WebSocket to path on ts over its mode; t.Cleanup closes
 // it.
-func wsDial(t testing.TB, ts *testserver.TS, path string, o *ws.DialOptions) *ws.Conn {
+func wsDial(t testing.TB, ts *triotest.TS, path string, o *ws.DialOptions) *ws.Conn {
 	t.Helper()
 	u, o := wsTarget(ts, path, o)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -95,7 +95,7 @@ func wsDial(t testing.TB, ts *testserver.TS, path string, o *ws.DialOptions) *ws
 
 // wsDialStream opens a raw WebSocket stream to path on ts over its mode;
 // t.Cleanup closes it.
-func wsDialStream(t testing.TB, ts *testserver.TS, path string, hdr http.Header) (*ws.Stream, *http.Response) {
+func wsDialStream(t testing.TB, ts *triotest.TS, path string, hdr http.Header) (*ws.Stream, *http.Response) {
 	t.Helper()
 	u, o := wsTarget(ts, path, &ws.DialOptions{Header: hdr})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

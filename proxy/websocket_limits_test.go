@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 	"github.com/triohttp/trio/ws"
 )
 
@@ -28,7 +28,7 @@ func TestWebSocketMemory(t *testing.T) {
 
 const bigFrame = 128 << 20
 
-func testWebSocketMemory(t *testing.T, m testserver.Mode) {
+func testWebSocketMemory(t *testing.T, m triotest.Mode) {
 	got := make(chan int64, 1)
 	backend := wsBackend(t, "h1", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, err := ws.AcceptStream(w, r, nil)

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 	"github.com/triohttp/trio/ws"
 )
 
@@ -21,15 +21,15 @@ func TestWebSocketEcho(t *testing.T) { wsRun(t, testWebSocketEcho) }
 // HTTP/2 and HTTP/3 engines, and over h2c (TestMain turns Go's extended
 // CONNECT on).
 func TestWebSocketEchoEngines(t *testing.T) {
-	for _, m := range testserver.Modes {
-		if m == testserver.H1 || m == testserver.H2 || m == testserver.H3 {
+	for _, m := range triotest.Modes {
+		if m == triotest.H1 || m == triotest.H2 || m == triotest.H3 {
 			continue // TestWebSocketEcho
 		}
 		t.Run(string(m), func(t *testing.T) { testWebSocketEcho(t, m, "h1") })
 	}
 }
 
-func testWebSocketEcho(t *testing.T, m testserver.Mode, leg string) {
+func testWebSocketEcho(t *testing.T, m triotest.Mode, leg string) {
 	seen := make(chan http.Header, 1)
 	echo := wsEcho(nil)
 	backend := wsBackend(t, leg, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -86,7 +86,7 @@ func testWebSocketEcho(t *testing.T, m testserver.Mode, leg string) {
 // TestWebSocketClose: close codes and reasons pass unchanged both ways.
 func TestWebSocketClose(t *testing.T) { wsRun(t, testWebSocketClose) }
 
-func testWebSocketClose(t *testing.T, m testserver.Mode, leg string) {
+func testWebSocketClose(t *testing.T, m triotest.Mode, leg string) {
 	ended := make(chan *ws.CloseError, 1)
 	backend := wsBackend(t, leg, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := ws.Accept(w, r, nil)
@@ -134,7 +134,7 @@ func testWebSocketClose(t *testing.T, m testserver.Mode, leg string) {
 // close frame gets the client a close frame 1014 (bad gateway).
 func TestWebSocketBackendDies(t *testing.T) { wsRun(t, testWebSocketBackendDies) }
 
-func testWebSocketBackendDies(t *testing.T, m testserver.Mode, leg string) {
+func testWebSocketBackendDies(t *testing.T, m triotest.Mode, leg string) {
 	backend := wsBackend(t, leg, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := ws.Accept(w, r, nil)
 		if err != nil {
@@ -178,7 +178,7 @@ func passivePool(t testing.TB, url string) *Pool {
 // close frame gets the backend a close frame 1001 (going away).
 func TestWebSocketClientDies(t *testing.T) { wsRun(t, testWebSocketClientDies) }
 
-func testWebSocketClientDies(t *testing.T, m testserver.Mode, leg string) {
+func testWebSocketClientDies(t *testing.T, m triotest.Mode, leg string) {
 	ended := make(chan *ws.CloseError, 1)
 	pool := passivePool(t, wsBackend(t, leg, wsEcho(ended)))
 	ts := wsFront(t, m, pool)
@@ -224,7 +224,7 @@ func TestWebSocketRefused(t *testing.T) {
 			}
 		})
 	}
-	ts := wsFront(t, testserver.H1, poolOf(t, "http://127.0.0.1:1"))
+	ts := wsFront(t, triotest.H1, poolOf(t, "http://127.0.0.1:1"))
 	u, o := wsTarget(ts, "/", nil)
 	_, res, err := ws.Dial(t.Context(), u, o)
 	if err == nil || res == nil || res.StatusCode != http.StatusBadGateway {

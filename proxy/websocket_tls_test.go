@@ -7,7 +7,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 	"github.com/triohttp/trio/ws"
 )
 
@@ -23,7 +23,7 @@ func TestWebSocketTLSBackends(t *testing.T) {
 		start func(t *testing.T, h http.Handler) string
 	}{
 		{"https-h2", 2, func(t *testing.T, h http.Handler) string {
-			return "https://" + testserver.New(t, testserver.H2, h).TLSAddr().String()
+			return "https://" + triotest.New(t, triotest.H2, h).TLSAddr().String()
 		}},
 		{"https-h1", 1, func(t *testing.T, h http.Handler) string {
 			srv := httptest.NewUnstartedServer(h)
@@ -33,7 +33,7 @@ func TestWebSocketTLSBackends(t *testing.T) {
 			return "https://" + srv.Listener.Addr().String()
 		}},
 		{"h3", 3, func(t *testing.T, h http.Handler) string {
-			return "h3://" + testserver.New(t, testserver.H3, h).Addrs.QUIC[0].LocalAddr().String()
+			return "h3://" + triotest.New(t, triotest.H3, h).Addrs.QUIC[0].LocalAddr().String()
 		}},
 	}
 	for _, leg := range legs {

@@ -7,20 +7,20 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/triohttp/trio/internal/testserver"
 	"github.com/triohttp/trio/static"
+	"github.com/triohttp/trio/triotest"
 )
 
 // BenchmarkModes serves 1 KiB (from memory) and 100 KiB (from disk) over
-// every protocol of internal/testserver.
+// every protocol of internal/triotest.
 func BenchmarkModes(b *testing.B) {
 	root := b.TempDir()
 	os.WriteFile(filepath.Join(root, "1k.bin"), make([]byte, 1<<10), 0o644)
 	os.WriteFile(filepath.Join(root, "100k.bin"), make([]byte, 100<<10), 0o644)
 	h := &static.Handler{Root: root}
-	for _, m := range testserver.Modes {
+	for _, m := range triotest.Modes {
 		b.Run(string(m), func(b *testing.B) {
-			ts := testserver.New(b, m, h)
+			ts := triotest.New(b, m, h)
 			for _, size := range []int{1 << 10, 100 << 10} {
 				name := "1k.bin"
 				if size > 1<<10 {

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/triohttp/trio/internal/testserver"
 	"github.com/triohttp/trio/static"
+	"github.com/triohttp/trio/triotest"
 )
 
 // serveTest is one request and what its response must hold.
@@ -247,8 +247,8 @@ func TestServe(t *testing.T) {
 		t.Cleanup(ts.Close)
 		testServe(t, noRedirect(ts.Client()), ts.URL, root, outside)
 	})
-	testserver.Run(t, func(t *testing.T, m testserver.Mode) {
-		ts := testserver.New(t, m, h)
+	triotest.Run(t, func(t *testing.T, m triotest.Mode) {
+		ts := triotest.New(t, m, h)
 		testServe(t, noRedirect(ts.Client), ts.URL, root, outside)
 	})
 }

@@ -14,7 +14,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 )
 
 // countFS counts opens per name.
@@ -175,8 +175,8 @@ func testShortFileAborts(t *testing.T, size int64) {
 		check(t, ts.Client(), ts.URL)
 		ts.Close()
 	}
-	testserver.Run(t, func(t *testing.T, m testserver.Mode) {
-		ts := testserver.New(t, m, handler(false))
+	triotest.Run(t, func(t *testing.T, m triotest.Mode) {
+		ts := triotest.New(t, m, handler(false))
 		check(t, ts.Client, ts.URL+"/f")
 	})
 }
@@ -194,8 +194,8 @@ func TestLargeRanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := &Handler{Root: root}
-	testserver.Run(t, func(t *testing.T, m testserver.Mode) {
-		ts := testserver.New(t, m, h)
+	triotest.Run(t, func(t *testing.T, m triotest.Mode) {
+		ts := triotest.New(t, m, h)
 		for _, tc := range []struct {
 			rng        string
 			start, end int // of body, end exclusive

@@ -8,16 +8,16 @@ import (
 	"time"
 
 	"github.com/triohttp/trio"
-	"github.com/triohttp/trio/internal/testserver"
 	"github.com/triohttp/trio/tlsconf"
+	"github.com/triohttp/trio/triotest"
 )
 
 // TestHSTS checks the header in every mode: set over TLS (h1, h2, h3),
 // absent in cleartext (h2c).
 func TestHSTS(t *testing.T) {
 	ok := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
-	testserver.Run(t, func(t *testing.T, m testserver.Mode) {
-		ts := testserver.New(t, m, tlsconf.HSTS(ok, 365*24*time.Hour), func(*trio.Server) {})
+	triotest.Run(t, func(t *testing.T, m triotest.Mode) {
+		ts := triotest.New(t, m, tlsconf.HSTS(ok, 365*24*time.Hour), func(*trio.Server) {})
 		resp, err := ts.Client.Get(ts.URL + "/")
 		if err != nil {
 			t.Fatal(err)

@@ -20,7 +20,7 @@ import (
 	"github.com/triohttp/trio/h1"
 	"github.com/triohttp/trio/h2"
 	"github.com/triohttp/trio/h3"
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 	"github.com/triohttp/trio/ws"
 )
 
@@ -86,8 +86,8 @@ var autobahnCases = []struct {
 // checks pongs itself.
 func TestAutobahn(t *testing.T) { run(t, testAutobahn) }
 
-func testAutobahn(t *testing.T, m testserver.Mode) {
-	ts := testserver.New(t, m, echo(&ws.AcceptOptions{ReadLimit: 1500}))
+func testAutobahn(t *testing.T, m triotest.Mode) {
+	ts := triotest.New(t, m, echo(&ws.AcceptOptions{ReadLimit: 1500}))
 	for _, tc := range autobahnCases {
 		t.Run(tc.name, func(t *testing.T) {
 			rw, br := rawDial(t, ts)
@@ -185,14 +185,14 @@ func readRaw(t testing.TB, br *bufio.Reader) (gws.Header, []byte) {
 
 // rawDial runs the handshake for ts's mode with the h1, h2 or h3 package
 // directly, and returns the stream for raw frames.
-func rawDial(t testing.TB, ts *testserver.TS) (io.Writer, *bufio.Reader) {
+func rawDial(t testing.TB, ts *triotest.TS) (io.Writer, *bufio.Reader) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	t.Cleanup(cancel)
 	req, _ := http.NewRequestWithContext(ctx, "GET", "https://localhost/echo", nil)
 	req.Header.Set("Sec-WebSocket-Version", "13")
 	switch ts.Mode.Base() {
-	case testserver.H1:
+	case triotest.H1:
 		nc, err := tls.Dial("tcp", ts.TLSAddr().String(), ts.ClientTLS("http/1.1"))
 		if err != nil {
 			t.Fatal(err)
@@ -205,7 +205,7 @@ func rawDial(t testing.TB, ts *testserver.TS) (io.Writer, *bufio.Reader) {
 			t.Fatal(err)
 		}
 		return nc, br
-	case testserver.H2, testserver.H2C:
+	case triotest.H2, triotest.H2C:
 		var nc net.Conn
 		var err error
 		if ts.Mode.TLS() {
@@ -228,7 +228,7 @@ func rawDial(t testing.TB, ts *testserver.TS) (io.Writer, *bufio.Reader) {
 		}
 		t.Cleanup(func() { st.Close() })
 		return st, bufio.NewReader(st)
-	case testserver.H3:
+	case triotest.H3:
 		qc, err := quic.DialAddr(ctx, ts.Addrs.QUIC[0].LocalAddr().String(), ts.ClientTLS(http3.NextProtoH3), nil)
 		if err != nil {
 			t.Fatal(err)

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/triohttp/trio"
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 	"github.com/triohttp/trio/ws"
 )
 
@@ -19,10 +19,10 @@ import (
 // message per protocol: ns/op is one round trip; p99-ns is the 99th
 // percentile.
 func BenchmarkEcho(b *testing.B) {
-	for _, m := range []testserver.Mode{testserver.H1, testserver.H2, testserver.H2C, testserver.H3} {
+	for _, m := range []triotest.Mode{triotest.H1, triotest.H2, triotest.H2C, triotest.H3} {
 		for _, size := range []int{64, 16 << 10} {
 			b.Run(fmt.Sprintf("%s/%d", m, size), func(b *testing.B) {
-				ts := testserver.New(b, m, echo(nil))
+				ts := triotest.New(b, m, echo(nil))
 				c := dial(b, ts, "/", nil)
 				msg := make([]byte, size)
 				lat := make([]time.Duration, 0, 1<<16)
@@ -61,10 +61,10 @@ const idleConns = 1000
 // reported. The server alone, by RSS at 10,000 WebSockets, is what
 // bench/run.sh measures with bench/wsidle.
 func BenchmarkIdleConns(b *testing.B) {
-	for _, m := range []testserver.Mode{testserver.H1, testserver.H2, testserver.H3} {
+	for _, m := range []triotest.Mode{triotest.H1, triotest.H2, triotest.H3} {
 		b.Run(string(m), func(b *testing.B) {
 			var live atomic.Int64 // handlers running
-			ts := testserver.New(b, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ts := triotest.New(b, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				c, err := ws.Accept(w, r, nil)
 				if err != nil {
 					return

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/triohttp/trio/h3"
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 	"github.com/triohttp/trio/ws"
 )
 
@@ -81,9 +81,9 @@ type stallResult struct {
 // stallServer serves a WebSocket that it floods until the client, which
 // never reads, leaves its writes blocked; then it calls act and reports
 // on results.
-func stallServer(t *testing.T, m testserver.Mode, act func(*ws.Conn) error) (*testserver.TS, <-chan stallResult) {
+func stallServer(t *testing.T, m triotest.Mode, act func(*ws.Conn) error) (*triotest.TS, <-chan stallResult) {
 	results := make(chan stallResult, 1)
-	ts := testserver.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ts := triotest.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := ws.Accept(w, r, nil)
 		if err != nil {
 			return
@@ -120,7 +120,7 @@ func waitResult(t *testing.T, results <-chan stallResult) stallResult {
 // same Conn, when the peer stopped reading and no write deadline is set.
 func TestCloseStalledPeer(t *testing.T) { run(t, testCloseStalledPeer) }
 
-func testCloseStalledPeer(t *testing.T, m testserver.Mode) {
+func testCloseStalledPeer(t *testing.T, m triotest.Mode) {
 	t.Parallel()
 	ts, results := stallServer(t, m, func(c *ws.Conn) error { return c.Close(ws.StatusNormalClosure, "bye") })
 	dial(t, ts, "/", nil) // never reads
@@ -131,7 +131,7 @@ func testCloseStalledPeer(t *testing.T, m testserver.Mode) {
 // shorter than Close's own bound, ends Close.
 func TestCloseWriteDeadline(t *testing.T) { run(t, testCloseWriteDeadline) }
 
-func testCloseWriteDeadline(t *testing.T, m testserver.Mode) {
+func testCloseWriteDeadline(t *testing.T, m triotest.Mode) {
 	t.Parallel()
 	ts, results := stallServer(t, m, func(c *ws.Conn) error {
 		c.SetWriteDeadline(time.Now().Add(200 * time.Millisecond))
@@ -151,7 +151,7 @@ func testCloseWriteDeadline(t *testing.T, m testserver.Mode) {
 // TestCloseNowStalledPeer: CloseNow frees a writer blocked on the Conn.
 func TestCloseNowStalledPeer(t *testing.T) { run(t, testCloseNowStalledPeer) }
 
-func testCloseNowStalledPeer(t *testing.T, m testserver.Mode) {
+func testCloseNowStalledPeer(t *testing.T, m triotest.Mode) {
 	t.Parallel()
 	ts, results := stallServer(t, m, func(c *ws.Conn) error { return c.CloseNow() })
 	dial(t, ts, "/", nil)
@@ -162,7 +162,7 @@ func testCloseNowStalledPeer(t *testing.T, m testserver.Mode) {
 // with 1001, returns when a client stopped reading.
 func TestShutdownStalledPeer(t *testing.T) { run(t, testShutdownStalledPeer) }
 
-func testShutdownStalledPeer(t *testing.T, m testserver.Mode) {
+func testShutdownStalledPeer(t *testing.T, m triotest.Mode) {
 	t.Parallel()
 	stalled := make(chan struct{})
 	ts, results := stallServer(t, m, func(c *ws.Conn) error {
@@ -202,10 +202,10 @@ func testShutdownStalledPeer(t *testing.T, m testserver.Mode) {
 // blocked on the same Conn, when the server stopped reading.
 func TestCloseStalledServer(t *testing.T) { run(t, testCloseStalledServer) }
 
-func testCloseStalledServer(t *testing.T, m testserver.Mode) {
+func testCloseStalledServer(t *testing.T, m triotest.Mode) {
 	t.Parallel()
 	done := make(chan struct{})
-	ts := testserver.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ts := triotest.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := ws.Accept(w, r, nil)
 		if err != nil {
 			return

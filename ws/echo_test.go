@@ -7,7 +7,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 	"github.com/triohttp/trio/ws"
 )
 
@@ -32,9 +32,9 @@ func payload(typ ws.MessageType, n int) []byte {
 
 func TestEcho(t *testing.T) { run(t, testEcho) }
 
-func testEcho(t *testing.T, m testserver.Mode) {
+func testEcho(t *testing.T, m triotest.Mode) {
 	for _, comp := range []ws.CompressionMode{ws.CompressionDisabled, ws.CompressionContextTakeover, ws.CompressionNoContextTakeover} {
-		ts := testserver.New(t, m, echo(&ws.AcceptOptions{Compression: comp, ReadLimit: 2 << 20}))
+		ts := triotest.New(t, m, echo(&ws.AcceptOptions{Compression: comp, ReadLimit: 2 << 20}))
 		c := dial(t, ts, "/echo", &ws.DialOptions{Compression: comp, ReadLimit: 2 << 20})
 		if got, want := c.Compressed(), comp != ws.CompressionDisabled; got != want {
 			t.Fatalf("Compressed() = %v; want %v", got, want)

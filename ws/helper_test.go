@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 	"github.com/triohttp/trio/ws"
 )
 
@@ -39,23 +39,23 @@ func stdXConnect() bool { return strings.Contains(os.Getenv("GODEBUG"), "http2xc
 
 // wsURL is the ws:// or wss:// URL of path on ts, and the DialOptions
 // that reach it over ts's mode.
-func wsURL(t testing.TB, ts *testserver.TS, path string, o *ws.DialOptions) (string, *ws.DialOptions) {
+func wsURL(t testing.TB, ts *triotest.TS, path string, o *ws.DialOptions) (string, *ws.DialOptions) {
 	t.Helper()
 	if o == nil {
 		o = &ws.DialOptions{}
 	}
 	o.TLSClientConfig = ts.ClientTLS()
 	switch ts.Mode.Base() {
-	case testserver.H1:
+	case triotest.H1:
 		o.HTTP = "http/1.1"
 		return "wss://" + ts.TLSAddr().String() + path, o
-	case testserver.H2:
+	case triotest.H2:
 		o.HTTP = "h2"
 		return "wss://" + ts.TLSAddr().String() + path, o
-	case testserver.H2C:
+	case triotest.H2C:
 		o.HTTP = "h2"
 		return "ws://" + ts.Addrs.Cleartext[0].Addr().String() + path, o
-	case testserver.H3:
+	case triotest.H3:
 		o.HTTP = "h3"
 		return "wss://" + ts.Addrs.QUIC[0].LocalAddr().String() + path, o
 	}
@@ -64,7 +64,7 @@ func wsURL(t testing.TB, ts *testserver.TS, path string, o *ws.DialOptions) (str
 }
 
 // dial opens a WebSocket to path on ts over its mode; t.Cleanup closes it.
-func dial(t testing.TB, ts *testserver.TS, path string, o *ws.DialOptions) *ws.Conn {
+func dial(t testing.TB, ts *triotest.TS, path string, o *ws.DialOptions) *ws.Conn {
 	t.Helper()
 	u, o := wsURL(t, ts, path, o)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -79,8 +79,8 @@ func dial(t testing.TB, ts *testserver.TS, path string, o *ws.DialOptions) *ws.C
 
 // run runs f in every mode the harness has, skipping Go's HTTP/2 engine
 // when extended CONNECT is off in this process.
-func run(t *testing.T, f func(t *testing.T, m testserver.Mode)) {
-	testserver.Run(t, func(t *testing.T, m testserver.Mode) {
+func run(t *testing.T, f func(t *testing.T, m triotest.Mode)) {
+	triotest.Run(t, func(t *testing.T, m triotest.Mode) {
 		if m.Engine() == "std" && !stdXConnect() {
 			t.Skip("Go's HTTP/2 server needs GODEBUG=http2xconnect=1 at start for extended CONNECT")
 		}

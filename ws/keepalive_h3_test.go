@@ -9,7 +9,7 @@ import (
 	"github.com/quic-go/quic-go"
 
 	"github.com/triohttp/trio"
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 	"github.com/triohttp/trio/ws"
 )
 
@@ -62,7 +62,7 @@ func TestDialH3KeepAlive(t *testing.T) {
 // idleH3 serves the echo handler over HTTP/3 with the QUIC idle timeout
 // idle and no server keep-alive, and dials it with qc.
 func idleH3(t *testing.T, idle time.Duration, qc *quic.Config) *ws.Conn {
-	ts := testserver.New(t, testserver.H3, echo(nil), func(s *trio.Server) {
+	ts := triotest.New(t, triotest.H3, echo(nil), func(s *trio.Server) {
 		s.H3.QUICIdleTimeout = idle
 		s.H3.KeepAlivePeriod = -1
 	})

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 	"github.com/triohttp/trio/ws"
 )
 
@@ -41,7 +41,7 @@ func (o *recordObserver) WebSocketClosed(c *ws.Conn, code ws.StatusCode) {
 // or the server's.
 func TestObserver(t *testing.T) { run(t, testObserver) }
 
-func testObserver(t *testing.T, m testserver.Mode) {
+func testObserver(t *testing.T, m triotest.Mode) {
 	for _, tt := range []struct {
 		name  string
 		close func(c *ws.Conn) // the client's part; nil: the server closes with 1001
@@ -56,7 +56,7 @@ func testObserver(t *testing.T, m testserver.Mode) {
 			obs := &recordObserver{closed: make(chan struct{})}
 			var errCode atomic.Uint32 // the server's Conn.Err code, when it closes
 			handlerDone := make(chan struct{})
-			ts := testserver.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ts := triotest.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				defer close(handlerDone)
 				r = r.WithContext(context.WithValue(r.Context(), ws.ObserverContextKey, obs))
 				c, err := ws.Accept(w, r, nil)

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 	"github.com/triohttp/trio/ws"
 )
 
@@ -16,8 +16,8 @@ import (
 // HTTP/3.
 func TestShutdown(t *testing.T) { run(t, testShutdown) }
 
-func testShutdown(t *testing.T, m testserver.Mode) {
-	ts := testserver.New(t, m, echo(&ws.AcceptOptions{}))
+func testShutdown(t *testing.T, m triotest.Mode) {
+	ts := triotest.New(t, m, echo(&ws.AcceptOptions{}))
 	c := dial(t, ts, "/", nil)
 	if err := c.WriteMessage(ws.MessageText, []byte("hi")); err != nil {
 		t.Fatal(err)

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 	"github.com/triohttp/trio/ws"
 )
 
@@ -18,9 +18,9 @@ import (
 // own unmasked frame is the client's message.
 func TestAcceptStream(t *testing.T) { run(t, testAcceptStream) }
 
-func testAcceptStream(t *testing.T, m testserver.Mode) {
+func testAcceptStream(t *testing.T, m triotest.Mode) {
 	got := make(chan []byte, 1)
-	ts := testserver.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	ts := triotest.New(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !ws.IsHandshake(r) {
 			t.Errorf("IsHandshake(%s %s) = false", r.Method, r.Proto)
 		}
@@ -68,8 +68,8 @@ func testAcceptStream(t *testing.T, m testserver.Mode) {
 // and the response shows what the server chose.
 func TestDialStream(t *testing.T) { run(t, testDialStream) }
 
-func testDialStream(t *testing.T, m testserver.Mode) {
-	ts := testserver.New(t, m, echo(&ws.AcceptOptions{Subprotocols: []string{"chat"}}))
+func testDialStream(t *testing.T, m triotest.Mode) {
+	ts := triotest.New(t, m, echo(&ws.AcceptOptions{Subprotocols: []string{"chat"}}))
 	u, o := wsURL(t, ts, "/", nil)
 	o.Header = http.Header{"Sec-Websocket-Protocol": {"chat"}}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/triohttp/trio/internal/testcert"
 	"github.com/triohttp/trio/tlsconf"
+	"github.com/triohttp/trio/triotest/testcert"
 
 	"github.com/quic-go/quic-go/http3"
 )

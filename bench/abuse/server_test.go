@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/triohttp/trio/internal/testcert"
 	"github.com/triohttp/trio/tlsconf"
+	"github.com/triohttp/trio/triotest/testcert"
 )
 
 // A server is a trio.Server running in a child process (this test binary

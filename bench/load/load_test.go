@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 )
 
 // counter is a handler that counts requests by r.Proto and answers 500 on
@@ -38,11 +38,11 @@ func (c *counter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // modes are the testserver modes each protocol is checked in.
-var modes = map[testserver.Mode]Proto{testserver.H1: H1, testserver.H2: H2, testserver.H2C: H2, testserver.H3: H3}
+var modes = map[triotest.Mode]Proto{triotest.H1: H1, triotest.H2: H2, triotest.H2C: H2, triotest.H3: H3}
 
-func start(t *testing.T, m testserver.Mode) (*testserver.TS, *counter, Options) {
+func start(t *testing.T, m triotest.Mode) (*triotest.TS, *counter, Options) {
 	c := &counter{protos: map[string]int{}}
-	ts := testserver.New(t, m, c)
+	ts := triotest.New(t, m, c)
 	o := Options{URL: ts.URL + "/", Proto: modes[m.Base()], Conns: 2, Streams: 4, Duration: 20 * time.Second}
 	if m.TLS() {
 		o.RootCAs = ts.ClientTLS().RootCAs
@@ -130,7 +130,7 @@ func TestRunRefused(t *testing.T) {
 // TestRunServerGone shuts the server down mid-run: the run ends on time,
 // with what it completed counted and the failures counted as errors.
 func TestRunServerGone(t *testing.T) {
-	ts, c, o := start(t, testserver.H1)
+	ts, c, o := start(t, triotest.H1)
 	o.Duration = 1500 * time.Millisecond
 	go func() {
 		time.Sleep(300 * time.Millisecond)
@@ -155,7 +155,7 @@ func TestRunServerGone(t *testing.T) {
 }
 
 func TestRunDuration(t *testing.T) {
-	_, _, o := start(t, testserver.H1)
+	_, _, o := start(t, triotest.H1)
 	o.Duration = 300 * time.Millisecond
 	res, err := Run(context.Background(), o)
 	if err != nil {

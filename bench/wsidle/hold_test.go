@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/triohttp/trio/internal/testserver"
+	"github.com/triohttp/trio/triotest"
 	"github.com/triohttp/trio/ws"
 )
 
@@ -24,11 +24,11 @@ var idle = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 })
 
 func TestHold(t *testing.T) {
-	for _, m := range []testserver.Mode{testserver.H1, testserver.H2, testserver.H3} {
+	for _, m := range []triotest.Mode{triotest.H1, triotest.H2, triotest.H3} {
 		t.Run(string(m), func(t *testing.T) {
-			ts := testserver.New(t, m, idle)
+			ts := triotest.New(t, m, idle)
 			addr := ts.TLSAddr().String()
-			if m == testserver.H3 {
+			if m == triotest.H3 {
 				addr = ts.Addrs.QUIC[0].LocalAddr().String()
 			}
 			o := &options{
@@ -44,7 +44,7 @@ func TestHold(t *testing.T) {
 			if res.Opened != 25 || res.Failed != 0 {
 				t.Errorf("opened %d, failed %d (first error %v); want 25, 0", res.Opened, res.Failed, res.FirstErr)
 			}
-			wantConns := map[testserver.Mode]int{testserver.H1: 25, testserver.H2: 4, testserver.H3: 4}[m]
+			wantConns := map[triotest.Mode]int{triotest.H1: 25, triotest.H2: 4, triotest.H3: 4}[m]
 			if res.Conns != wantConns {
 				t.Errorf("conns = %d; want %d", res.Conns, wantConns)
 			}
@@ -56,7 +56,7 @@ func TestHold(t *testing.T) {
 }
 
 func TestHoldRefused(t *testing.T) {
-	ts := testserver.New(t, testserver.H1, http.NotFoundHandler())
+	ts := triotest.New(t, triotest.H1, http.NotFoundHandler())
 	o := &options{URL: "wss://" + ts.TLSAddr().String() + "/", HTTP: "h1", N: 3, Parallel: 1,
 		Timeout: 5 * time.Second, DialTimeout: time.Second, TLS: ts.ClientTLS()}
 	if _, err := hold(context.Background(), o, new(bytes.Buffer)); err == nil || !strings.Contains(err.Error(), "warm-up") {

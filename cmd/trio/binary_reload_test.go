@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/triohttp/trio/internal/loadtest"
 	"github.com/triohttp/trio/internal/testtool"
 	"github.com/triohttp/trio/tlsconf"
+	"github.com/triohttp/trio/triotest/loadtest"
 )
 
 // The trio binary reloads on SIGHUP under load: h1, h2 and h3 requests all

@@ -12,9 +12,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/triohttp/trio/internal/testserver"
 	"github.com/triohttp/trio/static"
 	"github.com/triohttp/trio/tlsconf"
+	"github.com/triohttp/trio/triotest"
 )
 
 var summaryRE = regexp.MustCompile(`^\d+ passed, \d+ failed(, \d+ skipped)?$`)
@@ -23,7 +23,7 @@ var summaryRE = regexp.MustCompile(`^\d+ passed, \d+ failed(, \d+ skipped)?$`)
 func checkTarget(t *testing.T) (url, cafile string) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "file.txt"), bytes.Repeat([]byte("0123456789"), 100), 0o644)
-	ts := testserver.New(t, testserver.H1, static.New(dir))
+	ts := triotest.New(t, triotest.H1, static.New(dir))
 	return ts.URL + "/file.txt", ts.Cert.Source.(*tlsconf.LocalCA).RootFile()
 }
 

@@ -7,15 +7,15 @@ import (
 	"testing"
 
 	"github.com/triohttp/trio/demo"
-	"github.com/triohttp/trio/internal/testserver"
 	"github.com/triohttp/trio/tlsconf"
+	"github.com/triohttp/trio/triotest"
 )
 
 // trio check passes the semantics suite against the default site, the
 // demo, whose pages package static serves: range-unknown-unit failed when
 // they came from http.FileServerFS.
 func TestCheckDemoSite(t *testing.T) {
-	ts := testserver.New(t, testserver.H1, demo.Handler())
+	ts := triotest.New(t, triotest.H1, demo.Handler())
 	var out, errOut bytes.Buffer
 	code := run(context.Background(), []string{"check", "--suite", "semantics", "--cacert",
 		ts.Cert.Source.(*tlsconf.LocalCA).RootFile(), ts.URL + "/"}, &out, &errOut)

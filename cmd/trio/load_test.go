@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/triohttp/trio/internal/testserver"
 	"github.com/triohttp/trio/tlsconf"
+	"github.com/triohttp/trio/triotest"
 )
 
 // TestLoad runs trio load against a real server over each protocol, trusting
@@ -19,9 +19,9 @@ func TestLoad(t *testing.T) {
 		w.Header().Set("X-Proto", r.Proto)
 		w.Write([]byte("hello"))
 	})
-	for _, m := range []testserver.Mode{testserver.H1, testserver.H2, testserver.H3} {
+	for _, m := range []triotest.Mode{triotest.H1, triotest.H2, triotest.H3} {
 		t.Run(string(m), func(t *testing.T) {
-			ts := testserver.New(t, m, h)
+			ts := triotest.New(t, m, h)
 			ca := ts.Cert.Source.(*tlsconf.LocalCA).RootFile()
 			var out, errOut bytes.Buffer
 			args := []string{"load", "--proto", string(m), "-c", "2", "-m", "3", "-n", "60", "-d", "20s", "--cacert", ca, "--json", ts.URL + "/"}

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/triohttp/trio/internal/loadtest"
 	"github.com/triohttp/trio/internal/testtool"
+	"github.com/triohttp/trio/triotest/loadtest"
 )
 
 // siteConfig writes a config serving site-a (and the demo site on

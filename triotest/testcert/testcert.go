@@ -1,4 +1,3 @@
-// Package testcert gives tests a throwaway local CA and a client trusting it.
 package testcert
 
 import (

@@ -1,7 +1,3 @@
-// Package loadtest keeps a server busy for a reload test: HTTP/1.1, HTTP/2
-// and HTTP/3 clients that send requests back to back, and one WebSocket
-// per protocol that keeps echoing, each recording what it saw so the test
-// can check that nothing failed and what each request got.
 package loadtest
 
 import (

@@ -1,7 +1,4 @@
-// Package testserver runs a handler on a real trio.Server on loopback, once
-// per protocol, with a real client for each: the harness of the
-// one-test-every-protocol style (see STYLE.md §7).
-package testserver
+package triotest
 
 import (
 	"context"
@@ -21,7 +18,7 @@ import (
 	"github.com/triohttp/trio/h1"
 	"github.com/triohttp/trio/h2"
 	"github.com/triohttp/trio/h3"
-	"github.com/triohttp/trio/internal/testcert"
+	"github.com/triohttp/trio/triotest/testcert"
 )
 
 // A Mode is a protocol and transport a test runs over.
@@ -127,11 +124,11 @@ func Run(t *testing.T, f func(t *testing.T, m Mode)) {
 // A TS is a running server with a client for its mode.
 type TS struct {
 	Mode   Mode
-	URL    string // base URL: https://127.0.0.1:PORT, or http:// for h2c
-	Client *http.Client
-	Server *trio.Server
+	URL    string       // base URL: https://127.0.0.1:PORT, or http:// for h2c
+	Client *http.Client // speaks only Mode's protocol and trusts Cert
+	Server *trio.Server // already serving; t.Cleanup shuts it down
 	Cert   *testcert.Cert
-	Addrs  *trio.Listeners
+	Addrs  *trio.Listeners // the TLS, QUIC and cleartext listeners it serves
 }
 
 // New starts a trio.Server for h on 127.0.0.1 (TLS, QUIC and cleartext on
@@ -156,7 +153,7 @@ func New(t testing.TB, m Mode, h http.Handler, opts ...func(*trio.Server)) *TS {
 	}
 	ls, err := srv.Listen()
 	if err != nil {
-		t.Fatalf("testserver: Listen: %v", err)
+		t.Fatalf("triotest: Listen: %v", err)
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.ServeListeners(ls) }()
@@ -171,10 +168,10 @@ func New(t testing.TB, m Mode, h http.Handler, opts ...func(*trio.Server)) *TS {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("testserver: Shutdown: %v", err)
+			t.Errorf("triotest: Shutdown: %v", err)
 		}
 		if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-			t.Errorf("testserver: ServeListeners = %v; want http.ErrServerClosed", err)
+			t.Errorf("triotest: ServeListeners = %v; want http.ErrServerClosed", err)
 		}
 	})
 	return ts
@@ -203,7 +200,7 @@ func client(m Mode, cert *testcert.Cert, ls *trio.Listeners) (string, *http.Clie
 		tr := &http3.Transport{TLSClientConfig: cert.ClientTLS()}
 		return "https://" + ls.QUIC[0].LocalAddr().String(), &http.Client{Transport: tr}
 	}
-	panic("testserver: unknown mode " + string(m))
+	panic("triotest: unknown mode " + string(m))
 }
 
 // Get fetches path and returns the body, failing the test on any error or
