@@ -235,7 +235,7 @@ var serveTests = []serveTest{
 }
 
 // TestServe runs the table over cleartext HTTP/1.1 (the sendfile path) and
-// every protocol of internal/testserver, on one fixture tree.
+// every protocol of triotest, on one fixture tree.
 func TestServe(t *testing.T) {
 	root, outside := newFixture(t)
 	hs := handlers(root)
