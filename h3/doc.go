@@ -10,10 +10,12 @@
 // # Engines
 //
 // [Config.Engine] selects [EngineTrio], this package's engine (the
-// default), or [EngineStd], quic-go's http3.Server. [Config.NewServer]
-// returns a [Server] for either, with the same Serve, Shutdown, Close and
-// RegisterOnShutdown, and request contexts carrying it under
-// [ServerContextKey]. Trio's engine passes every HTTP/3 case of trio's
+// default), or [EngineStd], quic-go's http3.Server. A [Server] serves with
+// either, with the same Serve, Shutdown, Close and RegisterOnShutdown, and
+// request contexts carrying it under [ServerContextKey]. Its zero value
+// serves once its TLSConfig is set, as h2.Server's does: a nil Config is
+// the zero Config, a nil Handler http.NotFoundHandler; [Config.NewServer]
+// fills the fields from a Config. Trio's engine passes every HTTP/3 case of trio's
 // conformance checker (go test ./conformance -run TestTrio; trio check);
 // quic-go's misses four that cannot be fixed from outside its package:
 // HTTP/2 setting identifiers are not H3_SETTINGS_ERROR, a SETTINGS frame

@@ -16,6 +16,7 @@ import (
 // Only trio's engine can stop one socket; with EngineStd StopAccepting
 // returns an error and changes nothing.
 func (s *Server) StopAccepting(udp net.PacketConn) error {
+	s.init()
 	if s.std != nil {
 		return errors.New("h3: the std engine cannot stop serving one socket")
 	}
@@ -42,6 +43,7 @@ func (s *Server) StopAccepting(udp net.PacketConn) error {
 // local is left, or ctx is done. Call it after Serve on that socket returned,
 // so that no connection is still being accepted there.
 func (s *Server) WaitConns(ctx context.Context, local net.Addr) error {
+	s.init()
 	want := local.String()
 	s.mu.Lock()
 	delete(s.retired, want) // Serve on it has returned; the address may be served again

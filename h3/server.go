@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 
 	"github.com/quic-go/quic-go"
@@ -17,17 +18,40 @@ import (
 )
 
 // A Server serves HTTP/3 on UDP sockets with the engine its Config
-// selects. Make one with [Config.NewServer].
+// selects. The zero value serves http.NotFoundHandler with the zero
+// Config once TLSConfig is set: a Server needs a certificate, as
+// crypto/tls's server does. [Config.NewServer] fills the fields from a
+// Config. The exported fields are read when the Server is first used
+// (Serve, Shutdown, Close, RegisterOnShutdown, Engine or Std); later
+// changes are ignored. A Server must not be copied after first use.
 type Server struct {
-	// Observer is told of handshakes, connections and streams; set it
-	// before Serve. nil means none.
+	// Config holds the settings. nil means the zero Config: trio's
+	// engine with the defaults each field states.
+	Config *Config
+
+	// TLSConfig is the TLS configuration of the QUIC handshakes: its
+	// certificates (Certificates, GetCertificate or GetConfigForClient)
+	// are required, and Serve fails without it. If NextProtos lacks "h3",
+	// a copy with NextProtos ["h3"] is used, so a configuration made for
+	// TCP serves too; QUIC itself holds it to TLS 1.3.
+	TLSConfig *tls.Config
+
+	// Handler answers every request. nil means http.NotFoundHandler().
+	Handler http.Handler
+
+	// Logger receives handler panics and notices. nil means
+	// slog.Default().
+	Logger *slog.Logger
+
+	// Observer is told of handshakes, connections and streams. nil means
+	// none.
 	Observer Observer
 
-	cfg     *Config
-	tls     *tls.Config
-	handler http.Handler
-	log     *slog.Logger
-	std     *http3.Server // EngineStd; nil with EngineTrio
+	initOnce sync.Once
+	cfg      *Config       // Config, or the zero Config; set by init
+	tls      *tls.Config   // TLSConfig with ALPN h3, or nil
+	handler  http.Handler  // Handler, or http.NotFoundHandler()
+	std      *http3.Server // EngineStd; nil with EngineTrio
 
 	graceCtx, closeCtx       context.Context // done at Shutdown or Close; at Close
 	graceCancel, closeCancel context.CancelFunc
@@ -53,44 +77,77 @@ type contextKey struct{ name string }
 
 func (k *contextKey) String() string { return "h3 context value " + k.name }
 
-// NewServer returns an HTTP/3 server for h on the engine c selects.
-// tlsConf must come from tlsconf.QUIC (TLS 1.3, ALPN h3).
+// NewServer returns an HTTP/3 server for h on the engine c selects, with
+// a copy of c: the same as a Server with these fields set. tlsConf should
+// come from tlsconf.QUIC (TLS 1.3, ALPN h3).
 func (c *Config) NewServer(tlsConf *tls.Config, h http.Handler, logger *slog.Logger) *Server {
 	cfg := *c
-	s := &Server{cfg: &cfg, tls: tlsConf, handler: h, log: logger}
-	s.adm = newAdmission(cfg.Limits, cfg.LimitHit, cfg.Admit)
-	if s.handler == nil {
-		s.handler = http.NotFoundHandler()
-	}
-	s.graceCtx, s.graceCancel = context.WithCancel(context.Background())
-	s.closeCtx, s.closeCancel = context.WithCancel(context.Background())
-	if cfg.SelectedEngine() == EngineStd {
-		s.std = &http3.Server{
-			TLSConfig:      tlsConf,
-			QUICConfig:     s.quicConfig(),
-			Handler:        h,
-			MaxHeaderBytes: cfg.maxHeaderBytes(),
-			IdleTimeout:    max(cfg.idleTimeout(), 0),
-			Logger:         logger,
-			ConnContext: func(ctx context.Context, qc *quic.Conn) context.Context {
-				s.handshakeDone(qc)
-				s.accepted(qc)
-				return context.WithValue(ctx, ServerContextKey, s)
-			},
-		}
-	}
-	return s
+	return &Server{Config: &cfg, TLSConfig: tlsConf, Handler: h, Logger: logger}
 }
 
+// init reads the exported fields and sets up s, once.
+func (s *Server) init() {
+	s.initOnce.Do(func() {
+		cfg := new(Config)
+		if s.Config != nil {
+			*cfg = *s.Config
+		}
+		s.cfg = cfg
+		s.tls = quicTLS(s.TLSConfig)
+		s.handler = s.Handler
+		if s.handler == nil {
+			s.handler = http.NotFoundHandler()
+		}
+		s.adm = newAdmission(cfg.Limits, cfg.LimitHit, cfg.Admit)
+		s.graceCtx, s.graceCancel = context.WithCancel(context.Background())
+		s.closeCtx, s.closeCancel = context.WithCancel(context.Background())
+		if cfg.SelectedEngine() == EngineStd {
+			s.std = s.newStd()
+		}
+	})
+}
+
+// newStd returns quic-go's server for EngineStd.
+func (s *Server) newStd() *http3.Server {
+	return &http3.Server{
+		TLSConfig:      s.tls,
+		QUICConfig:     s.quicConfig(),
+		Handler:        s.handler,
+		MaxHeaderBytes: s.cfg.maxHeaderBytes(),
+		IdleTimeout:    max(s.cfg.idleTimeout(), 0),
+		Logger:         s.Logger,
+		ConnContext: func(ctx context.Context, qc *quic.Conn) context.Context {
+			s.handshakeDone(qc)
+			s.accepted(qc)
+			return context.WithValue(ctx, ServerContextKey, s)
+		},
+	}
+}
+
+// quicTLS returns c, or a copy of it with NextProtos ["h3"] if it does
+// not offer h3: QUIC fails a handshake that negotiates no protocol.
+func quicTLS(c *tls.Config) *tls.Config {
+	if c == nil || slices.Contains(c.NextProtos, http3.NextProtoH3) {
+		return c
+	}
+	c = c.Clone()
+	c.NextProtos = []string{http3.NextProtoH3}
+	return c
+}
+
+// errNoTLS is Serve's error for a Server without a TLSConfig.
+var errNoTLS = errors.New("h3: Server.TLSConfig is nil; QUIC needs a certificate")
+
 func (s *Server) logger() *slog.Logger {
-	if s.log == nil {
+	if s.Logger == nil {
 		return slog.Default()
 	}
-	return s.log
+	return s.Logger
 }
 
 // Engine is the engine s serves with.
 func (s *Server) Engine() Engine {
+	s.init()
 	if s.std != nil {
 		return EngineStd
 	}
@@ -98,11 +155,18 @@ func (s *Server) Engine() Engine {
 }
 
 // Std is quic-go's server behind s with EngineStd, or nil.
-func (s *Server) Std() *http3.Server { return s.std }
+func (s *Server) Std() *http3.Server {
+	s.init()
+	return s.std
+}
 
 // Serve serves HTTP/3 on udp until Shutdown or Close, and then returns
 // http.ErrServerClosed. The caller closes udp after Shutdown returns.
 func (s *Server) Serve(udp net.PacketConn) error {
+	s.init()
+	if s.tls == nil {
+		return errNoTLS
+	}
 	ln, err := s.listen(udp)
 	if err != nil {
 		return err
@@ -198,6 +262,7 @@ func (s *Server) untrack(c *conn) {
 // (WebSockets) closes them there, as with net/http's
 // Server.RegisterOnShutdown.
 func (s *Server) RegisterOnShutdown(f func()) {
+	s.init()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.onShutdown = append(s.onShutdown, f)
@@ -234,6 +299,7 @@ func (s *Server) stop() <-chan struct{} {
 // its last stream is done. It returns when all are closed, or closes
 // them at once and returns ctx.Err() if ctx is done first.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.init()
 	if s.std != nil {
 		s.runHooks()
 		return s.std.Shutdown(ctx)
@@ -257,6 +323,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // Close closes every listener and connection at once: with
 // H3_REQUEST_CANCELLED where requests were in flight, else H3_NO_ERROR.
 func (s *Server) Close() error {
+	s.init()
 	if s.std != nil {
 		s.runHooks()
 		return s.std.Close()
