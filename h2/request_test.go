@@ -31,7 +31,7 @@ func TestNewRequestValidation(t *testing.T) {
 		{"duplicate :path", append(append([]string{}, get...), ":path", "/"), true, false},
 		{"unknown pseudo", append(append([]string{}, get...), ":foo", "x"), true, false},
 		{"relative path", []string{":method", "GET", ":scheme", "https", ":path", "x"}, true, false},
-		{"OPTIONS *", []string{":method", "OPTIONS", ":scheme", "https", ":path", "*"}, true, true},
+		{"OPTIONS *", []string{":method", "OPTIONS", ":scheme", "https", ":authority", "a.test", ":path", "*"}, true, true},
 		{"GET *", []string{":method", "GET", ":scheme", "https", ":path", "*"}, true, false},
 		{"CONNECT", []string{":method", "CONNECT", ":authority", "a.test:443"}, false, true},
 		{"CONNECT with :path", []string{":method", "CONNECT", ":authority", "a:1", ":path", "/"}, false, false},

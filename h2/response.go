@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/triohttp/trio/internal/httpmsg"
 	"golang.org/x/net/http/httpguts"
 )
 
@@ -321,7 +322,7 @@ func (c *conn) writeResponseHeaderLocked(rw *responseWriter, buf, p []byte, end 
 	}
 	var scratch [64]byte
 	if _, ok := h["Date"]; !ok {
-		c.encBuf.Write(appendLiteral(scratch[:0], hpackDate, httpDate()))
+		c.encBuf.Write(appendLiteral(scratch[:0], hpackDate, httpmsg.Date()))
 	}
 	if bodyAllowed(rw.status) {
 		if _, ok := h["Content-Type"]; !ok && (len(buf) > 0 || len(p) > 0) {

@@ -2,9 +2,7 @@ package h2
 
 import (
 	"errors"
-	"net/http"
 	"os"
-	"sync/atomic"
 	"time"
 
 	"golang.org/x/net/http2"
@@ -157,23 +155,4 @@ func (c *conn) applyServerTimeoutsLocked(st *stream) {
 	if d := c.hs.WriteTimeout; d > 0 {
 		c.setDeadlineLocked(st, now.Add(d), true)
 	}
-}
-
-// dateCache holds the Date header value of the current second.
-var dateCache atomic.Pointer[dateEntry]
-
-type dateEntry struct {
-	sec int64
-	val string
-}
-
-func httpDate() string {
-	now := time.Now()
-	sec := now.Unix()
-	if e := dateCache.Load(); e != nil && e.sec == sec {
-		return e.val
-	}
-	v := now.UTC().Format(http.TimeFormat)
-	dateCache.Store(&dateEntry{sec, v})
-	return v
 }
