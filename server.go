@@ -61,16 +61,16 @@ type Server struct {
 
 	initOnce sync.Once
 	initErr  error
-	built    atomic.Bool  // init ran and succeeded
-	tlsSrv   *http.Server // HTTP/1.1 and HTTP/2 over TLS
-	textSrv  *http.Server // cleartext HTTP/1.1 and h2c
-	quicSrv  *h3.Server   // HTTP/3; nil when disabled
-	h2Srv    *h2.Server   // trio's HTTP/2 engine; nil when Go's is used
-	tlsH1    *h1.Server   // trio's HTTP/1.1 engine over TLS; nil when Go's is used
-	textH1   *h1.Server   // trio's HTTP/1.1 engine in cleartext; nil when Go's is used
-	stdTLS   *handoff     // HTTP/2 from tlsH1 to Go's engine
-	stdText  *handoff     // h2c from textH1 to Go's engine
-	upgrades upgrades     // connections switched by Upgrade: h2c
+	built    atomic.Bool   // init ran and succeeded
+	tlsSrv   *http.Server  // HTTP/1.1 and HTTP/2 over TLS
+	textSrv  *http.Server  // cleartext HTTP/1.1 and h2c
+	quicSrv  *h3.Server    // HTTP/3; nil when disabled
+	h2       h2Engine      // HTTP/2 found by the HTTP/1.1 side: h2Srv or h2Std; nil when H2.Disable
+	h2Srv    *h2.Server    // trio's HTTP/2 engine; nil when Go's is used
+	h2Std    *h2.StdServer // Go's HTTP/2 engines, for what net/http cannot accept itself; nil with trio's
+	tlsH1    *h1.Server    // trio's HTTP/1.1 engine over TLS; nil when Go's is used
+	textH1   *h1.Server    // trio's HTTP/1.1 engine in cleartext; nil when Go's is used
+	upgrades upgrades      // connections switched by Upgrade: h2c
 
 	altSvc  atomic.Pointer[[]string] // Alt-Svc field value once a UDP socket is served
 	tlsPort atomic.Int32             // port of the TLS listener, for redirects
@@ -169,9 +169,9 @@ func (s *Server) build() error {
 		s.textSrv.HTTP2 = s.H2.StdConfig()
 	}
 
-	if !s.H2.Disable && s.H2.SelectedEngine() == h2.EngineTrio {
-		s.useTrioH2()
-	}
+	// The engines: each protocol's EngineStd is Go's (net/http as configured
+	// above, quic-go's http3 inside h3), trio's replaces it where selected.
+	s.useH2()
 	if s.H1.SelectedEngine() == h1.EngineTrio {
 		s.useTrioH1(s.withAltSvc(h), text)
 	}
