@@ -81,11 +81,16 @@ func (s *StdServer) serveUpgrade(nc net.Conn, h http.Handler, opts *ServeConnOpt
 		return
 	}
 	defer s.doneUpgraded(nc)
+	up := opts.Upgrade
+	if up.ProtoMajor != 2 { // stream 1 is HTTP/2, as trio's engine says; x/net keeps what it is given
+		up = up.Clone(up.Context())
+		up.Proto, up.ProtoMajor, up.ProtoMinor = "HTTP/2.0", 2, 0
+	}
 	srv.ServeConn(nc, &http2.ServeConnOpts{
-		Context:        opts.Upgrade.Context(),
+		Context:        up.Context(),
 		BaseConfig:     base,
 		Handler:        h,
-		UpgradeRequest: opts.Upgrade,
+		UpgradeRequest: up,
 		Settings:       opts.Settings,
 	})
 }
