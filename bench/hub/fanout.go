@@ -32,7 +32,8 @@ type second struct {
 // A result is one fan-out run.
 type result struct {
 	Broker     string
-	WS         bool // members were WebSockets
+	WS         bool   // members were WebSockets
+	Client     string // their client: epoll, lean or ws
 	Members    int
 	Instances  int
 	Rate       int
@@ -61,17 +62,21 @@ func (r *result) deliveryRate() float64 {
 }
 
 // cpuPerDelivery is the instances' CPU time per delivery, in µs.
-func (r *result) cpuPerDelivery() float64 {
-	if r.Deliveries == 0 {
+func (r *result) cpuPerDelivery() float64 { return perDelivery(r.CPU, r.Deliveries) }
+
+// perDelivery is cpu per delivery, in µs.
+func perDelivery(cpu time.Duration, deliveries uint64) float64 {
+	if deliveries == 0 {
 		return 0
 	}
-	return float64(r.CPU.Microseconds()) / float64(r.Deliveries)
+	return float64(cpu.Microseconds()) / float64(deliveries)
 }
 
 func (r *result) String() string {
 	client := ""
 	if r.WS {
-		client = fmt.Sprintf(" client_cpu=%.2f_cores", r.ClientCPU.Seconds()/r.Span.Seconds())
+		client = fmt.Sprintf(" client=%s client_cpu=%.2f_cores client_cpu_per_delivery=%.2fus", r.Client,
+			r.ClientCPU.Seconds()/r.Span.Seconds(), perDelivery(r.ClientCPU, r.Deliveries))
 	}
 	return fmt.Sprintf("broker=%s ws=%v members=%d instances=%d rate=%d/s duration=%v published=%d deliveries/s=%.0f want=%d delivered=%d of %d p50=%v p99=%v max=%v publish_p99=%v cpu=%.2f_cores cpu_per_delivery=%.2fus%s dropped=%d disorder=%d join=%v",
 		r.Broker, r.WS, r.Members, r.Instances, r.Rate, r.Duration, r.Published, r.deliveryRate(), r.Rate*r.Members,
@@ -86,18 +91,22 @@ func (r *result) String() string {
 // before writing them; with -ws, a WebSocket client per member, connected
 // to the instances in a child process.
 type fanout struct {
-	o        *options
-	publish  func(ctx context.Context, i int, data []byte) error // through instance i%instances; data is stamped
-	win      *window
-	pub      *window
-	dropped  atomic.Uint64
-	disorder atomic.Uint64
-	server   int // the pid whose CPU time the run counts: the instances'
+	o         *options
+	publish   func(ctx context.Context, i int, data []byte) error // through instance i%instances; data is stamped
+	win       *window
+	pub       *window
+	dropped   atomic.Uint64
+	disorder  atomic.Uint64
+	clientErr atomic.Value // with -ws: the lean clients' first bad frame
+	server    int          // the pid whose CPU time the run counts: the instances'
 }
 
 func runFanout(ctx context.Context, o *options, kind string, progress io.Writer) (*result, error) {
 	f := &fanout{o: o, win: newWindow(), pub: newWindow(), server: os.Getpid()}
 	res := &result{Broker: kind, Members: o.members, Instances: o.instances, Rate: o.rate, Duration: o.duration, WS: o.ws}
+	if o.ws {
+		res.Client = o.client
+	}
 	start := time.Now()
 	var (
 		stop func()
@@ -111,12 +120,22 @@ func runFanout(ctx context.Context, o *options, kind string, progress io.Writer)
 	if err != nil {
 		return nil, err
 	}
-	defer stop()
+	stopped := false
+	defer func() {
+		if !stopped {
+			stop()
+		}
+	}()
 	res.JoinTime = time.Since(start)
 	fmt.Fprintf(progress, "%s: %d members joined on %d instances in %v\n", kind, o.members, o.instances, res.JoinTime.Round(time.Millisecond))
 	published, err := f.produce(ctx, res, progress)
 	if err != nil {
 		return nil, err
+	}
+	stop()
+	stopped = true
+	if err, _ := f.clientErr.Load().(error); err != nil {
+		return nil, fmt.Errorf("clients: %w", err)
 	}
 	total := &f.win.total
 	res.Published = published

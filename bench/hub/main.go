@@ -60,6 +60,7 @@ type options struct {
 	cpu       string
 	mem       bool
 	ws        bool
+	client    string
 	serve     bool
 }
 
@@ -114,6 +115,7 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.duration, "duration", 30*time.Second, "time the figures count")
 	fs.StringVar(&o.svg, "svg", "hub-latency.svg", "the chart of latency over time to write (\"\" for none)")
 	fs.BoolVar(&o.ws, "ws", false, "fan-out to WebSocket clients of instances in a child process, not in-process members")
+	fs.StringVar(&o.client, "client", defaultClient, "with -ws, the WebSocket clients: epoll (lean, read by GOMAXPROCS epoll loops; Linux), lean (lean, a goroutine each), ws (ws.Dial's Conn and ReadMessage, a goroutine each)")
 	fs.BoolVar(&o.mem, "mem", false, "measure memory per member instead of fan-out")
 	fs.StringVar(&o.profile, "profile", "", "with -mem: write the server's heap profile with each kind's WebSockets held to this directory")
 	fs.StringVar(&o.cpu, "cpuprofile", "", "write a CPU profile of the fan-out (in-process) to this file")
@@ -122,6 +124,10 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 		return nil, err
 	}
 	o.brokers = strings.Split(*brokers, ",")
+	if o.client != "epoll" && o.client != "lean" && o.client != "ws" {
+		fmt.Fprintf(stderr, "hub bench: -client %q: want epoll, lean or ws\n", o.client)
+		return nil, errors.New("usage")
+	}
 	if o.members < 1 || o.instances < 1 || o.rate < 1 || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "hub bench: -members, -instances and -rate must be positive; no arguments")
 		return nil, errors.New("usage")

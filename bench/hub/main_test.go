@@ -36,10 +36,11 @@ func runBench(t *testing.T, args ...string) string {
 // TestFanout: every member gets every counted message, in order, in
 // process and over WebSockets; the chart is written.
 func TestFanout(t *testing.T) {
-	for _, mode := range []string{"-ws=false", "-ws=true"} {
-		t.Run(mode, func(t *testing.T) {
+	modes := [][]string{{"-ws=false"}, {"-ws=true", "-client=ws"}, {"-ws=true", "-client=lean"}, {"-ws=true", "-client=" + defaultClient}}
+	for _, mode := range modes {
+		t.Run(strings.Join(mode, ","), func(t *testing.T) {
 			svg := filepath.Join(t.TempDir(), "chart.svg")
-			out := runBench(t, mode, "-broker=local", "-members=30", "-rate=20", "-warmup=200ms", "-duration=1s", "-svg="+svg)
+			out := runBench(t, append(mode, "-broker=local", "-members=30", "-rate=20", "-warmup=200ms", "-duration=1s", "-svg="+svg)...)
 			m := delivered.FindStringSubmatch(out)
 			if m == nil || m[1] != m[2] || m[1] == "0" {
 				t.Errorf("output %q; want delivered=N of N, N > 0, disorder=0", out)
@@ -64,7 +65,10 @@ func TestMemory(t *testing.T) {
 
 func TestUsage(t *testing.T) {
 	var stderr bytes.Buffer
-	if code := run(t.Context(), []string{"-members=0"}, new(bytes.Buffer), &stderr); code != 2 {
-		t.Errorf("run -members=0 = %d; want 2 (stderr %q)", code, stderr.String())
+	for _, args := range [][]string{{"-members=0"}, {"-ws", "-client=gorilla"}} {
+		stderr.Reset()
+		if code := run(t.Context(), args, new(bytes.Buffer), &stderr); code != 2 {
+			t.Errorf("run %q = %d; want 2 (stderr %q)", args, code, stderr.String())
+		}
 	}
 }

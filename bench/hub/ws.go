@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -26,30 +27,17 @@ func (f *fanout) startWS(ctx context.Context, kind string, progress io.Writer) (
 	}
 	f.server = pid
 	fmt.Fprintf(progress, "%s: instances at %s (pid %d; /debug/pprof/ on each)\n", kind, strings.Join(addrs, " "), pid)
-	conns := make([]*ws.Conn, f.o.members)
-	var rd sync.WaitGroup
-	stop := func() {
-		for _, c := range conns {
-			if c != nil {
-				c.CloseNow()
-			}
-		}
-		rd.Wait()
-		stopChild()
+	dial := f.dialLean
+	if f.o.client == "ws" {
+		dial = f.dialWS
 	}
-	err = parallel(f.o.members, func(i int) error {
-		c, _, err := ws.Dial(ctx, fmt.Sprintf("ws://%s/member", addrs[i%len(addrs)]), nil)
-		if err != nil {
-			return err
-		}
-		conns[i] = c
-		rd.Go(func() { f.read(c) })
-		return nil
-	})
-	if err == nil {
-		err = f.waitJoined(ctx, addrs)
-	}
+	stopClients, err := dial(ctx, addrs)
 	if err != nil {
+		stopChild()
+		return nil, err
+	}
+	stop := func() { stopClients(); stopChild() }
+	if err := f.waitJoined(ctx, addrs); err != nil {
 		stop()
 		return nil, err
 	}
@@ -69,6 +57,73 @@ func (f *fanout) startWS(ctx context.Context, kind string, progress io.Writer) (
 		return nil
 	}
 	return stop, nil
+}
+
+// dialWS connects o.members ws.Conns to the instances round robin, each
+// read by a goroutine with ReadMessage, and returns what closes them.
+func (f *fanout) dialWS(ctx context.Context, addrs []string) (func(), error) {
+	conns := make([]*ws.Conn, f.o.members)
+	var rd sync.WaitGroup
+	stop := func() {
+		for _, c := range conns {
+			if c != nil {
+				c.CloseNow()
+			}
+		}
+		rd.Wait()
+	}
+	err := parallel(f.o.members, func(i int) error {
+		c, _, err := ws.Dial(ctx, fmt.Sprintf("ws://%s/member", addrs[i%len(addrs)]), nil)
+		if err != nil {
+			return err
+		}
+		conns[i] = c
+		rd.Go(func() { f.read(c) })
+		return nil
+	})
+	if err != nil {
+		stop()
+		return nil, err
+	}
+	return stop, nil
+}
+
+// dialLean connects o.members lean clients to the instances round robin
+// and starts reading them (-client epoll or lean); what it returns closes
+// them, and records in f.clientErr a frame the bench never sends.
+func (f *fanout) dialLean(ctx context.Context, addrs []string) (func(), error) {
+	conns := make([]*net.TCPConn, f.o.members)
+	rest := make([][]byte, f.o.members)
+	closeConns := func() {
+		for _, c := range conns {
+			if c != nil {
+				c.Close()
+			}
+		}
+	}
+	err := parallel(f.o.members, func(i int) error {
+		c, b, err := dialLean(ctx, addrs[i%len(addrs)], "/member")
+		conns[i], rest[i] = c, b
+		return err
+	})
+	if err != nil {
+		closeConns()
+		return nil, err
+	}
+	start := f.startEpoll
+	if f.o.client == "lean" {
+		start = f.startLeanGoroutines
+	}
+	stopReaders, err := start(conns, rest)
+	if err != nil {
+		closeConns()
+		return nil, err
+	}
+	return func() {
+		if err := stopReaders(); err != nil {
+			f.clientErr.CompareAndSwap(nil, err)
+		}
+	}, nil
 }
 
 // read records what one member's WebSocket receives, until it closes.
