@@ -2,6 +2,7 @@ package h1
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha1"
 	"encoding/base64"
 	"errors"
@@ -60,15 +61,23 @@ func CheckWebSocket(r *http.Request) (key string, err error) {
 }
 
 // AcceptWebSocket answers r, which CheckWebSocket accepted, with 101
-// Switching Protocols carrying hdr, and takes the connection over. The
-// reader holds what the client sent after its handshake; read frames from
-// it and write them to the connection. Deadlines the server set are
-// cleared.
-func AcceptWebSocket(w http.ResponseWriter, r *http.Request, key string, hdr http.Header) (net.Conn, *bufio.Reader, error) {
+// Switching Protocols carrying hdr, and takes the connection over. It
+// returns the connection and a copy of what the client sent after its
+// handshake and the server had already read (usually nothing): read frames
+// from those bytes first, then from the connection, and write them to the
+// connection. No read buffer is kept, so an idle WebSocket holds none.
+// Deadlines the server set are cleared.
+func AcceptWebSocket(w http.ResponseWriter, r *http.Request, key string, hdr http.Header) (net.Conn, []byte, error) {
 	nc, brw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		return nil, nil, fmt.Errorf("websocket: taking over the connection: %w", err)
 	}
+	var pending []byte
+	if n := brw.Reader.Buffered(); n > 0 {
+		p, _ := brw.Reader.Peek(n)
+		pending = bytes.Clone(p)
+	}
+	recycleReader(brw.Reader)
 	nc.SetDeadline(time.Time{})
 	var b strings.Builder
 	b.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ")
@@ -84,7 +93,7 @@ func AcceptWebSocket(w http.ResponseWriter, r *http.Request, key string, hdr htt
 		nc.Close()
 		return nil, nil, fmt.Errorf("websocket: writing 101 response: %w", err)
 	}
-	return nc, brw.Reader, nil
+	return nc, pending, nil
 }
 
 // DialWebSocket runs the client side of the RFC 6455 handshake on nc:

@@ -1,7 +1,6 @@
 package ws
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"net/http"
@@ -114,11 +113,11 @@ func accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Conn,
 		return nil, refuse(http.StatusServiceUnavailable, "server is shutting down")
 	}
 
-	t, br, proto, err := acceptTransport(w, r, key, resp)
+	t, pending, proto, err := acceptTransport(w, r, key, resp)
 	if err != nil {
 		return nil, err
 	}
-	c := newConn(t, br, false, proto)
+	c := newConn(t, pending, false, proto)
 	c.subp = subp
 	c.SetReadLimit(readLimit(opts.ReadLimit))
 	if compress {
@@ -136,15 +135,16 @@ func accept(w http.ResponseWriter, r *http.Request, opts *AcceptOptions) (*Conn,
 }
 
 // acceptTransport answers the handshake r with success and the header
-// fields in hdr, and returns the stream the WebSocket runs over.
-func acceptTransport(w http.ResponseWriter, r *http.Request, key string, hdr http.Header) (transport, *bufio.Reader, string, error) {
+// fields in hdr, and returns the stream the WebSocket runs over and, over
+// HTTP/1.1, what the client sent past its handshake that the server read.
+func acceptTransport(w http.ResponseWriter, r *http.Request, key string, hdr http.Header) (transport, []byte, string, error) {
 	switch r.ProtoMajor {
 	case 1:
-		nc, br, err := h1.AcceptWebSocket(w, r, key, hdr)
+		nc, pending, err := h1.AcceptWebSocket(w, r, key, hdr)
 		if err != nil {
 			return nil, nil, "", err
 		}
-		return nc, br, "HTTP/1.1", nil
+		return nc, pending, "HTTP/1.1", nil
 	case 2:
 		st, err := h2.AcceptWebSocket(w, r, hdr)
 		if err != nil {

@@ -1,7 +1,6 @@
 package ws
 
 import (
-	"bufio"
 	"context"
 	"io"
 	"os"
@@ -74,7 +73,6 @@ type deadliner interface {
 // handlers keep serving it until it is closed, then return.
 type Conn struct {
 	t      transport
-	br     *bufio.Reader
 	extra  []io.Closer // closed after t: a client's HTTP/2 or HTTP/3 connection
 	client bool
 	proto  string
@@ -85,8 +83,8 @@ type Conn struct {
 
 	// Reading; under rmu.
 	rmu      sync.Mutex
+	in       frameReader // reads t, holding a buffer only while frames arrive
 	hdrBuf   [gws.MaxHeaderSize]byte
-	ctrl     [maxControl]byte
 	frame    gws.Header // current data frame
 	remain   int64      // its unread payload
 	maskPos  int
@@ -128,16 +126,16 @@ type Conn struct {
 	observer   Observer // told when the Conn closes; nil for none
 }
 
-func newConn(t transport, br *bufio.Reader, client bool, proto string) *Conn {
-	if br == nil {
-		br = bufio.NewReaderSize(t, 4096)
-	}
+// newConn starts a Conn on t; pending are bytes read from t already, which
+// the Conn reads first and keeps.
+func newConn(t transport, pending []byte, client bool, proto string) *Conn {
 	c := &Conn{
-		t: t, br: br, client: client, proto: proto,
+		t: t, client: client, proto: proto,
 		wbusy:     make(chan struct{}, 1),
 		closeRecv: make(chan struct{}),
 		closed:    make(chan struct{}),
 	}
+	c.in.init(t, pending)
 	c.readLimit.Store(DefaultReadLimit)
 	c.cur.c = c
 	return c

@@ -1,6 +1,7 @@
 package ws
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/base64"
@@ -80,7 +81,7 @@ func Dial(ctx context.Context, urlStr string, opts *DialOptions) (*Conn, *http.R
 	if err != nil {
 		return nil, resp, err
 	}
-	c := newConn(s.t, s.br, true, s.proto)
+	c := newConn(s.t, s.head, true, s.proto)
 	c.extra = s.extra
 	if err := c.clientHandshakeDone(resp, opts); err != nil {
 		c.CloseNow()
@@ -245,7 +246,12 @@ func dialH1(ctx context.Context, req *http.Request, host string, secure bool, op
 		nc.Close()
 		return nil, resp, err
 	}
-	return newStream(nc, br, "HTTP/1.1"), resp, nil
+	var pending []byte // the server's first frames, if they came with the response
+	if n := br.Buffered(); n > 0 {
+		p, _ := br.Peek(n)
+		pending = bytes.Clone(p)
+	}
+	return newStream(nc, pending, "HTTP/1.1"), resp, nil
 }
 
 func dialH2(ctx context.Context, req *http.Request, host string, secure bool, opts *DialOptions) (*Stream, *http.Response, error) {

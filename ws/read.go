@@ -142,7 +142,7 @@ func (c *Conn) readPayload(p []byte) (int, error) {
 	if int64(len(p)) > c.remain {
 		p = p[:c.remain]
 	}
-	n, err := c.br.Read(p)
+	n, err := c.in.Read(p)
 	if c.frame.Masked {
 		gws.Cipher(p[:n], c.frame.Mask, c.maskPos)
 		c.maskPos += n
@@ -161,7 +161,10 @@ func (c *Conn) nextDataFrame() error {
 		if c.rerr != nil {
 			return c.rerr
 		}
-		h, err := gws.ReadHeaderBuffer(c.br, c.hdrBuf[:2:12])
+		if !c.inMsg {
+			c.in.idle() // between messages: wait for the next without a buffer
+		}
+		h, err := gws.ReadHeaderBuffer(&c.in, c.hdrBuf[:2:12])
 		if err != nil {
 			if errors.Is(err, gws.ErrHeaderLengthMSB) || errors.Is(err, gws.ErrHeaderLengthUnexpected) {
 				return c.fail(StatusProtocolError, errorf("frame header: %w", err))
@@ -221,8 +224,8 @@ func (c *Conn) checkHeader(h gws.Header) error {
 
 // control handles a ping, pong or close frame.
 func (c *Conn) control(h gws.Header) error {
-	p := c.ctrl[:h.Length]
-	if _, err := io.ReadFull(c.br, p); err != nil {
+	p := make([]byte, h.Length) // at most 125 bytes; control frames are rare, a Conn keeps no room for one
+	if _, err := io.ReadFull(&c.in, p); err != nil {
 		return c.lost(err)
 	}
 	if h.Masked {
@@ -295,6 +298,7 @@ func (c *Conn) lost(err error) error {
 
 func (c *Conn) endRead() {
 	c.msgReady = false
+	c.in.release()
 	c.recvOnce.Do(func() { close(c.closeRecv) })
 }
 
@@ -306,7 +310,7 @@ func (c *Conn) endRead() {
 func (c *Conn) awaitServerEnd(why *CloseError) {
 	t := time.AfterFunc(time.Second, func() { c.closeTransport(why) })
 	defer t.Stop()
-	io.Copy(io.Discard, io.LimitReader(c.br, 1<<20))
+	io.Copy(io.Discard, io.LimitReader(&c.in, 1<<20))
 }
 
 // linger half-closes a TCP or TLS transport and reads what the peer still
@@ -322,5 +326,5 @@ func (c *Conn) linger() {
 	}
 	nc.CloseWrite()
 	nc.SetReadDeadline(time.Now().Add(time.Second))
-	io.Copy(io.Discard, io.LimitReader(c.br, 1<<20))
+	io.Copy(io.Discard, io.LimitReader(&c.in, 1<<20))
 }

@@ -1,7 +1,6 @@
 package ws
 
 import (
-	"bufio"
 	"io"
 	"net"
 	"net/http"
@@ -23,7 +22,7 @@ import (
 // any goroutine.
 type Stream struct {
 	t     transport
-	br    *bufio.Reader
+	head  []byte      // read from t before the Stream began (HTTP/1.1), read first
 	extra []io.Closer // closed after t: a client's HTTP/2 or HTTP/3 connection
 	proto string
 
@@ -83,11 +82,11 @@ func AcceptStream(w http.ResponseWriter, r *http.Request, hdr http.Header) (*Str
 		answerRefusal(w, r, err)
 		return nil, err
 	}
-	t, br, proto, err := acceptTransport(w, r, key, hdr)
+	t, pending, proto, err := acceptTransport(w, r, key, hdr)
 	if err != nil {
 		return nil, err
 	}
-	s := newStream(t, br, proto)
+	s := newStream(t, pending, proto)
 	if reg != nil && !reg.addStream(s) {
 		s.Close()
 		return nil, errorf("server is shutting down")
@@ -95,11 +94,11 @@ func AcceptStream(w http.ResponseWriter, r *http.Request, hdr http.Header) (*Str
 	return s, nil
 }
 
-func newStream(t transport, br *bufio.Reader, proto string) *Stream {
-	if br == nil {
-		br = bufio.NewReaderSize(t, 4096)
-	}
-	return &Stream{t: t, br: br, proto: proto, wbusy: make(chan struct{}, 1), closed: make(chan struct{})}
+// newStream starts a Stream on t; pending are bytes read from t already,
+// which the Stream reads first and keeps. No read buffer: a relay reads
+// into its own.
+func newStream(t transport, pending []byte, proto string) *Stream {
+	return &Stream{t: t, head: pending, proto: proto, wbusy: make(chan struct{}, 1), closed: make(chan struct{})}
 }
 
 // Proto is the HTTP version the stream runs over: "HTTP/1.1", "HTTP/2.0"
@@ -107,7 +106,17 @@ func newStream(t transport, br *bufio.Reader, proto string) *Stream {
 func (s *Stream) Proto() string { return s.proto }
 
 // Read reads what the peer sent.
-func (s *Stream) Read(p []byte) (int, error) { return s.br.Read(p) }
+func (s *Stream) Read(p []byte) (int, error) {
+	if len(s.head) > 0 {
+		n := copy(p, s.head)
+		s.head = s.head[n:]
+		if len(s.head) == 0 {
+			s.head = nil
+		}
+		return n, nil
+	}
+	return s.t.Read(p)
+}
 
 // Write sends p and flushes it. After Close it fails with net.ErrClosed.
 func (s *Stream) Write(p []byte) (int, error) {
