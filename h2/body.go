@@ -59,9 +59,8 @@ func (b *requestBody) Read(p []byte) (int, error) {
 		}
 		if st.continueOK && !st.hdrSent {
 			st.continueOK = false
-			c.encBuf.Reset()
-			c.enc.WriteField(hfield(":status", "100"))
-			c.out = appendHeaderBlock(c.out, st.id, c.encBuf.Bytes(), false, c.peerFrame)
+			c.hdrBuf = c.enc.status(c.enc.begin(c.hdrBuf[:0]), http.StatusContinue)
+			c.out = appendHeaderBlock(c.out, st.id, c.hdrBuf, false, c.peerFrame)
 			c.signalLocked()
 		}
 		if d := c.cfg.bodyTimeout(); d > 0 && !st.ownReadDL && st.req.Method != http.MethodConnect { // not tunnels, WebSockets included

@@ -88,7 +88,7 @@ func newConn(ctx context.Context, cfg *Config, nc net.Conn, h http.Handler, opts
 	// Strings are bounded by the header block budget (readHeaderBlock);
 	// over-long lists end in 431, not in a decoding error.
 	c.dec.SetMaxStringLength(4*c.hb.maxList + 128<<10)
-	c.enc = hpack.NewEncoder(&c.encBuf)
+	c.enc = newHpackEncoder()
 	c.resetsFull = float64(max(200, 2*c.maxStreams))
 	c.resets = newBudget(c.resetsFull, c.resetsFull/2) // see serveConn
 	c.floods = newBudget(1000, 500)

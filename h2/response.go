@@ -306,23 +306,20 @@ func skipResponseHeader(k string) bool {
 // writeResponseHeaderLocked queues the final HEADERS of rw, adding Date,
 // a sniffed Content-Type and, once the handler is done, Content-Length.
 func (c *conn) writeResponseHeaderLocked(rw *responseWriter, buf, p []byte, end bool) {
-	c.encBuf.Reset()
-	c.enc.WriteField(hfield(":status", statusStrings[rw.status]))
+	b := c.enc.status(c.enc.begin(c.hdrBuf[:0]), rw.status)
 	h := rw.header
 	for k, vv := range h {
 		if skipResponseHeader(k) || len(rw.trailers) > 0 && rw.isTrailer(k) {
 			continue
 		}
-		lk := lowerKey(k)
 		for _, v := range vv {
 			if httpguts.ValidHeaderFieldValue(v) {
-				c.enc.WriteField(hfield(lk, v))
+				b = c.enc.field(b, k, v)
 			}
 		}
 	}
-	var scratch [64]byte
 	if _, ok := h["Date"]; !ok {
-		c.encBuf.Write(appendLiteral(scratch[:0], hpackDate, httpmsg.Date()))
+		b = appendLiteral(b, hpackDate, httpmsg.Date())
 	}
 	if bodyAllowed(rw.status) {
 		if _, ok := h["Content-Type"]; !ok && (len(buf) > 0 || len(p) > 0) {
@@ -330,27 +327,29 @@ func (c *conn) writeResponseHeaderLocked(rw *responseWriter, buf, p []byte, end 
 			if len(sniff) == 0 {
 				sniff = p
 			}
-			c.enc.WriteField(hfield("content-type", http.DetectContentType(sniff[:min(len(sniff), 512)])))
+			b = c.enc.field(b, "Content-Type", http.DetectContentType(sniff[:min(len(sniff), 512)]))
 		}
 		if rw.done && rw.declLen < 0 && len(rw.trailers) == 0 && (rw.written > 0 || !rw.head) {
 			var nb [20]byte
-			c.encBuf.Write(appendLiteral(scratch[:0], hpackContentLength, strconv.AppendInt(nb[:0], rw.written, 10)))
+			b = appendLiteral(b, hpackContentLength, strconv.AppendInt(nb[:0], rw.written, 10))
 		}
 	}
+	c.hdrBuf = b
 	rw.st.hdrSent = true
-	c.out = appendHeaderBlock(c.out, rw.st.id, c.encBuf.Bytes(), end, c.peerFrame)
+	c.out = appendHeaderBlock(c.out, rw.st.id, b, end, c.peerFrame)
 	c.signalLocked()
 }
 
 // writeFieldsLocked queues a header block of fs on st (trailers).
 func (c *conn) writeFieldsLocked(st *stream, fs []field, end bool) {
-	c.encBuf.Reset()
+	b := c.enc.begin(c.hdrBuf[:0])
 	for _, f := range fs {
 		if validFieldName(f.name) && httpguts.ValidHeaderFieldValue(f.value) {
-			c.enc.WriteField(hfield(f.name, f.value))
+			b = c.enc.field(b, f.name, f.value)
 		}
 	}
-	c.out = appendHeaderBlock(c.out, st.id, c.encBuf.Bytes(), end, c.peerFrame)
+	c.hdrBuf = b
+	c.out = appendHeaderBlock(c.out, st.id, b, end, c.peerFrame)
 	c.signalLocked()
 }
 
@@ -361,19 +360,18 @@ func (c *conn) writeInformational(st *stream, code int, h http.Header) {
 	if st.localClosed || c.dead != nil {
 		return
 	}
-	c.encBuf.Reset()
-	c.enc.WriteField(hfield(":status", statusStrings[code]))
+	b := c.enc.status(c.enc.begin(c.hdrBuf[:0]), code)
 	for k, vv := range h {
 		if skipResponseHeader(k) {
 			continue
 		}
-		lk := lowerKey(k)
 		for _, v := range vv {
 			if httpguts.ValidHeaderFieldValue(v) {
-				c.enc.WriteField(hfield(lk, v))
+				b = c.enc.field(b, k, v)
 			}
 		}
 	}
-	c.out = appendHeaderBlock(c.out, st.id, c.encBuf.Bytes(), false, c.peerFrame)
+	c.hdrBuf = b
+	c.out = appendHeaderBlock(c.out, st.id, b, false, c.peerFrame)
 	c.signalLocked()
 }

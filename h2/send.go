@@ -6,16 +6,11 @@ import (
 	"time"
 
 	"golang.org/x/net/http2"
-	"golang.org/x/net/http2/hpack"
 )
 
 // errStalled is reported by writes of a stream whose flow-control window
 // stayed closed for Config.StallTimeout.
 var errStalled = errors.New("h2: stream stalled on flow control")
-
-func hfield(name, value string) hpack.HeaderField {
-	return hpack.HeaderField{Name: name, Value: value}
-}
 
 // minDataRoom is the least write-buffer room a DATA frame waits for.
 const minDataRoom = 4 << 10

@@ -48,7 +48,7 @@ func (c *conn) processSettings(f *http2.SettingsFrame) error {
 func (c *conn) applySettingLocked(s http2.Setting) error {
 	switch s.ID {
 	case http2.SettingHeaderTableSize:
-		c.enc.SetMaxDynamicTableSizeLimit(min(s.Val, 4096))
+		c.enc.setLimit(s.Val)
 	case http2.SettingInitialWindowSize:
 		delta := int64(s.Val) - c.peerWin
 		c.peerWin = int64(s.Val)

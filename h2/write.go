@@ -1,13 +1,10 @@
 package h2
 
 import (
-	"bytes"
 	"io"
 	"runtime"
 	"sync"
 	"time"
-
-	"golang.org/x/net/http2/hpack"
 )
 
 // Write queue: frames are encoded into c.out, a buffer of outBufSize that
@@ -42,8 +39,8 @@ type writeState struct {
 	scond      sync.Cond     // senders wait for out space and windows
 	sWaiters   int           // goroutines waiting on scond
 	out        []byte        // encoded frames not yet handed to the writer
-	enc        *hpack.Encoder
-	encBuf     bytes.Buffer
+	enc        *hpackEncoder
+	hdrBuf     []byte // the header block being encoded
 }
 
 // signalLocked wakes the writer after frames were appended to out.
