@@ -4,10 +4,11 @@ import (
 	"errors"
 	"io"
 	"math"
-	"net/textproto"
 	"strings"
 
 	"github.com/quic-go/qpack"
+
+	"github.com/triohttp/trio/internal/httpmsg"
 )
 
 // errTooLarge is a field section above the limit: answered 431, the
@@ -62,27 +63,4 @@ func decodeRequestFields(block []byte, limit, maxFields int) ([]qpack.HeaderFiel
 var decoder = qpack.NewDecoder()
 
 // canonicalKey is the http.Header key of a lowercase field name.
-func canonicalKey(name string) string { return textproto.CanonicalMIMEHeaderKey(name) }
-
-// lowerKey is the wire form of a header key, without allocating for
-// common response fields.
-func lowerKey(key string) string {
-	if k, ok := commonLower[key]; ok {
-		return k
-	}
-	return strings.ToLower(key)
-}
-
-var commonLower = func() map[string]string {
-	m := make(map[string]string)
-	for _, k := range []string{"accept-ranges", "access-control-allow-origin", "age", "alt-svc",
-		"cache-control", "content-disposition", "content-encoding", "content-language",
-		"content-length", "content-location", "content-range", "content-security-policy",
-		"content-type", "date", "etag", "expires", "last-modified", "link", "location",
-		"referrer-policy", "retry-after", "sec-websocket-extensions", "sec-websocket-protocol",
-		"server", "set-cookie", "strict-transport-security", "trailer", "vary", "www-authenticate",
-		"x-content-type-options", "x-frame-options"} {
-		m[textproto.CanonicalMIMEHeaderKey(k)] = k
-	}
-	return m
-}()
+func canonicalKey(name string) string { return httpmsg.CanonicalKey(name) }

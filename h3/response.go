@@ -6,11 +6,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/quic-go/qpack"
 	"golang.org/x/net/http/httpguts"
+
+	"github.com/triohttp/trio/internal/httpmsg"
 )
 
 // bufSize is how much of a response body is gathered before it is sent:
@@ -44,9 +45,8 @@ type responseWriter struct {
 	declLen     int64 // Content-Length the handler set, or -1
 	written     int64 // body bytes the handler wrote
 	buf         *[]byte
-	trailers    []string  // declared with the Trailer header
-	err         error     // sticky write error
-	block       [512]byte // scratch for encoding a field section
+	trailers    []string // declared with the Trailer header
+	err         error    // sticky write error
 }
 
 func (w *responseWriter) init(rs *requestStream, head bool) {
@@ -320,39 +320,39 @@ var connectionFields = map[string]bool{
 // (not trailers, not connection-specific, none invalid); a final one
 // also gets a Date.
 func (w *responseWriter) appendHeaders(b []byte, status int, h http.Header, final bool) []byte {
-	block := w.block[:0]
-	enc := qpack.NewEncoder((*appender)(&block))
-	enc.WriteField(qpack.HeaderField{Name: ":status", Value: strconv.Itoa(status)})
+	e := getEncoder()
+	defer putEncoder(e)
+	e.enc.WriteField(qpack.HeaderField{Name: ":status", Value: statusValue(status)})
 	for k, vv := range h {
 		if connectionFields[k] || strings.HasPrefix(k, http.TrailerPrefix) || !httpguts.ValidHeaderFieldName(k) {
 			continue
 		}
-		name := lowerKey(k)
+		name := httpmsg.LowerKey(k)
 		for _, v := range vv {
 			if httpguts.ValidHeaderFieldValue(v) {
-				enc.WriteField(qpack.HeaderField{Name: name, Value: v})
+				e.enc.WriteField(qpack.HeaderField{Name: name, Value: v})
 			}
 		}
 	}
 	if _, ok := h["Date"]; final && !ok {
-		enc.WriteField(qpack.HeaderField{Name: "date", Value: httpDate()})
+		e.block = appendDateField(e.block)
 	}
-	b = appendFrameHeader(b, frameHeaders, len(block))
-	return append(b, block...)
+	b = appendFrameHeader(b, frameHeaders, len(e.block))
+	return append(b, e.block...)
 }
 
 // appendTrailers appends a trailing HEADERS frame with the declared
 // trailers and those set with http.TrailerPrefix, if any has a value.
 func (w *responseWriter) appendTrailers(b []byte) []byte {
-	var block []byte
-	enc := qpack.NewEncoder((*appender)(&block))
+	e := getEncoder()
+	defer putEncoder(e)
 	add := func(k string, vv []string) {
 		if connectionFields[k] || !httpguts.ValidTrailerHeader(k) {
 			return
 		}
 		for _, v := range vv {
 			if httpguts.ValidHeaderFieldValue(v) {
-				enc.WriteField(qpack.HeaderField{Name: lowerKey(k), Value: v})
+				e.enc.WriteField(qpack.HeaderField{Name: httpmsg.LowerKey(k), Value: v})
 			}
 		}
 	}
@@ -364,11 +364,11 @@ func (w *responseWriter) appendTrailers(b []byte) []byte {
 			add(http.CanonicalHeaderKey(name), vv)
 		}
 	}
-	if len(block) == 0 {
+	if len(e.block) == 0 {
 		return b
 	}
-	b = appendFrameHeader(b, frameHeaders, len(block))
-	return append(b, block...)
+	b = appendFrameHeader(b, frameHeaders, len(e.block))
+	return append(b, e.block...)
 }
 
 // An appender is an io.Writer appending to a slice.
@@ -377,23 +377,4 @@ type appender []byte
 func (a *appender) Write(p []byte) (int, error) {
 	*a = append(*a, p...)
 	return len(p), nil
-}
-
-// date caches the Date field value, which changes once a second.
-var date atomic.Pointer[dateValue]
-
-type dateValue struct {
-	sec int64
-	s   string
-}
-
-// httpDate is time.Now in http.TimeFormat.
-func httpDate() string {
-	now := time.Now()
-	if d := date.Load(); d != nil && d.sec == now.Unix() {
-		return d.s
-	}
-	d := &dateValue{now.Unix(), now.UTC().Format(http.TimeFormat)}
-	date.Store(d)
-	return d.s
 }
