@@ -72,7 +72,8 @@ func NewRequest[F any](v Version, fields []F, nv func(F) (name, value string)) (
 	head := Head{ContentLength: -1}
 	header := make(http.Header, len(rest))
 	vals := make([]string, len(rest)) // one backing array for single values
-	var cookies []string
+	var cookies []string // crumbs, joined into vals[cookie]
+	cookie := 0
 	for i, f := range rest {
 		name, value := nv(f)
 		if err := checkField(name, value); err != nil {
@@ -80,6 +81,9 @@ func NewRequest[F any](v Version, fields []F, nv func(F) (name, value string)) (
 		}
 		switch name {
 		case "cookie":
+			if cookies == nil {
+				cookie = i
+			}
 			cookies = append(cookies, value)
 			continue
 		case "content-length":
@@ -97,12 +101,9 @@ func NewRequest[F any](v Version, fields []F, nv func(F) (name, value string)) (
 			header[key] = vals[i : i+1 : i+1]
 		}
 	}
-	switch len(cookies) {
-	case 0:
-	case 1:
-		header["Cookie"] = cookies
-	default:
-		header["Cookie"] = []string{strings.Join(cookies, "; ")}
+	if cookies != nil {
+		vals[cookie] = strings.Join(cookies, "; ")
+		header["Cookie"] = vals[cookie : cookie+1 : cookie+1]
 	}
 	host, err := requestHost(p, header["Host"])
 	if err != nil {
