@@ -5,16 +5,15 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 )
 
-// defaultClient is the lean client with epoll: a few goroutines, each
-// waiting on its own epoll instance for a share of the connections, as
-// wrk's threads do; one read per readiness, at most 64 KiB.
+// defaultClient is the lean client with epoll: -readers goroutines (1),
+// each waiting on its own epoll instance for a share of the connections,
+// as wrk's threads do; one read per readiness, at most 64 KiB.
 const defaultClient = "epoll"
 
 // An epoller reads its share of the lean clients' sockets. Its epoll
@@ -29,10 +28,10 @@ type epoller struct {
 
 // startEpoll takes conns' sockets over (a duplicate of each descriptor,
 // the net.TCPConn closed, so Go's own poller no longer watches them) and
-// reads them on GOMAXPROCS goroutines. It returns what stops them and
+// reads them on o.readers goroutines. It returns what stops them and
 // reports a frame the bench never sends.
 func (f *fanout) startEpoll(conns []*net.TCPConn, rest [][]byte) (func() error, error) {
-	eps := make([]*epoller, runtime.GOMAXPROCS(0))
+	eps := make([]*epoller, max(f.o.readers, 1))
 	var fds []int
 	closeAll := func() {
 		for _, fd := range fds {
@@ -83,7 +82,13 @@ func (f *fanout) startEpoll(conns []*net.TCPConn, rest [][]byte) (func() error, 
 		errs = make([]error, len(eps))
 	)
 	for i, e := range eps {
-		wg.Go(func() { errs[i] = e.run(f, &done) })
+		wg.Go(func() {
+			if f.o.poll > 0 {
+				errs[i] = e.poll(f, &done, f.o.poll)
+			} else {
+				errs[i] = e.run(f, &done)
+			}
+		})
 	}
 	return func() error {
 		done.Store(true)
@@ -150,33 +155,73 @@ func (e *epoller) run(f *fanout, done *atomic.Bool) error {
 		if err != nil {
 			return fmt.Errorf("epoll_wait: %w", err)
 		}
-		for _, ev := range events[:n] {
-			m := e.members[ev.Fd]
-			if m == nil {
-				continue
-			}
-			k, err := syscall.Read(int(ev.Fd), buf)
-			now := time.Now().UnixNano()
-			if err == syscall.EAGAIN || err == syscall.EINTR {
-				continue
-			}
-			if k > 0 {
-				err = m.feed(f, now, buf[:k])
-				if err == nil {
-					err = m.err
-				}
-			} else if err == nil {
-				err = errClosed // EOF
-			}
-			if err == nil {
-				continue
-			}
-			if err != errClosed && first == nil {
-				first = err
-			}
-			syscall.EpollCtl(e.epfd, syscall.EPOLL_CTL_DEL, int(ev.Fd), nil)
-			delete(e.members, ev.Fd)
+		if err := e.read(f, events[:n], buf); err != nil && first == nil {
+			first = err
 		}
+	}
+	return first
+}
+
+// poll reads e's sockets until done as run does, but never waits in
+// epoll_wait: when none is readable it sleeps for interval. A client
+// that waits in epoll_wait is woken by the server's write for nearly
+// every message (the server's write system call pays for that wake-up);
+// one that polls is woken by its timer, interval/2 later on average, which
+// the latency it records includes.
+func (e *epoller) poll(f *fanout, done *atomic.Bool, interval time.Duration) error {
+	events := make([]syscall.EpollEvent, 256)
+	buf := make([]byte, 64<<10)
+	var first error
+	for !done.Load() {
+		n, err := syscall.EpollWait(e.epfd, events, 0)
+		if err == syscall.EINTR {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("epoll_wait: %w", err)
+		}
+		if n == 0 {
+			time.Sleep(interval)
+			continue
+		}
+		if err := e.read(f, events[:n], buf); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// read reads once from each socket of events into buf and records the
+// messages; a socket the server closed leaves the set. It returns the
+// first frame the bench never sends.
+func (e *epoller) read(f *fanout, events []syscall.EpollEvent, buf []byte) error {
+	var first error
+	for _, ev := range events {
+		m := e.members[ev.Fd]
+		if m == nil {
+			continue
+		}
+		k, err := syscall.Read(int(ev.Fd), buf)
+		now := time.Now().UnixNano()
+		if err == syscall.EAGAIN || err == syscall.EINTR {
+			continue
+		}
+		if k > 0 {
+			err = m.feed(f, now, buf[:k])
+			if err == nil {
+				err = m.err
+			}
+		} else if err == nil {
+			err = errClosed // EOF
+		}
+		if err == nil {
+			continue
+		}
+		if err != errClosed && first == nil {
+			first = err
+		}
+		syscall.EpollCtl(e.epfd, syscall.EPOLL_CTL_DEL, int(ev.Fd), nil)
+		delete(e.members, ev.Fd)
 	}
 	return first
 }

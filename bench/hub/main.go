@@ -22,7 +22,11 @@
 // Member takes (the chat's shape); the producer POSTs to an instance's
 // /publish, which stamps each message as it publishes it, and the clients
 // record the latency to their read. Members the hub dropped show as
-// deliveries missing from "delivered N of M".
+// deliveries missing from "delivered N of M". The clients share the
+// machine with the server, so they are lean by default (-client=epoll:
+// the handshake by h1.DialWebSocket, then frames parsed as they are read,
+// nothing allocated per message, the sockets read by one epoll loop);
+// -client=ws makes each a ws.Conn read by a goroutine with ReadMessage.
 //
 // Memory: the server runs in a child process (this program, -serve) on
 // trio's HTTP/1.1 engine over loopback; -members WebSockets connect to it
@@ -61,6 +65,8 @@ type options struct {
 	mem       bool
 	ws        bool
 	client    string
+	poll      time.Duration
+	readers   int
 	serve     bool
 }
 
@@ -115,7 +121,9 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.DurationVar(&o.duration, "duration", 30*time.Second, "time the figures count")
 	fs.StringVar(&o.svg, "svg", "hub-latency.svg", "the chart of latency over time to write (\"\" for none)")
 	fs.BoolVar(&o.ws, "ws", false, "fan-out to WebSocket clients of instances in a child process, not in-process members")
-	fs.StringVar(&o.client, "client", defaultClient, "with -ws, the WebSocket clients: epoll (lean, read by GOMAXPROCS epoll loops; Linux), lean (lean, a goroutine each), ws (ws.Dial's Conn and ReadMessage, a goroutine each)")
+	fs.StringVar(&o.client, "client", defaultClient, "with -ws, the WebSocket clients: epoll (lean, read by -readers epoll loops; Linux), lean (lean, a goroutine each), ws (ws.Dial's Conn and ReadMessage, a goroutine each)")
+	fs.IntVar(&o.readers, "readers", 1, "with -client=epoll: the goroutines reading the sockets, each with its own epoll instance")
+	fs.DurationVar(&o.poll, "poll", 0, "with -client=epoll: poll the sockets, sleeping this long when none is readable, instead of waiting in epoll_wait")
 	fs.BoolVar(&o.mem, "mem", false, "measure memory per member instead of fan-out")
 	fs.StringVar(&o.profile, "profile", "", "with -mem: write the server's heap profile with each kind's WebSockets held to this directory")
 	fs.StringVar(&o.cpu, "cpuprofile", "", "write a CPU profile of the fan-out (in-process) to this file")
