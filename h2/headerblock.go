@@ -1,7 +1,6 @@
 package h2
 
 import (
-	"errors"
 	"strings"
 
 	"golang.org/x/net/http/httpguts"
@@ -10,52 +9,34 @@ import (
 )
 
 // headerBlock collects the fields of one HEADERS + CONTINUATION sequence
-// as the HPACK decoder emits them, validating each (RFC 9113 8.2).
+// as the HPACK decoder emits them, within the list size and field count
+// limits.
 type headerBlock struct {
-	maxList    int
-	maxFields  int // regular fields allowed, cookie crumbs counted once
-	count      int // regular fields so far
-	sawCookie  bool
-	tooMany    bool // truncated because of maxFields
-	fields     []hpack.HeaderField
-	size       int
-	truncated  bool  // the list exceeded maxList; fields is incomplete
-	invalid    error // first malformed field: a stream error
-	sawRegular bool
+	maxList   int
+	maxFields int // regular fields allowed, cookie crumbs counted once
+	count     int // regular fields so far
+	sawCookie bool
+	tooMany   bool // truncated because of maxFields
+	fields    []hpack.HeaderField
+	size      int
+	truncated bool // the list exceeded maxList; fields is incomplete
 }
 
 func (hb *headerBlock) reset() {
 	clear(hb.fields)
 	hb.fields = hb.fields[:0]
-	hb.size, hb.truncated, hb.invalid, hb.sawRegular = 0, false, nil, false
+	hb.size, hb.truncated = 0, false
 	hb.count, hb.sawCookie, hb.tooMany = 0, false, false
 }
 
-var (
-	errPseudoAfterRegular = errors.New("pseudo-header after regular header")
-	errBadFieldName       = errors.New("invalid header field name")
-	errBadFieldValue      = errors.New("invalid header field value")
-)
-
+// emit collects a decoded field, counting regular fields and the list
+// size. The fields are checked by httpmsg.NewRequest (a request) or
+// checkTrailers (trailers), not here.
 func (hb *headerBlock) emit(f hpack.HeaderField) {
-	if hb.invalid != nil || hb.truncated {
+	if hb.truncated {
 		return
 	}
-	if !httpguts.ValidHeaderFieldValue(f.Value) {
-		hb.invalid = errBadFieldValue
-		return
-	}
-	if strings.HasPrefix(f.Name, ":") {
-		if hb.sawRegular {
-			hb.invalid = errPseudoAfterRegular
-			return
-		}
-	} else {
-		hb.sawRegular = true
-		if !validFieldName(f.Name) {
-			hb.invalid = errBadFieldName
-			return
-		}
+	if !strings.HasPrefix(f.Name, ":") {
 		if f.Name != "cookie" || !hb.sawCookie {
 			hb.count++
 		}

@@ -3,7 +3,6 @@ package h2
 import (
 	"context"
 	"net/http"
-	"strings"
 
 	"golang.org/x/net/http2"
 )
@@ -43,9 +42,6 @@ func (c *conn) processHeaders(f *http2.HeadersFrame) error {
 	}
 	if f.HasPriority() && f.Priority.StreamDep == id {
 		return streamErr(id, http2.ErrCodeProtocol, "stream depends on itself")
-	}
-	if c.hb.invalid != nil {
-		return &StreamError{StreamID: id, Code: http2.ErrCodeProtocol, Cause: c.hb.invalid}
 	}
 	if uint32(len(c.streams)) >= c.maxStreams {
 		return streamErr(id, http2.ErrCodeRefusedStream, "too many streams")
@@ -113,13 +109,8 @@ func (c *conn) processTrailersLocked(st *stream, f *http2.HeadersFrame) error {
 	if !f.StreamEnded() {
 		return streamErr(st.id, http2.ErrCodeProtocol, "trailers without END_STREAM")
 	}
-	if c.hb.invalid != nil {
-		return &StreamError{StreamID: st.id, Code: http2.ErrCodeProtocol, Cause: c.hb.invalid}
-	}
-	for _, hf := range c.hb.fields {
-		if strings.HasPrefix(hf.Name, ":") {
-			return &StreamError{StreamID: st.id, Code: http2.ErrCodeProtocol, Cause: errPseudoTrailers}
-		}
+	if err := checkTrailers(c.hb.fields); err != nil {
+		return &StreamError{StreamID: st.id, Code: http2.ErrCodeProtocol, Cause: err}
 	}
 	if st.declLen >= 0 && st.bodyLen != st.declLen {
 		return streamErr(st.id, http2.ErrCodeProtocol, "content-length mismatch")

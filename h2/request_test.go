@@ -71,28 +71,46 @@ func TestNewRequestValidation(t *testing.T) {
 	}
 }
 
+// TestHeaderBlockEmit: emit collects fields within the list size; a
+// malformed field is refused by newRequest, which checks every field.
 func TestHeaderBlockEmit(t *testing.T) {
+	get := []string{":method", "GET", ":scheme", "https", ":authority", "a.test", ":path", "/"}
 	tests := []struct {
 		name      string
 		fields    []string
 		invalid   bool
 		truncated bool
 	}{
-		{"ok", []string{":method", "GET", "accept", "*/*"}, false, false},
-		{"uppercase name", []string{":method", "GET", "Accept", "*/*"}, true, false},
-		{"pseudo after regular", []string{"accept", "*/*", ":method", "GET"}, true, false},
-		{"bad value", []string{"x", "a\x00b"}, true, false},
-		{"space in name", []string{"a b", "1"}, true, false},
-		{"too large", []string{"x", strings.Repeat("a", 200)}, false, true},
+		{"ok", append(append([]string{}, get...), "accept", "*/*"), false, false},
+		{"uppercase name", append(append([]string{}, get...), "Accept", "*/*"), true, false},
+		{"pseudo after regular", append([]string{"accept", "*/*"}, get...), true, false},
+		{"bad value", append(append([]string{}, get...), "x", "a\x00b"), true, false},
+		{"space in name", append(append([]string{}, get...), "a b", "1"), true, false},
+		{"too large", []string{"x", strings.Repeat("a", 400)}, false, true},
 	}
+	c1, c2 := net.Pipe()
+	defer c1.Close()
+	defer c2.Close()
+	c := newConn(t.Context(), nil, c1, nil, nil)
+	defer c.cancel()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			hb := headerBlock{maxList: 100}
+			hb := headerBlock{maxList: 400}
 			for _, f := range fields(tt.fields...) {
 				hb.emit(f)
 			}
-			if (hb.invalid != nil) != tt.invalid || hb.truncated != tt.truncated {
-				t.Errorf("invalid %v, truncated %v; want %v, %v", hb.invalid, hb.truncated, tt.invalid, tt.truncated)
+			if hb.truncated != tt.truncated {
+				t.Fatalf("truncated %v; want %v", hb.truncated, tt.truncated)
+			}
+			if tt.truncated {
+				return
+			}
+			if len(hb.fields) != len(tt.fields)/2 {
+				t.Fatalf("emit kept %d fields; want %d", len(hb.fields), len(tt.fields)/2)
+			}
+			_, err := c.newRequest(c.newStreamLocked(1), hb.fields, true)
+			if (err != nil) != tt.invalid {
+				t.Errorf("newRequest error = %v; want invalid=%v", err, tt.invalid)
 			}
 		})
 	}
