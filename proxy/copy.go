@@ -11,7 +11,8 @@ import (
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 // copyBody copies the upstream's body to w, flushing after each write if
-// interval < 0, at most interval after a write if > 0, never if 0. It
+// interval < 0, at most interval after a write if > 0, never if 0 (rc is
+// then unused and may be nil). It
 // returns the error reading from the upstream or writing to the client
 // that stopped it; both nil at the body's end.
 func copyBody(w http.ResponseWriter, rc *http.ResponseController, body io.Reader, interval time.Duration) (readErr, writeErr error) {

@@ -46,7 +46,7 @@ func classifyAfter(ctx context.Context, u *Upstream, err error, started bool) *g
 	var unknownCA x509.UnknownAuthorityError
 	var hostname x509.HostnameError
 	switch {
-	case context.Cause(ctx) == errResponseHeaderTimeout:
+	case context.Cause(ctx) == errResponseHeaderTimeout || errors.Is(err, errResponseHeaderTimeout):
 		e.Code, e.Msg, e.Err = http.StatusGatewayTimeout, "upstream sent no response header in time", errResponseHeaderTimeout
 	case errors.As(err, &op) && op.Op == "dial":
 		e.Msg = "upstream unreachable"

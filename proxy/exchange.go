@@ -12,11 +12,19 @@ import (
 // An exchange is the state of one proxied request while it waits for its
 // response header: it relays 1xx responses to the client and runs the
 // response-header timeout, which starts once the request is written.
+//
+// The HTTP/1.1 upstream client runs the timeout itself, with a read
+// deadline, and watches the client's request context: it needs no context
+// of the exchange's. The other transports get one (transportContext), which
+// the timeout cancels.
 type exchange struct {
 	w      http.ResponseWriter
-	cancel context.CancelCauseFunc
-	d      time.Duration // response-header timeout; 0 for none
+	parent context.Context // the client's request's
+	d      time.Duration   // response-header timeout; 0 for none
 	trace  httptrace.ClientTrace
+
+	ctx    context.Context // derived from parent for the transports; nil until one needs it
+	cancel context.CancelCauseFunc
 
 	mu      sync.Mutex // guards below
 	waiting bool       // in a round trip: 1xx may be written, the timer may fire
@@ -25,20 +33,44 @@ type exchange struct {
 	timer   *time.Timer
 }
 
-func newExchange(w http.ResponseWriter, cancel context.CancelCauseFunc, d time.Duration) *exchange {
-	return &exchange{w: w, cancel: cancel, d: d}
+func newExchange(w http.ResponseWriter, parent context.Context, d time.Duration) *exchange {
+	return &exchange{w: w, parent: parent, d: d}
 }
 
-// withTrace returns ctx with the exchange's httptrace.ClientTrace, which
-// the transports of net/http and quic-go report to. The HTTP/1.1 upstream
-// client reports to the exchange directly, and needs none.
-func (x *exchange) withTrace(ctx context.Context) context.Context {
-	if x.trace.Got1xxResponse == nil {
+// transportContext is the context of the requests to net/http's and quic-go's
+// transports: the client's, cancelled by the response-header timeout and
+// at the end of the exchange, with the exchange's httptrace.ClientTrace,
+// which those transports report to.
+func (x *exchange) transportContext() context.Context {
+	if x.ctx == nil {
+		ctx, cancel := context.WithCancelCause(x.parent)
 		x.trace.Got1xxResponse = x.got1xx
 		x.trace.WroteRequest = x.wroteRequest
 		x.trace.GotFirstResponseByte = x.gotFirstByte
+		x.mu.Lock()
+		x.ctx, x.cancel = httptrace.WithClientTrace(ctx, &x.trace), cancel
+		x.mu.Unlock()
 	}
-	return httptrace.WithClientTrace(ctx, &x.trace)
+	return x.ctx
+}
+
+// errContext is the context whose cause tells why a round trip failed:
+// the exchange's if a transport had it, else the client's.
+func (x *exchange) errContext() context.Context {
+	if x.ctx != nil {
+		return x.ctx
+	}
+	return x.parent
+}
+
+// cancelWith cancels the exchange's context, if it has one, with err.
+func (x *exchange) cancelWith(err error) {
+	x.mu.Lock()
+	cancel := x.cancel
+	x.mu.Unlock()
+	if cancel != nil {
+		cancel(err)
+	}
 }
 
 // begin and end bracket a round trip.
@@ -57,8 +89,12 @@ func (x *exchange) end() {
 	x.mu.Unlock()
 }
 
-// stop ends the exchange: no 1xx or timeout after it.
-func (x *exchange) stop() { x.end() }
+// stop ends the exchange: no 1xx or timeout after it, and its context
+// is cancelled.
+func (x *exchange) stop() {
+	x.end()
+	x.cancelWith(nil)
+}
 
 func (x *exchange) gotFirstByte() {
 	x.mu.Lock()
@@ -100,7 +136,6 @@ func (x *exchange) headerTimeout() {
 	x.mu.Lock()
 	x.fired = true
 	x.mu.Unlock()
-	x.cancel(errResponseHeaderTimeout)
 }
 
 func (x *exchange) fire() {
@@ -109,7 +144,7 @@ func (x *exchange) fire() {
 	x.fired = x.fired || fire
 	x.mu.Unlock()
 	if fire {
-		x.cancel(errResponseHeaderTimeout)
+		x.cancelWith(errResponseHeaderTimeout)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"net/http/httptrace"
 	"net/textproto"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -93,15 +94,40 @@ func (c *h1Client) host(addr string) *h1Host {
 
 // An h1Conn is a connection to an upstream. Between round trips it is
 // idle in its host's list, without buffers.
+//
+// Neither its idle timer nor its read deadline is set and cleared for
+// each request, which would cost two runtime timer updates apiece: the
+// idle timer, once armed, runs on while the connection is in use and, when
+// it fires, closes the connection only if it has been idle for the whole
+// timeout (else it waits again for the rest, or for the next put); the
+// response-header deadline is left on the connection once the head came,
+// and a read that an earlier trip's deadline interrupts (no byte read)
+// sets the deadline the current trip needs and reads again (see Read).
 type h1Conn struct {
 	host   *h1Host
 	nc     net.Conn
-	br     *bufio.Reader // nil while idle
+	br     *bufio.Reader // nil while idle; reads through Read
 	reused bool          // it carried a request before this one
 	check  bool          // its last response had no body: check it for stray bytes before reuse
+	trip   *h1Trip       // the current trip, or the last one
+	rdl    time.Time     // the read deadline set on nc; zero for none. Guarded by trip.mu while a trip has it
 
-	idleTimer *time.Timer
-	idleSince time.Time
+	idleTimer  *time.Timer
+	idleSince  time.Time // guarded by host.mu, as below
+	idle       bool      // in the host's idle list
+	timerArmed bool      // idleTimer will fire
+}
+
+// Read reads from the upstream, for pc.br: a read that a deadline set for
+// an earlier trip stopped, or one the current trip no longer needs,
+// re-arms the deadline (see h1Trip.rearm) and reads again.
+func (pc *h1Conn) Read(p []byte) (int, error) {
+	for {
+		n, err := pc.nc.Read(p)
+		if err == nil || n > 0 || !errors.Is(err, os.ErrDeadlineExceeded) || !pc.trip.rearm() {
+			return n, err
+		}
+	}
 }
 
 var (
@@ -135,17 +161,22 @@ func (h *h1Host) get(ctx context.Context, check bool) (*h1Conn, error) {
 		pc := h.idle[n-1]
 		h.idle[n-1] = nil
 		h.idle = h.idle[:n-1]
+		pc.idle = false
 		h.mu.Unlock()
-		if pc.idleTimer != nil {
-			pc.idleTimer.Stop()
-		}
-		if (check || pc.check) && !connAlive(pc.nc) {
-			pc.nc.Close()
-			continue
+		if check || pc.check {
+			if !pc.rdl.IsZero() && !time.Now().Before(pc.rdl) {
+				// A past deadline fails the peek before it is made.
+				pc.nc.SetReadDeadline(time.Time{})
+				pc.rdl = time.Time{}
+			}
+			if !connAlive(pc.nc) {
+				pc.nc.Close()
+				continue
+			}
 		}
 		pc.reused = true
 		pc.br = readerPool.Get().(*bufio.Reader)
-		pc.br.Reset(pc.nc)
+		pc.br.Reset(pc)
 		return pc, nil
 	}
 	nc, err := h.c.dialer.DialContext(ctx, "tcp", h.addr)
@@ -154,7 +185,7 @@ func (h *h1Host) get(ctx context.Context, check bool) (*h1Conn, error) {
 	}
 	pc := &h1Conn{host: h, nc: nc}
 	pc.br = readerPool.Get().(*bufio.Reader)
-	pc.br.Reset(nc)
+	pc.br.Reset(pc)
 	return pc, nil
 }
 
@@ -167,6 +198,11 @@ func (h *h1Host) put(pc *h1Conn) {
 	pc.br.Reset(nil)
 	readerPool.Put(pc.br)
 	pc.br = nil
+	d := h.c.idleTimeout
+	var now time.Time
+	if d > 0 {
+		now = time.Now()
+	}
 	h.mu.Lock()
 	if len(h.idle) >= h.c.maxIdle {
 		h.mu.Unlock()
@@ -174,34 +210,41 @@ func (h *h1Host) put(pc *h1Conn) {
 		return
 	}
 	h.idle = append(h.idle, pc)
-	if d := h.c.idleTimeout; d > 0 {
-		pc.idleSince = time.Now()
-		if pc.idleTimer == nil {
+	pc.idle = true
+	if d > 0 {
+		pc.idleSince = now
+		switch {
+		case pc.idleTimer == nil:
 			pc.idleTimer = time.AfterFunc(d, pc.idleExpired)
-		} else {
+			pc.timerArmed = true
+		case !pc.timerArmed:
 			pc.idleTimer.Reset(d)
+			pc.timerArmed = true
 		}
 	}
 	h.mu.Unlock()
 }
 
-// idleExpired closes pc if it is still idle, and has been for the idle
-// timeout (not a timer of an earlier idle time firing late).
+// idleExpired closes pc if it is idle and has been for the idle timeout.
+// If it is idle for less, the timer waits for the rest; if it is in use,
+// the next put arms it again.
 func (pc *h1Conn) idleExpired() {
 	h := pc.host
 	h.mu.Lock()
-	i := -1
-	for j, c := range h.idle {
-		if c == pc {
-			i = j
-			break
-		}
-	}
-	if i < 0 || time.Since(pc.idleSince) < h.c.idleTimeout-time.Millisecond {
+	if !pc.idle {
+		pc.timerArmed = false
 		h.mu.Unlock()
 		return
 	}
-	h.idle = append(h.idle[:i], h.idle[i+1:]...)
+	if left := h.c.idleTimeout - time.Since(pc.idleSince); left >= time.Millisecond {
+		pc.idleTimer.Reset(left)
+		h.mu.Unlock()
+		return
+	}
+	if i := slices.Index(h.idle, pc); i >= 0 {
+		h.idle = slices.Delete(h.idle, i, i+1)
+	}
+	pc.idle, pc.timerArmed = false, false
 	h.mu.Unlock()
 	pc.nc.Close()
 }
@@ -220,6 +263,9 @@ func (c *h1Client) closeIdle() {
 		h.mu.Lock()
 		idle := h.idle
 		h.idle = nil
+		for _, pc := range idle {
+			pc.idle = false
+		}
 		h.mu.Unlock()
 		for _, pc := range idle {
 			if pc.idleTimer != nil {
@@ -319,11 +365,12 @@ type h1Trip struct {
 	wdone      chan struct{} // closed when the writer is done
 	werr       error         // the writer's error, once wdone is closed
 
-	mu       sync.Mutex // guards below
+	mu       sync.Mutex // guards below, and pc.rdl
 	canceled bool       // the request's context ended: the connection's deadline is past
 	aborted  error      // the request body broke: the connection's deadline is past
 	headDone bool       // the final response head came
-	deadline bool       // the response-header deadline is set
+	deadline bool       // the response-header timeout runs, until due
+	due      time.Time
 }
 
 // aLongTimeAgo is a deadline in the past, which interrupts reads and
@@ -336,33 +383,63 @@ func (t *h1Trip) onCancel() {
 	t.mu.Lock()
 	t.canceled = true
 	t.pc.nc.SetDeadline(aLongTimeAgo)
+	t.pc.rdl = aLongTimeAgo
 	t.mu.Unlock()
 }
 
-// startHeaderTimer sets the response-header timeout's deadline, once the
-// request is written, if the final response head has not come yet.
+// startHeaderTimer starts the response-header timeout, once the request
+// is written, if the final response head has not come yet. The
+// connection's read deadline is set only if it would not fire by then: one
+// left by an earlier trip that fires sooner is re-armed when it does.
 func (t *h1Trip) startHeaderTimer() {
 	d := t.c.headerTimeout
 	if d <= 0 {
 		return
 	}
+	now := time.Now()
 	t.mu.Lock()
-	if !t.headDone && !t.canceled {
-		t.pc.nc.SetReadDeadline(time.Now().Add(d))
+	if !t.headDone && !t.canceled && t.aborted == nil {
+		t.due = now.Add(d)
 		t.deadline = true
+		if pc := t.pc; pc.rdl.IsZero() || pc.rdl.Before(now) || pc.rdl.After(t.due) {
+			pc.nc.SetReadDeadline(t.due)
+			pc.rdl = t.due
+		}
 	}
 	t.mu.Unlock()
 }
 
-// endHeaderTimer lifts the response-header deadline once the final head
-// came.
+// endHeaderTimer ends the response-header timeout once the final head
+// came. The deadline stays on the connection (see h1Conn).
 func (t *h1Trip) endHeaderTimer() {
 	t.mu.Lock()
 	t.headDone = true
-	if t.deadline && !t.canceled {
-		t.pc.nc.SetReadDeadline(time.Time{})
-	}
 	t.mu.Unlock()
+}
+
+// rearm is told that a read on the trip's connection stopped at its
+// deadline, having read nothing. It reports whether that deadline was not
+// the trip's own, having set the one the trip needs: the header timeout's
+// while it runs and has not passed, else none. A cancelled or aborted trip
+// and a header timeout that passed keep the error.
+func (t *h1Trip) rearm() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.canceled || t.aborted != nil {
+		return false
+	}
+	pc := t.pc
+	if t.deadline && !t.headDone {
+		if !time.Now().Before(t.due) {
+			return false
+		}
+		pc.nc.SetReadDeadline(t.due)
+		pc.rdl = t.due
+		return true
+	}
+	pc.nc.SetReadDeadline(time.Time{})
+	pc.rdl = time.Time{}
+	return true
 }
 
 // readErr turns an error reading the response into the one to return: the
@@ -394,6 +471,7 @@ func (t *h1Trip) readErr(err error) error {
 // response, whose body ends the trip.
 func (t *h1Trip) run() (*http.Response, error) {
 	req, pc := t.req, t.pc
+	pc.trip = t
 	t.stopCancel = context.AfterFunc(req.Context(), t.onCancel)
 
 	body := req.Body
@@ -509,6 +587,7 @@ func (t *h1Trip) writeBody(bw *bufio.Writer, body io.ReadCloser, length int64, c
 		t.mu.Lock()
 		t.aborted = err
 		t.pc.nc.SetDeadline(aLongTimeAgo)
+		t.pc.rdl = aLongTimeAgo
 		t.mu.Unlock()
 	}
 	// A failed write to the upstream leaves the response to be read: it

@@ -494,3 +494,65 @@ func TestH1ClientStrayResponse(t *testing.T) {
 		})
 	}
 }
+
+// TestH1ClientDeadlineLeftBehind: the response-header deadline stays on
+// an upstream connection after the head came (see h1Conn), so a body
+// slower than ResponseHeaderTimeout, and the next request's head coming
+// after the earlier request's deadline, must still arrive whole on the one
+// connection: a read stopped by a deadline that is not the current
+// trip's reads again.
+func TestH1ClientDeadlineLeftBehind(t *testing.T) {
+	var dials atomic.Int64
+	up := rawUpstream(t, func(c net.Conn) {
+		dials.Add(1)
+		br := bufio.NewReader(c)
+		for {
+			req, err := http.ReadRequest(br)
+			if err != nil {
+				return
+			}
+			switch req.URL.Path {
+			case "/slow-body": // the head at once, the body after the timeout
+				c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nab"))
+				time.Sleep(250 * time.Millisecond)
+				c.Write([]byte("cd"))
+			case "/slow-head": // after the earlier request's deadline, within this one's
+				time.Sleep(60 * time.Millisecond)
+				c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
+			default:
+				c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
+			}
+		}
+	})
+	tr := newTransport(t)
+	tr.ResponseHeaderTimeout = 100 * time.Millisecond
+	get := func(path, want string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", up+path, nil)
+		res, err := tr.RoundTrip(req)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		b, err := io.ReadAll(res.Body)
+		res.Body.Close()
+		if err != nil || string(b) != want {
+			t.Errorf("GET %s: body %q, %v; want %q", path, b, err, want)
+		}
+	}
+	get("/slow-body", "abcd")
+	get("/", "ok")
+	time.Sleep(60 * time.Millisecond) // the deadline of "/" passes while /slow-head waits
+	get("/slow-head", "ok")
+	time.Sleep(150 * time.Millisecond) // idle past every deadline set
+	get("/", "ok")
+	req, _ := http.NewRequest("POST", up+"/", strings.NewReader("x")) // checked before reuse
+	res, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatalf("POST: %v", err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if n := dials.Load(); n != 1 {
+		t.Errorf("%d upstream connections; want 1, reused throughout", n)
+	}
+}

@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -69,11 +68,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "proxy: CONNECT is only relayed for WebSockets", http.StatusMethodNotAllowed)
 		return
 	}
-	ctx, cancel := context.WithCancelCause(r.Context())
-	defer cancel(nil)
-	x := newExchange(w, cancel, h.transport().responseHeaderTimeout())
+	x := newExchange(w, r.Context(), h.transport().responseHeaderTimeout())
 	defer x.stop()
-	out := h.outRequest(ctx, r)
+	out := h.outRequest(r)
 
 	var tried [4]*Upstream
 	exclude := tried[:0]
@@ -102,8 +99,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		done(err)
 		started := x.responseStarted()
-		last = classifyAfter(ctx, u, err, started)
-		if last.Code == http.StatusGatewayTimeout && ctx.Err() != nil || !replayable(out) || started || !isConnFailure(err) {
+		last = classifyAfter(x.errContext(), u, err, started)
+		if last.Code == http.StatusGatewayTimeout && x.timedOut() || !replayable(out) || started || !isConnFailure(err) {
 			h.fail(w, r, last)
 			return
 		}
@@ -112,10 +109,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// outRequest makes the request to the upstream from r, with ctx and
-// without URL: roundTrip sets that for each upstream it tries.
-func (h *Handler) outRequest(ctx context.Context, r *http.Request) *http.Request {
-	out := r.WithContext(ctx)
+// outRequest makes the request to the upstream from r, without URL:
+// roundTrip sets that for each upstream it tries.
+func (h *Handler) outRequest(r *http.Request) *http.Request {
+	out := new(http.Request)
+	*out = *r
 	out.Header = make(http.Header, len(r.Header)+4)
 	h.outHeader(r, out.Header)
 	out.RequestURI = ""
@@ -225,7 +223,7 @@ func (h *Handler) roundTrip(x *exchange, out *http.Request, u *Upstream) (*http.
 	if c, ok := rt.(*h1Client); ok {
 		res, err = c.roundTrip(out, x) // 1xx, first byte and timeout reported to x directly
 	} else {
-		res, err = rt.RoundTrip(out.WithContext(x.withTrace(out.Context())))
+		res, err = rt.RoundTrip(out.WithContext(x.transportContext()))
 	}
 	x.end()
 	if err == nil && x.timedOut() {
@@ -272,13 +270,22 @@ func (h *Handler) relay(w http.ResponseWriter, r *http.Request, res *http.Respon
 	}
 	w.WriteHeader(res.StatusCode)
 
-	rc := http.NewResponseController(w)
+	var rc *http.ResponseController // made only to flush: most responses never do
+	flush := func() {
+		if rc == nil {
+			rc = http.NewResponseController(w)
+		}
+		rc.Flush()
+	}
 	interval := h.flushInterval(res)
 	if (interval < 0 || announced > 0) && res.ContentLength != 0 {
 		// Headers now: a stream's client waits for them. Not for an empty
 		// body, whose header must end the stream: a gRPC trailers-only
 		// response is HEADERS with END_STREAM, or no status at all.
-		rc.Flush()
+		flush()
+	}
+	if interval != 0 && rc == nil {
+		rc = http.NewResponseController(w)
 	}
 	readErr, writeErr := copyBody(w, rc, res.Body, interval)
 	if readErr != nil {
@@ -286,14 +293,14 @@ func (h *Handler) relay(w http.ResponseWriter, r *http.Request, res *http.Respon
 			return nil
 		}
 		h.logger().Warn("proxy: upstream response broke mid-body", "method", r.Method, "path", r.URL.Path, "upstream", u, "error", readErr)
-		rc.Flush() // what came, as a client of the upstream would have had it; then the abort
+		flush() // what came, as a client of the upstream would have had it; then the abort
 		return readErr
 	}
 	if writeErr != nil {
 		return nil // the client left
 	}
 	if len(res.Trailer) > 0 {
-		rc.Flush() // chunked (h1), so the trailers have somewhere to go
+		flush() // chunked (h1), so the trailers have somewhere to go
 	}
 	if len(res.Trailer) == announced {
 		for k, vv := range res.Trailer {

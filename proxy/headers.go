@@ -61,13 +61,15 @@ func namedIn(conn []string, k string) bool {
 // r's: end-to-end fields, TE: trailers if the client accepts trailers,
 // Via, Forwarded and X-Forwarded-For, -Proto and -Host. Incoming
 // forwarding fields are kept (and appended to) only when the client is
-// in TrustedProxies; otherwise they are replaced.
+// in TrustedProxies; otherwise they are replaced. The values it adds share
+// one backing array, and the Forwarded element is built in one string.
 func (h *Handler) outHeader(r *http.Request, out http.Header) {
 	copyEndToEnd(out, r.Header)
+	a := fieldAdder{h: out, vals: make([]string, 0, 6)}
 	if te := r.Header["Te"]; len(te) > 0 && httpguts.HeaderValuesContainsToken(te, "trailers") {
-		out["Te"] = []string{"trailers"}
+		a.set("Te", "trailers")
 	}
-	appendValue(out, "Via", via(r.ProtoMajor, r.ProtoMinor))
+	a.append("Via", via(r.ProtoMajor, r.ProtoMinor))
 
 	ip, _ := peerIP(r)
 	if !h.trusted(ip) {
@@ -79,17 +81,82 @@ func (h *Handler) outHeader(r *http.Request, out http.Header) {
 	if r.TLS != nil || r.ProtoMajor == 3 {
 		proto = "https"
 	}
-	node := forNode(ip)
-	appendValue(out, "Forwarded", "for="+node+";host="+quoteIfNeeded(r.Host)+";proto="+proto)
+	addr := ipString(r.RemoteAddr, ip)
+	a.append("Forwarded", forwardedElement(ip, addr, r.Host, proto))
 	if ip.IsValid() {
-		appendValue(out, "X-Forwarded-For", ip.String())
+		a.append("X-Forwarded-For", addr)
 	}
 	if len(out["X-Forwarded-Proto"]) == 0 {
-		out["X-Forwarded-Proto"] = []string{proto}
+		a.set("X-Forwarded-Proto", proto)
 	}
 	if len(out["X-Forwarded-Host"]) == 0 && r.Host != "" {
-		out["X-Forwarded-Host"] = []string{r.Host}
+		a.set("X-Forwarded-Host", r.Host)
 	}
+}
+
+// A fieldAdder sets and appends to fields of h, taking their value slices
+// from vals while it has room.
+type fieldAdder struct {
+	h    http.Header
+	vals []string
+}
+
+// set makes v the one value of the field k.
+func (a *fieldAdder) set(k, v string) {
+	if len(a.vals) == cap(a.vals) {
+		a.h[k] = []string{v}
+		return
+	}
+	a.vals = append(a.vals, v)
+	n := len(a.vals)
+	a.h[k] = a.vals[n-1 : n : n] // an append to it copies, never reaching the next value
+}
+
+// append appends v to the field k as appendValue does.
+func (a *fieldAdder) append(k, v string) {
+	if old := a.h[k]; len(old) > 0 {
+		v = strings.Join(old, ", ") + ", " + v
+	}
+	a.set(k, v)
+}
+
+// ipString is ip as text: the host part of remoteAddr when that is a
+// dotted IPv4 address (then already ip's text), else ip.String().
+func ipString(remoteAddr string, ip netip.Addr) string {
+	if !ip.IsValid() {
+		return ""
+	}
+	if ip.Is4() {
+		if i := strings.LastIndexByte(remoteAddr, ':'); i > 0 && !strings.Contains(remoteAddr[:i], ":") {
+			if host := remoteAddr[:i]; host != "" && host[0] != '[' {
+				return host // netip parsed it as IPv4, which it only does in canonical form
+			}
+		}
+	}
+	return ip.String()
+}
+
+// forwardedElement is this proxy's Forwarded element (RFC 7239 §4):
+// for=node;host=host;proto=proto, where addr is ip as text, built in one
+// string.
+func forwardedElement(ip netip.Addr, addr, host, proto string) string {
+	var stack [128]byte
+	b := append(stack[:0], "for="...)
+	switch {
+	case !ip.IsValid():
+		b = append(b, "unknown"...)
+	case ip.Is6():
+		b = append(b, `"[`...)
+		b = append(b, addr...)
+		b = append(b, `]"`...)
+	default:
+		b = append(b, addr...)
+	}
+	b = append(b, ";host="...)
+	b = appendQuoteIfNeeded(b, host)
+	b = append(b, ";proto="...)
+	b = append(b, proto...)
+	return string(b)
 }
 
 // responseHeader copies the end-to-end fields of the upstream's response
@@ -144,38 +211,23 @@ func (h *Handler) trusted(ip netip.Addr) bool {
 	return ip.IsValid() && slices.ContainsFunc(h.TrustedProxies, func(p netip.Prefix) bool { return p.Contains(ip) })
 }
 
-// forNode is the node of a Forwarded for= parameter (RFC 7239 §6): an
-// IPv4 address as it is, an IPv6 one in brackets and quotes, or
-// "unknown".
-func forNode(ip netip.Addr) string {
-	switch {
-	case !ip.IsValid():
-		return "unknown"
-	case ip.Is6():
-		return `"[` + ip.String() + `]"`
-	}
-	return ip.String()
-}
-
-// quoteIfNeeded returns v as an RFC 7230 token if it is one, else as a
-// quoted string (a host with a port has a colon, which is no token
-// character).
-func quoteIfNeeded(v string) string {
+// appendQuoteIfNeeded appends v to b as an RFC 7230 token if it is one,
+// else as a quoted string (a host with a port has a colon, which is no
+// token character).
+func appendQuoteIfNeeded(b []byte, v string) []byte {
 	token := v != ""
 	for i := 0; i < len(v) && token; i++ {
 		token = httpguts.IsTokenRune(rune(v[i]))
 	}
 	if token {
-		return v
+		return append(b, v...)
 	}
-	var b strings.Builder
-	b.WriteByte('"')
+	b = append(b, '"')
 	for i := 0; i < len(v); i++ {
 		if v[i] == '"' || v[i] == '\\' {
-			b.WriteByte('\\')
+			b = append(b, '\\')
 		}
-		b.WriteByte(v[i])
+		b = append(b, v[i])
 	}
-	b.WriteByte('"')
-	return b.String()
+	return append(b, '"')
 }

@@ -157,8 +157,50 @@ func TestQuoteIfNeeded(t *testing.T) {
 		`a"b\c`:            `"a\"b\\c"`,
 		"":                 `""`,
 	} {
-		if got := quoteIfNeeded(in); got != want {
-			t.Errorf("quoteIfNeeded(%q) = %s; want %s", in, got, want)
+		if got := string(appendQuoteIfNeeded(nil, in)); got != want {
+			t.Errorf("appendQuoteIfNeeded(%q) = %s; want %s", in, got, want)
 		}
+	}
+}
+
+func TestForwardedFor(t *testing.T) {
+	for _, tt := range []struct{ remote, xff, forwarded string }{
+		{"127.0.0.1:1234", "127.0.0.1", "for=127.0.0.1;host=example.com;proto=https"},
+		{"10.0.0.7", "10.0.0.7", "for=10.0.0.7;host=example.com;proto=https"},
+		{"[::1]:1234", "::1", `for="[::1]";host=example.com;proto=https`},
+		{"[::ffff:192.0.2.1]:1234", "192.0.2.1", "for=192.0.2.1;host=example.com;proto=https"},
+		{"[fe80::1%eth0]:1234", "fe80::1", `for="[fe80::1]";host=example.com;proto=https`},
+		{"192.0.2.1:1234:5", "", "for=unknown;host=example.com;proto=https"},
+		{"", "", "for=unknown;host=example.com;proto=https"},
+	} {
+		r := httptest.NewRequest("GET", "https://example.com/", nil)
+		r.RemoteAddr = tt.remote
+		out := http.Header{}
+		(&Handler{}).outHeader(r, out)
+		if g := strings.Join(out["X-Forwarded-For"], ", "); g != tt.xff {
+			t.Errorf("RemoteAddr %q: X-Forwarded-For = %q; want %q", tt.remote, g, tt.xff)
+		}
+		if g := strings.Join(out["Forwarded"], ", "); g != tt.forwarded {
+			t.Errorf("RemoteAddr %q: Forwarded = %q; want %q", tt.remote, g, tt.forwarded)
+		}
+	}
+}
+
+// TestOutHeaderAllocs: the fields the proxy adds share one slice, and
+// Forwarded is one string: a request from an IPv4 client costs the header
+// map and these two.
+func TestOutHeaderAllocs(t *testing.T) {
+	r := httptest.NewRequest("GET", "https://example.com/", nil)
+	r.RemoteAddr = "192.0.2.1:1234"
+	r.Header.Set("Accept", "*/*")
+	r.Header.Set("User-Agent", "test")
+	h := &Handler{}
+	out := make(http.Header, 16)
+	allocs := testing.AllocsPerRun(100, func() {
+		clear(out)
+		h.outHeader(r, out)
+	})
+	if allocs > 2 {
+		t.Errorf("outHeader: %v allocations; want at most 2", allocs)
 	}
 }

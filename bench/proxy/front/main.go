@@ -5,7 +5,11 @@
 // the same Handler and engines as `trio proxy`, without the CLI's config
 // layer; with -impl httputil, trio's engines before Go's proxy.
 //
+// With -pprof ADDR it also serves net/http/pprof on ADDR (cleartext), to
+// profile the proxy under a load:
+//
 //	front -listen 127.0.0.1:9443 -cert cert.pem -key key.pem -to http://127.0.0.1:9480
+//	go tool pprof 'http://127.0.0.1:6060/debug/pprof/profile?seconds=10'
 package main
 
 import (
@@ -13,6 +17,7 @@ import (
 	"log"
 	"net/http"
 	"net/http/httputil"
+	_ "net/http/pprof" // on -pprof's listener only: the proxy's handler is its own
 	"net/url"
 
 	"github.com/triohttp/trio"
@@ -26,7 +31,11 @@ func main() {
 	key := flag.String("key", "", "key PEM `file`")
 	to := flag.String("to", "", "upstream `URL` (http://host:port)")
 	impl := flag.String("impl", "proxy", "proxy `implementation`: proxy (package proxy's Handler) or httputil")
+	pprofAddr := flag.String("pprof", "", "`address` to serve net/http/pprof on, in cleartext; none if empty")
 	flag.Parse()
+	if *pprofAddr != "" {
+		go func() { log.Fatal(http.ListenAndServe(*pprofAddr, http.DefaultServeMux)) }()
+	}
 	u, err := url.Parse(*to)
 	if err != nil || u.Host == "" {
 		log.Fatalf("front: bad -to %q", *to)
