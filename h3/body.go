@@ -2,6 +2,7 @@ package h3
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"sync/atomic"
@@ -92,22 +93,22 @@ func (b *requestBody) nextFrame() error {
 	switch {
 	case err == io.EOF:
 		if _, ok := b.req.Header["Content-Length"]; ok && b.n != declLen {
-			return streamErr(ErrMessage, "body of %d bytes; content-length %d", b.n, declLen)
+			return streamErr(b.rs.str.StreamID(), ErrMessage, fmt.Sprintf("body of %d bytes; content-length %d", b.n, declLen))
 		}
 		return io.EOF
 	case err != nil:
 		return err
 	case typ == frameData && b.trailers, typ == frameHeaders && b.trailers:
-		return connErr(ErrFrameUnexpected, "frame type 0x%x after trailers", typ)
+		return connErr(ErrFrameUnexpected, fmt.Sprintf("frame type 0x%x after trailers", typ))
 	case typ == frameData:
 		if _, ok := b.req.Header["Content-Length"]; ok && b.n+int64(n) > declLen {
-			return streamErr(ErrMessage, "body longer than content-length %d", declLen)
+			return streamErr(b.rs.str.StreamID(), ErrMessage, fmt.Sprintf("body longer than content-length %d", declLen))
 		}
 		b.remaining = n
 	case typ == frameHeaders:
 		return b.readTrailers(n)
 	case notOnRequestStream(typ):
-		return connErr(ErrFrameUnexpected, "frame type 0x%x on a request stream", typ)
+		return connErr(ErrFrameUnexpected, fmt.Sprintf("frame type 0x%x on a request stream", typ))
 	default:
 		b.rs.fr.ignore(n)
 	}
@@ -119,7 +120,7 @@ func (b *requestBody) nextFrame() error {
 func (b *requestBody) readTrailers(n uint64) error {
 	limit := b.rs.c.srv.cfg.maxHeaderBytes()
 	if n > uint64(limit) {
-		return streamErr(ErrExcessiveLoad, "trailers of %d bytes", n)
+		return streamErr(b.rs.str.StreamID(), ErrExcessiveLoad, fmt.Sprintf("trailers of %d bytes", n))
 	}
 	block, err := b.rs.fr.payload(n)
 	if err != nil {
@@ -127,14 +128,14 @@ func (b *requestBody) readTrailers(n uint64) error {
 	}
 	fields, err := decodeFields(block, limit)
 	if errors.Is(err, errTooLarge) {
-		return streamErr(ErrExcessiveLoad, "trailers too large")
+		return streamErr(b.rs.str.StreamID(), ErrExcessiveLoad, "trailers too large")
 	}
 	if err != nil {
 		return err
 	}
 	t, err := checkTrailers(fields)
 	if err != nil {
-		return streamErr(ErrMessage, "trailers: %v", err)
+		return &StreamError{StreamID: b.rs.str.StreamID(), Code: ErrMessage, Cause: fmt.Errorf("trailers: %w", err)}
 	}
 	if b.req.Trailer == nil {
 		b.req.Trailer = make(http.Header, len(t))
@@ -156,7 +157,7 @@ func (b *requestBody) fail(err error) error {
 	if errors.Is(err, errTruncated) {
 		err = connErr(ErrFrame, "request stream ended inside a frame")
 	}
-	if se, ok := errors.AsType[*streamError](err); ok {
+	if se, ok := errors.AsType[*StreamError](err); ok {
 		b.rs.reset(se.Code)
 	}
 	b.rs.c.fail(err)

@@ -99,13 +99,13 @@ func (c *conn) serve() {
 		}
 	}
 	if err != nil {
-		c.qc.CloseWithError(ErrInternal.app(), "opening the control stream")
+		c.qc.CloseWithError(quic.ApplicationErrorCode(ErrInternal), "opening the control stream")
 		return
 	}
 	go c.acceptUni()
 	if d := c.srv.cfg.idleTimeout(); d > 0 {
 		c.mu.Lock()
-		c.idle = time.AfterFunc(d, func() { c.qc.CloseWithError(ErrNoError.app(), "idle timeout") })
+		c.idle = time.AfterFunc(d, func() { c.qc.CloseWithError(quic.ApplicationErrorCode(ErrNoError), "idle timeout") })
 		c.mu.Unlock()
 	}
 	ctx := c.srv.graceCtx
@@ -133,8 +133,8 @@ func (c *conn) start(str *quic.Stream) {
 	c.mu.Lock()
 	if c.goingAway {
 		c.mu.Unlock()
-		str.CancelRead(ErrRequestRejected.stream())
-		str.CancelWrite(ErrRequestRejected.stream())
+		str.CancelRead(quic.StreamErrorCode(ErrRequestRejected))
+		str.CancelWrite(quic.StreamErrorCode(ErrRequestRejected))
 		return
 	}
 	c.nextID = str.StreamID() + 4
@@ -219,13 +219,13 @@ func (c *conn) closeAfterLinger() {
 	case <-t.C:
 	case <-c.srv.closeCtx.Done():
 	}
-	c.qc.CloseWithError(ErrNoError.app(), "")
+	c.qc.CloseWithError(quic.ApplicationErrorCode(ErrNoError), "")
 }
 
 // fail closes the connection if err is a connection error.
 func (c *conn) fail(err error) {
-	if ce, ok := errors.AsType[*connError](err); ok {
-		c.qc.CloseWithError(ce.Code.app(), ce.Msg)
+	if ce, ok := errors.AsType[*ConnError](err); ok {
+		c.qc.CloseWithError(quic.ApplicationErrorCode(ce.Code), ce.Reason)
 	}
 }
 

@@ -1,6 +1,7 @@
 package h3
 
 import (
+	"fmt"
 	"io"
 
 	"github.com/quic-go/quic-go"
@@ -19,7 +20,7 @@ func (c *conn) readControl(r io.Reader, id quic.StreamID) error {
 		return err
 	}
 	if typ != frameSettings {
-		return connErr(ErrMissingSettings, "control stream starts with frame type 0x%x", typ)
+		return connErr(ErrMissingSettings, fmt.Sprintf("control stream starts with frame type 0x%x", typ))
 	}
 	p, err := c.controlPayload(fr, n)
 	if err != nil {
@@ -48,7 +49,7 @@ func (c *conn) readControl(r io.Reader, id quic.StreamID) error {
 			}
 		case typ == frameSettings || typ == frameData || typ == frameHeaders ||
 			typ == framePushPromise || isH2Frame(typ):
-			return connErr(ErrFrameUnexpected, "frame type 0x%x on the control stream", typ)
+			return connErr(ErrFrameUnexpected, fmt.Sprintf("frame type 0x%x on the control stream", typ))
 		default: // PRIORITY_UPDATE, reserved and unknown types
 			fr.ignore(n)
 		}
@@ -57,7 +58,7 @@ func (c *conn) readControl(r io.Reader, id quic.StreamID) error {
 
 func (c *conn) controlPayload(fr *frameReader, n uint64) ([]byte, error) {
 	if n > maxControlFrame {
-		return nil, connErr(ErrExcessiveLoad, "control frame of %d bytes", n)
+		return nil, connErr(ErrExcessiveLoad, fmt.Sprintf("control frame of %d bytes", n))
 	}
 	return fr.payload(n)
 }
@@ -80,17 +81,17 @@ func (s *controlState) apply(typ uint64, p []byte) error {
 	switch typ {
 	case frameGoaway: // RFC 9114 section 5.2: ids must not increase
 		if s.sawGoaway && id > s.goaway {
-			return connErr(ErrID, "GOAWAY id %d above the previous %d", id, s.goaway)
+			return connErr(ErrID, fmt.Sprintf("GOAWAY id %d above the previous %d", id, s.goaway))
 		}
 		s.goaway, s.sawGoaway = id, true
 	case frameMaxPushID: // section 7.2.7: must not decrease
 		if s.sawMaxPush && id < s.maxPushID {
-			return connErr(ErrID, "MAX_PUSH_ID %d below the previous %d", id, s.maxPushID)
+			return connErr(ErrID, fmt.Sprintf("MAX_PUSH_ID %d below the previous %d", id, s.maxPushID))
 		}
 		s.maxPushID, s.sawMaxPush = id, true
 	case frameCancelPush: // section 7.2.3: beyond MAX_PUSH_ID is an error
 		if !s.sawMaxPush || id > s.maxPushID {
-			return connErr(ErrID, "CANCEL_PUSH for push %d never allowed", id)
+			return connErr(ErrID, fmt.Sprintf("CANCEL_PUSH for push %d never allowed", id))
 		}
 	}
 	return nil

@@ -1,80 +1,75 @@
 package h3
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/quic-go/quic-go"
+	"github.com/quic-go/quic-go/http3"
 )
 
-// An ErrCode is an HTTP/3 error code (RFC 9114 section 8.1, RFC 9204
-// section 6), sent in CONNECTION_CLOSE, RESET_STREAM and STOP_SENDING.
-type ErrCode uint64
+// ErrCode is an HTTP/3 error code (RFC 9114 section 8.1, RFC 9204
+// section 6) as sent in CONNECTION_CLOSE, RESET_STREAM and STOP_SENDING:
+// quic-go's, as h2's is x/net's. Convert it with
+// quic.ApplicationErrorCode or quic.StreamErrorCode to send it.
+type ErrCode = http3.ErrCode
 
-// The error codes trio's engine sends.
+// The error codes trio's engine sends, named as before they were
+// quic-go's (its names are http3.ErrCodeNoError and so on).
 const (
-	ErrNoError              ErrCode = 0x100
-	ErrGeneralProtocol      ErrCode = 0x101
-	ErrInternal             ErrCode = 0x102
-	ErrStreamCreation       ErrCode = 0x103
-	ErrClosedCriticalStream ErrCode = 0x104
-	ErrFrameUnexpected      ErrCode = 0x105
-	ErrFrame                ErrCode = 0x106
-	ErrExcessiveLoad        ErrCode = 0x107
-	ErrID                   ErrCode = 0x108
-	ErrSettings             ErrCode = 0x109
-	ErrMissingSettings      ErrCode = 0x10a
-	ErrRequestRejected      ErrCode = 0x10b
-	ErrRequestCancelled     ErrCode = 0x10c
-	ErrRequestIncomplete    ErrCode = 0x10d
-	ErrMessage              ErrCode = 0x10e
-	ErrConnect              ErrCode = 0x10f
-	ErrQPACKDecompression   ErrCode = 0x200
-	ErrQPACKEncoderStream   ErrCode = 0x201
-	ErrQPACKDecoderStream   ErrCode = 0x202
+	ErrNoError              = http3.ErrCodeNoError
+	ErrGeneralProtocol      = http3.ErrCodeGeneralProtocolError
+	ErrInternal             = http3.ErrCodeInternalError
+	ErrStreamCreation       = http3.ErrCodeStreamCreationError
+	ErrClosedCriticalStream = http3.ErrCodeClosedCriticalStream
+	ErrFrameUnexpected      = http3.ErrCodeFrameUnexpected
+	ErrFrame                = http3.ErrCodeFrameError
+	ErrExcessiveLoad        = http3.ErrCodeExcessiveLoad
+	ErrID                   = http3.ErrCodeIDError
+	ErrSettings             = http3.ErrCodeSettingsError
+	ErrMissingSettings      = http3.ErrCodeMissingSettings
+	ErrRequestRejected      = http3.ErrCodeRequestRejected
+	ErrRequestCancelled     = http3.ErrCodeRequestCanceled
+	ErrRequestIncomplete    = http3.ErrCodeRequestIncomplete
+	ErrMessage              = http3.ErrCodeMessageError
+	ErrConnect              = http3.ErrCodeConnectError
+	ErrQPACKDecompression   = http3.ErrCodeQPACKDecompressionFailed
+	// quic-go names no QPACK stream errors (RFC 9204 section 6); its
+	// String gives their number.
+	ErrQPACKEncoderStream ErrCode = 0x201
+	ErrQPACKDecoderStream ErrCode = 0x202
 )
 
-var codeNames = map[ErrCode]string{
-	ErrNoError: "H3_NO_ERROR", ErrGeneralProtocol: "H3_GENERAL_PROTOCOL_ERROR",
-	ErrInternal: "H3_INTERNAL_ERROR", ErrStreamCreation: "H3_STREAM_CREATION_ERROR",
-	ErrClosedCriticalStream: "H3_CLOSED_CRITICAL_STREAM", ErrFrameUnexpected: "H3_FRAME_UNEXPECTED",
-	ErrFrame: "H3_FRAME_ERROR", ErrExcessiveLoad: "H3_EXCESSIVE_LOAD", ErrID: "H3_ID_ERROR",
-	ErrSettings: "H3_SETTINGS_ERROR", ErrMissingSettings: "H3_MISSING_SETTINGS",
-	ErrRequestRejected: "H3_REQUEST_REJECTED", ErrRequestCancelled: "H3_REQUEST_CANCELLED",
-	ErrRequestIncomplete: "H3_REQUEST_INCOMPLETE", ErrMessage: "H3_MESSAGE_ERROR",
-	ErrConnect: "H3_CONNECT_ERROR", ErrQPACKDecompression: "QPACK_DECOMPRESSION_FAILED",
-	ErrQPACKEncoderStream: "QPACK_ENCODER_STREAM_ERROR", ErrQPACKDecoderStream: "QPACK_DECODER_STREAM_ERROR",
+// StreamError is a stream error (RFC 9114 section 8): the request stream
+// is reset with Code in both directions; Cause is logged, never sent.
+type StreamError struct {
+	StreamID quic.StreamID
+	Code     ErrCode // sent in RESET_STREAM and STOP_SENDING
+	Cause    error   // logged, never sent
 }
 
-func (c ErrCode) String() string {
-	if s, ok := codeNames[c]; ok {
-		return s
+func (e *StreamError) Error() string {
+	if e.Cause != nil {
+		return fmt.Sprintf("h3: stream %d: %v: %v", e.StreamID, e.Code, e.Cause)
 	}
-	return fmt.Sprintf("H3 error 0x%x", uint64(c))
+	return fmt.Sprintf("h3: stream %d: %v", e.StreamID, e.Code)
 }
 
-func (c ErrCode) app() quic.ApplicationErrorCode { return quic.ApplicationErrorCode(c) }
-func (c ErrCode) stream() quic.StreamErrorCode   { return quic.StreamErrorCode(c) }
+func (e *StreamError) Unwrap() error { return e.Cause }
 
-// A connError ends the whole connection with Code.
-type connError struct {
-	Code ErrCode
-	Msg  string // sent as the reason phrase
+// ConnError is a connection error (RFC 9114 section 8): the connection
+// is closed with Code; Reason is the CONNECTION_CLOSE reason phrase.
+type ConnError struct {
+	Code   ErrCode // sent in CONNECTION_CLOSE
+	Reason string  // CONNECTION_CLOSE reason phrase
 }
 
-func (e *connError) Error() string { return "h3: connection error " + e.Code.String() + ": " + e.Msg }
-
-// A streamError resets one request stream with Code in both directions.
-type streamError struct {
-	Code ErrCode
-	Msg  string // logged, never sent
+func (e *ConnError) Error() string {
+	return fmt.Sprintf("h3: connection error: %v: %s", e.Code, e.Reason)
 }
 
-func (e *streamError) Error() string { return "h3: stream error " + e.Code.String() + ": " + e.Msg }
-
-func connErr(code ErrCode, format string, args ...any) error {
-	return &connError{Code: code, Msg: fmt.Sprintf(format, args...)}
+func streamErr(id quic.StreamID, code ErrCode, cause string) *StreamError {
+	return &StreamError{StreamID: id, Code: code, Cause: errors.New(cause)}
 }
 
-func streamErr(code ErrCode, format string, args ...any) error {
-	return &streamError{Code: code, Msg: fmt.Sprintf(format, args...)}
-}
+func connErr(code ErrCode, reason string) *ConnError { return &ConnError{Code: code, Reason: reason} }

@@ -37,7 +37,7 @@ func decodeRequestFields(block []byte, limit, maxFields int) ([]qpack.HeaderFiel
 			return fields, nil
 		}
 		if err != nil {
-			return nil, connErr(ErrQPACKDecompression, "%v", err)
+			return nil, connErr(ErrQPACKDecompression, err.Error())
 		}
 		if size += len(f.Name) + len(f.Value) + 32; size > limit {
 			return nil, errTooLarge

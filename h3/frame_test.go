@@ -74,7 +74,7 @@ func testFrameTruncations(t *testing.T, b []byte) {
 	for i := range len(b) {
 		_, err := readFrames(b[:i])
 		if err != io.EOF && !errors.Is(err, errTruncated) {
-			if _, ok := err.(*connError); !ok {
+			if _, ok := err.(*ConnError); !ok {
 				t.Errorf("prefix %x of %x: %v; want io.EOF or a truncation", b[:i], b, err)
 			}
 		}
@@ -151,7 +151,7 @@ func TestParseSettings(t *testing.T) {
 	for _, tt := range tests {
 		_, err := parseSettings(tt.p)
 		var got ErrCode
-		if ce, ok := err.(*connError); ok {
+		if ce, ok := err.(*ConnError); ok {
 			got = ce.Code
 		} else if err != nil {
 			t.Errorf("%s: %v; want a connError", tt.name, err)
@@ -181,7 +181,7 @@ func TestControlState(t *testing.T) {
 		var got ErrCode
 		for _, f := range tt.frames {
 			if err := s.apply(f[0], quicvarint.Append(nil, f[1])); err != nil {
-				got = err.(*connError).Code
+				got = err.(*ConnError).Code
 				break
 			}
 		}
@@ -190,7 +190,7 @@ func TestControlState(t *testing.T) {
 		}
 	}
 	var s controlState
-	if err := s.apply(frameGoaway, []byte{0x04, 0x00}); err == nil || err.(*connError).Code != ErrFrame {
+	if err := s.apply(frameGoaway, []byte{0x04, 0x00}); err == nil || err.(*ConnError).Code != ErrFrame {
 		t.Errorf("GOAWAY with a byte after its id: %v; want H3_FRAME_ERROR", err)
 	}
 }
@@ -204,7 +204,7 @@ func FuzzFrameParser(f *testing.F) {
 	f.Add(bytes.Join(frameSeeds, nil))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		_, err := readFrames(b)
-		if _, ok := err.(*connError); !ok && err != io.EOF && !errors.Is(err, errTruncated) {
+		if _, ok := err.(*ConnError); !ok && err != io.EOF && !errors.Is(err, errTruncated) {
 			t.Fatalf("readFrames(%x) = %v", b, err)
 		}
 	})

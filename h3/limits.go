@@ -368,7 +368,7 @@ func clientReset(str *quic.Stream) (reset, completed bool) {
 	if se.Remote {
 		return true, false // STOP_SENDING
 	}
-	if se.ErrorCode != ErrRequestCancelled.stream() {
+	if se.ErrorCode != quic.StreamErrorCode(ErrRequestCancelled) {
 		return false, false
 	}
 	// Reset by the server after a failed read: was it the client's
@@ -388,7 +388,7 @@ func (c *conn) streamReset() {
 		return
 	}
 	c.srv.calm.Offended(c.qc.RemoteAddr(), now)
-	c.qc.CloseWithError(ErrExcessiveLoad.app(), "too many request streams reset")
+	c.qc.CloseWithError(quic.ApplicationErrorCode(ErrExcessiveLoad), "too many request streams reset")
 	if hit := c.srv.cfg.LimitHit; hit != nil && c.load.closed.CompareAndSwap(false, true) {
 		hit(LimitMaxStreams)
 	}
@@ -407,10 +407,10 @@ func (c *conn) admitStream(str *quic.Stream) bool {
 	if int64(c.active) < max {
 		return true
 	}
-	str.CancelRead(ErrRequestRejected.stream())
-	str.CancelWrite(ErrRequestRejected.stream())
+	str.CancelRead(quic.StreamErrorCode(ErrRequestRejected))
+	str.CancelWrite(quic.StreamErrorCode(ErrRequestRejected))
 	if c.load.refused++; int64(c.load.refused) == max {
-		c.qc.CloseWithError(ErrExcessiveLoad.app(), "too many requests reset while their handlers run")
+		c.qc.CloseWithError(quic.ApplicationErrorCode(ErrExcessiveLoad), "too many requests reset while their handlers run")
 		if hit := c.srv.cfg.LimitHit; hit != nil {
 			hit(LimitMaxStreams)
 		}

@@ -1,5 +1,7 @@
 package h3
 
+import "github.com/quic-go/quic-go"
+
 // forceClose closes c at once, when Shutdown's context ended or Close was
 // called. A connection with requests in flight (or WebSockets not closed
 // by the shutdown hooks) is closed with H3_REQUEST_CANCELLED, which ends
@@ -10,8 +12,8 @@ func (c *conn) forceClose() {
 	cut := c.active > 0
 	c.mu.Unlock()
 	if cut {
-		c.qc.CloseWithError(ErrRequestCancelled.app(), "server closed with requests in flight")
+		c.qc.CloseWithError(quic.ApplicationErrorCode(ErrRequestCancelled), "server closed with requests in flight")
 		return
 	}
-	c.qc.CloseWithError(ErrNoError.app(), "server closed")
+	c.qc.CloseWithError(quic.ApplicationErrorCode(ErrNoError), "server closed")
 }

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/quic-go/quic-go"
 	"github.com/triohttp/trio/internal/defaults"
 )
 
@@ -149,7 +150,7 @@ func (w *responseWriter) refusal() error {
 		*w.buf = (*w.buf)[:0]
 	}
 	w.send([]byte(msg), true)
-	w.rs.str.CancelRead(ErrNoError.stream())
+	w.rs.str.CancelRead(quic.StreamErrorCode(ErrNoError))
 	w.rs.str.Close()
 	w.err = l.refuseErr
 	return l.refuseErr

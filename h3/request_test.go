@@ -92,7 +92,7 @@ func TestDecodeFields(t *testing.T) {
 		t.Errorf("decodeFields over the limit: %v; want errTooLarge", err)
 	}
 	// Required Insert Count 1: a dynamic table reference.
-	if _, err := decodeFields([]byte{0x02, 0x00, 0x80}, 1<<10); err == nil || err.(*connError).Code != ErrQPACKDecompression {
+	if _, err := decodeFields([]byte{0x02, 0x00, 0x80}, 1<<10); err == nil || err.(*ConnError).Code != ErrQPACKDecompression {
 		t.Errorf("dynamic reference: %v; want QPACK_DECOMPRESSION_FAILED", err)
 	}
 }
@@ -134,7 +134,7 @@ func TestQPACKStreams(t *testing.T) {
 		}
 		err := read(bufio.NewReader(bytes.NewReader(tt.b)))
 		var got ErrCode
-		if ce, ok := err.(*connError); ok {
+		if ce, ok := err.(*ConnError); ok {
 			got = ce.Code
 		} else if err != io.EOF {
 			t.Errorf("%s: %v; want io.EOF or a connError", tt.name, err)
@@ -167,7 +167,7 @@ func FuzzRequestHeaders(f *testing.F) {
 		for i := len(block); i >= 0; i-- {
 			fields, err := decodeFields(block[:i], 64<<10)
 			if err != nil {
-				if _, ok := err.(*connError); !ok && !errors.Is(err, errTooLarge) {
+				if _, ok := err.(*ConnError); !ok && !errors.Is(err, errTooLarge) {
 					t.Fatalf("decodeFields(%x) = %v; want a connError or errTooLarge", block[:i], err)
 				}
 				continue

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/quic-go/qpack"
+	"github.com/quic-go/quic-go"
 	"golang.org/x/net/http/httpguts"
 
 	"github.com/triohttp/trio/internal/httpmsg"
@@ -306,7 +307,7 @@ func (w *responseWriter) finish() {
 		w.rs.reset(ErrRequestCancelled)
 		return
 	}
-	w.rs.str.CancelRead(ErrNoError.stream())
+	w.rs.str.CancelRead(quic.StreamErrorCode(ErrNoError))
 	w.rs.str.Close()
 }
 

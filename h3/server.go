@@ -187,7 +187,7 @@ func (s *Server) Serve(udp net.PacketConn) error {
 		s.accepted(qc)
 		c := newConn(s, qc)
 		if !s.track(c) {
-			qc.CloseWithError(ErrNoError.app(), "server closed")
+			qc.CloseWithError(quic.ApplicationErrorCode(ErrNoError), "server closed")
 			return http.ErrServerClosed
 		}
 		go func() {

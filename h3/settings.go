@@ -1,6 +1,10 @@
 package h3
 
-import "github.com/quic-go/quic-go/quicvarint"
+import (
+	"github.com/quic-go/quic-go/quicvarint"
+
+	"fmt"
+)
 
 // Setting identifiers (RFC 9114 section 7.2.4.1, RFC 9204 section 5,
 // RFC 9220 section 5, RFC 9297 section 2.1.1).
@@ -44,17 +48,17 @@ func parseSettings(p []byte) (peerSettings, error) {
 		}
 		p = p[n+m:]
 		if seen[id] {
-			return s, connErr(ErrSettings, "setting 0x%x repeated", id)
+			return s, connErr(ErrSettings, fmt.Sprintf("setting 0x%x repeated", id))
 		}
 		seen[id] = true
 		switch id {
 		case 0x00, 0x02, 0x03, 0x04, 0x05:
-			return s, connErr(ErrSettings, "HTTP/2 setting 0x%x", id)
+			return s, connErr(ErrSettings, fmt.Sprintf("HTTP/2 setting 0x%x", id))
 		case settingMaxFieldSectionSize:
 			s.maxFieldSectionSize = val
 		case settingEnableConnectProtocol, settingH3Datagram:
 			if val > 1 {
-				return s, connErr(ErrSettings, "setting 0x%x = %d; want 0 or 1", id, val)
+				return s, connErr(ErrSettings, fmt.Sprintf("setting 0x%x = %d; want 0 or 1", id, val))
 			}
 			if id == settingH3Datagram {
 				s.datagram = val == 1

@@ -3,6 +3,7 @@ package h3
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -102,13 +103,13 @@ func (rs *requestStream) readHeaders() (*http.Request, error) {
 		typ, n, err := rs.fr.header()
 		switch {
 		case err == io.EOF:
-			return nil, streamErr(ErrRequestIncomplete, "stream ended before HEADERS")
+			return nil, streamErr(rs.str.StreamID(), ErrRequestIncomplete, "stream ended before HEADERS")
 		case err != nil:
 			return nil, err
 		case typ == frameData:
 			return nil, connErr(ErrFrameUnexpected, "DATA before HEADERS")
 		case notOnRequestStream(typ):
-			return nil, connErr(ErrFrameUnexpected, "frame type 0x%x on a request stream", typ)
+			return nil, connErr(ErrFrameUnexpected, fmt.Sprintf("frame type 0x%x on a request stream", typ))
 		case typ != frameHeaders:
 			rs.fr.ignore(n)
 			continue
@@ -125,7 +126,7 @@ func (rs *requestStream) readHeaders() (*http.Request, error) {
 		}
 		req, err := newRequest(fields)
 		if err != nil {
-			return nil, streamErr(ErrMessage, "%v", err)
+			return nil, &StreamError{StreamID: rs.str.StreamID(), Code: ErrMessage, Cause: err}
 		}
 		return req, nil
 	}
@@ -148,9 +149,9 @@ func (rs *requestStream) abort(err error) {
 	if errors.Is(err, errTruncated) {
 		err = connErr(ErrFrame, "request stream ended inside a frame")
 	}
-	var se *streamError
+	var se *StreamError
 	switch {
-	case errors.As(err, new(*connError)):
+	case errors.As(err, new(*ConnError)):
 		rs.c.fail(err)
 	case errors.As(err, &se):
 		rs.reset(se.Code)
@@ -158,7 +159,7 @@ func (rs *requestStream) abort(err error) {
 		if errors.Is(err, errTooManyFields) {
 			rs.c.srv.cfg.limitHit(LimitHeaderFields)
 		}
-		rs.str.CancelRead(ErrExcessiveLoad.stream())
+		rs.str.CancelRead(quic.StreamErrorCode(ErrExcessiveLoad))
 		rs.w.init(rs, false)
 		rs.w.WriteHeader(http.StatusRequestHeaderFieldsTooLarge)
 		rs.w.finish()
@@ -169,8 +170,8 @@ func (rs *requestStream) abort(err error) {
 
 // reset ends the stream in both directions with code.
 func (rs *requestStream) reset(code ErrCode) {
-	rs.str.CancelRead(code.stream())
-	rs.str.CancelWrite(code.stream())
+	rs.str.CancelRead(quic.StreamErrorCode(code))
+	rs.str.CancelWrite(quic.StreamErrorCode(code))
 }
 
 // release marks the stream as no longer in use, once.

@@ -3,6 +3,7 @@ package h3
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"sync/atomic"
 
@@ -52,7 +53,7 @@ func (c *conn) serveUni(str *quic.ReceiveStream) {
 	case streamPush:
 		err = connErr(ErrStreamCreation, "push stream from a client")
 	default:
-		str.CancelRead(ErrStreamCreation.stream())
+		str.CancelRead(quic.StreamErrorCode(ErrStreamCreation))
 		return
 	}
 	c.fail(err)
@@ -63,12 +64,12 @@ func (c *conn) serveUni(str *quic.ReceiveStream) {
 // H3_STREAM_CREATION_ERROR.
 func (c *conn) critical(got *atomic.Bool, name string, read func() error) error {
 	if !got.CompareAndSwap(false, true) {
-		return connErr(ErrStreamCreation, "second %s stream", name)
+		return connErr(ErrStreamCreation, fmt.Sprintf("second %s stream", name))
 	}
 	err := read()
 	var se *quic.StreamError
 	if err == io.EOF || errors.Is(err, errTruncated) || errors.As(err, &se) {
-		return connErr(ErrClosedCriticalStream, "%s stream closed", name)
+		return connErr(ErrClosedCriticalStream, fmt.Sprintf("%s stream closed", name))
 	}
 	return err
 }
@@ -90,7 +91,7 @@ func readQPACKEncoder(br io.ByteReader) error {
 			return err
 		}
 		if capacity > 0 {
-			return connErr(ErrQPACKEncoderStream, "dynamic table capacity %d above the 0 allowed", capacity)
+			return connErr(ErrQPACKEncoderStream, fmt.Sprintf("dynamic table capacity %d above the 0 allowed", capacity))
 		}
 	}
 }
