@@ -44,6 +44,7 @@ type conn struct {
 	faultAt  atomic.Int64       // first request with a framing fault, or -1
 	fault    atomic.Int32       // its fault
 	passive  atomic.Bool        // hijacked, or no longer HTTP/1.1: stop following
+	gone     atomic.Bool        // the client closed the TLS connection: write nothing more
 	rejected error              // why the connection was closed: ErrURITooLong, ErrNotHTTP or errHeadTimeout
 	hit      func(limit string) // Config.limitHit
 }
@@ -56,9 +57,24 @@ type tlsConn struct {
 	bc *batchConn // under tc
 }
 
+// Read reads the TLS connection. Once a read fails for a reason other
+// than a deadline (close_notify, a reset), the client is gone, and writes
+// fail instead of racing its close (see response.clientGone): net/http
+// would write the response of the handler whose context it cancelled.
+func (c tlsConn) Read(p []byte) (int, error) {
+	n, err := c.conn.Read(p)
+	if n == 0 && err != nil && !isTimeout(err) && !c.passive.Load() {
+		c.gone.Store(true)
+	}
+	return n, err
+}
+
 // Write writes p; the records of a write longer than one record reach the
 // TCP connection in batches (see batchConn).
 func (c tlsConn) Write(p []byte) (int, error) {
+	if c.gone.Load() {
+		return 0, errClientGone
+	}
 	if len(p) <= maxRecord {
 		return c.tc.Write(p)
 	}
@@ -165,7 +181,12 @@ func (c *conn) CloseWrite() error {
 }
 
 // ReadFrom keeps sendfile for cleartext responses.
-func (c *conn) ReadFrom(r io.Reader) (int64, error) { return io.Copy(c.Conn, r) }
+func (c *conn) ReadFrom(r io.Reader) (int64, error) {
+	if c.gone.Load() {
+		return 0, errClientGone
+	}
+	return io.Copy(c.Conn, r)
+}
 
 // connKey is the context key of the *conn of a request.
 type connKey struct{}

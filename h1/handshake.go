@@ -39,7 +39,7 @@ func (c *srvConn) handshake() bool {
 		return false
 	}
 	cs := tc.ConnectionState()
-	c.nc, c.out, c.tlsState = tc, tlsWriter{tc: tc, bc: bc}, &cs
+	c.nc, c.out, c.tlsState, c.overTLS = tc, tlsWriter{tc: tc, bc: bc}, &cs, true
 	return true
 }
 

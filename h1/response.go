@@ -18,6 +18,10 @@ const pendSize = 2048
 // errAfterHandler is the error of writes after the handler returned.
 var errAfterHandler = errors.New("h1: write after the handler returned")
 
+// errClientGone is the error of writes after the client closed a TLS
+// connection while its request was served.
+var errClientGone = errors.New("h1: client closed the connection")
+
 // A response is the http.ResponseWriter of one request.
 type response struct {
 	c      *srvConn
@@ -211,6 +215,24 @@ func (w *response) writeBody(p []byte) (int, error) {
 	return n, err
 }
 
+// clientGone ends the response of a client that closed the TLS
+// connection (close_notify, or a reset) while its handler ran: nothing
+// more is written, the handler's writes fail, and the connection closes.
+//
+// A client closing TLS writes close_notify and then closes the socket
+// (crypto/tls Conn.Close); a response written between the two reaches
+// it, and Go's Transport returns that response to a request whose context
+// was cancelled ("the pconn closing raced with the response",
+// persistConn.roundTrip). Over TLS 1.2 a close_notify also obliges the
+// peer to discard its pending writes (RFC 5246 §7.2.1). In cleartext an
+// EOF may be a half-close from a client still reading, and closing the
+// socket is one step: a response after it is still written.
+func (w *response) clientGone() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.fail(errClientGone)
+}
+
 func (w *response) fail(err error) {
 	if err != nil && w.err == nil {
 		w.err = err
@@ -258,6 +280,10 @@ func (w *response) finish() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.hijacked || w.finished {
+		return
+	}
+	if w.err != nil { // the connection is broken, or the client gone
+		w.finished = true
 		return
 	}
 	if !w.wroteHeader {

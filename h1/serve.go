@@ -2,6 +2,7 @@ package h1
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"time"
 )
@@ -197,7 +198,7 @@ func (c *srvConn) await(w *response) result {
 	c.reading = true
 	c.mu.Unlock()
 
-	n, _ := c.nc.Read(c.one[:])
+	n, err := c.nc.Read(c.one[:])
 
 	c.mu.Lock()
 	c.reading = false
@@ -209,6 +210,9 @@ func (c *srvConn) await(w *response) result {
 		return resHijacked
 	}
 	if n == 0 {
+		if c.overTLS && !isTimeout(err) {
+			w.clientGone()
+		}
 		w.cancel() // the client went away, or the deadline passed
 		<-c.done
 		if c.isHijacked() {
@@ -218,6 +222,11 @@ func (c *srvConn) await(w *response) result {
 	}
 	<-c.done
 	return c.afterHandler(w)
+}
+
+func isTimeout(err error) bool {
+	ne, ok := err.(net.Error)
+	return ok && ne.Timeout()
 }
 
 // afterHandler decides the connection's fate once the handler returned,

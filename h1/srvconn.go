@@ -20,10 +20,13 @@ const (
 	stateClosed              // closed, or taken by Shutdown
 )
 
+// readerSize is the size of the connections' read buffers.
+const readerSize = 4096
+
 // readerPool and writerPool hold the buffers of active connections; an
 // idle one holds neither.
 var (
-	readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
+	readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readerSize) }}
 	writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 4096) }}
 )
 
@@ -37,6 +40,7 @@ type srvConn struct {
 	nc       net.Conn  // what HTTP runs on: raw, or a *tls.Conn over it
 	out      io.Writer // where responses go: nc, with TLS records batched
 	tlsState *tls.ConnectionState
+	overTLS  bool // the handshake was done: nc is a *tls.Conn
 	remote   string
 	ctx      context.Context // with the server and local address
 	state    atomic.Int32
