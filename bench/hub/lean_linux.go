@@ -82,13 +82,7 @@ func (f *fanout) startEpoll(conns []*net.TCPConn, rest [][]byte) (func() error, 
 		errs = make([]error, len(eps))
 	)
 	for i, e := range eps {
-		wg.Go(func() {
-			if f.o.poll > 0 {
-				errs[i] = e.poll(f, &done, f.o.poll)
-			} else {
-				errs[i] = e.run(f, &done)
-			}
-		})
+		wg.Go(func() { errs[i] = e.run(f, &done) })
 	}
 	return func() error {
 		done.Store(true)
@@ -154,35 +148,6 @@ func (e *epoller) run(f *fanout, done *atomic.Bool) error {
 		}
 		if err != nil {
 			return fmt.Errorf("epoll_wait: %w", err)
-		}
-		if err := e.read(f, events[:n], buf); err != nil && first == nil {
-			first = err
-		}
-	}
-	return first
-}
-
-// poll reads e's sockets until done as run does, but never waits in
-// epoll_wait: when none is readable it sleeps for interval. A client
-// that waits in epoll_wait is woken by the server's write for nearly
-// every message (the server's write system call pays for that wake-up);
-// one that polls is woken by its timer, interval/2 later on average, which
-// the latency it records includes.
-func (e *epoller) poll(f *fanout, done *atomic.Bool, interval time.Duration) error {
-	events := make([]syscall.EpollEvent, 256)
-	buf := make([]byte, 64<<10)
-	var first error
-	for !done.Load() {
-		n, err := syscall.EpollWait(e.epfd, events, 0)
-		if err == syscall.EINTR {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("epoll_wait: %w", err)
-		}
-		if n == 0 {
-			time.Sleep(interval)
-			continue
 		}
 		if err := e.read(f, events[:n], buf); err != nil && first == nil {
 			first = err

@@ -65,7 +65,6 @@ type options struct {
 	mem       bool
 	ws        bool
 	client    string
-	poll      time.Duration
 	readers   int
 	serve     bool
 }
@@ -123,7 +122,6 @@ func parse(args []string, stderr io.Writer) (*options, error) {
 	fs.BoolVar(&o.ws, "ws", false, "fan-out to WebSocket clients of instances in a child process, not in-process members")
 	fs.StringVar(&o.client, "client", defaultClient, "with -ws, the WebSocket clients: epoll (lean, read by -readers epoll loops; Linux), lean (lean, a goroutine each), ws (ws.Dial's Conn and ReadMessage, a goroutine each)")
 	fs.IntVar(&o.readers, "readers", 1, "with -client=epoll: the goroutines reading the sockets, each with its own epoll instance")
-	fs.DurationVar(&o.poll, "poll", 0, "with -client=epoll: poll the sockets, sleeping this long when none is readable, instead of waiting in epoll_wait")
 	fs.BoolVar(&o.mem, "mem", false, "measure memory per member instead of fan-out")
 	fs.StringVar(&o.profile, "profile", "", "with -mem: write the server's heap profile with each kind's WebSockets held to this directory")
 	fs.StringVar(&o.cpu, "cpuprofile", "", "write a CPU profile of the fan-out (in-process) to this file")
