@@ -143,11 +143,10 @@ func (c *conn) applyServerTimeoutsLocked(st *stream) {
 	if c.hs == nil {
 		return
 	}
-	now := time.Now()
 	if d := c.hs.ReadTimeout; d > 0 && !st.remoteClosed {
-		c.setDeadlineLocked(st, now.Add(d), false)
+		c.setDeadlineLocked(st, time.Now().Add(d), false)
 	}
 	if d := c.hs.WriteTimeout; d > 0 {
-		c.setDeadlineLocked(st, now.Add(d), true)
+		c.setDeadlineLocked(st, time.Now().Add(d), true)
 	}
 }

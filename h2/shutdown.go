@@ -31,12 +31,14 @@ var gracefulPing = [8]byte{'t', 'r', 'i', 'o', 'b', 'y', 'e', 0}
 // shutdownState is how far a conn is from closing: the graceful
 // shutdown's GOAWAYs, the idle timer, and why it failed.
 type shutdownState struct {
-	goAway   int    // 0 none, 1 first GOAWAY sent, 2 final GOAWAY sent
-	goAwayID uint32 // last stream ID in the final GOAWAY
-	closing  bool   // writeLoop exits once out is empty
-	dead     error  // set once the connection is unusable
-	idle     *time.Timer
-	gaTimer  *time.Timer
+	goAway    int    // 0 none, 1 first GOAWAY sent, 2 final GOAWAY sent
+	goAwayID  uint32 // last stream ID in the final GOAWAY
+	closing   bool   // writeLoop exits once out is empty
+	dead      error  // set once the connection is unusable
+	idle      *time.Timer
+	idleArmed bool      // idle is set to fire
+	idleSince time.Time // when the last stream closed; zero while streams are open
+	gaTimer   *time.Timer
 }
 
 // startShutdown begins a graceful shutdown (RFC 9113 section 6.8): a
@@ -112,16 +114,17 @@ func (c *conn) connErrorLocked(ce *ConnError) {
 	c.failLocked(ce)
 }
 
-// updateIdleLocked arms the idle timer when no stream is open and stops
-// it otherwise.
+// updateIdleLocked notes when the connection became idle (no stream
+// open, no handler running) and arms the idle timer if it is not armed.
+// Streams opening and closing cost no timer operation: a timer that fires
+// while streams are open is not re-armed until the connection is idle
+// again, and one that fires early waits the rest (onIdle).
 func (c *conn) updateIdleLocked() {
 	if c.dead != nil {
 		return
 	}
 	if len(c.streams) > 0 || c.running > 0 {
-		if c.idle != nil {
-			c.idle.Stop()
-		}
+		c.idleSince = time.Time{}
 		return
 	}
 	if c.goAway == 2 {
@@ -133,6 +136,11 @@ func (c *conn) updateIdleLocked() {
 	if d == 0 {
 		return
 	}
+	c.idleSince = time.Now()
+	if c.idleArmed {
+		return
+	}
+	c.idleArmed = true
 	if c.idle == nil {
 		c.idle = time.AfterFunc(d, c.onIdle)
 	} else {
@@ -140,10 +148,17 @@ func (c *conn) updateIdleLocked() {
 	}
 }
 
+// onIdle sends GOAWAY if the connection has been idle for IdleTimeout.
 func (c *conn) onIdle() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.streams) > 0 || c.running > 0 || c.dead != nil {
+	c.idleArmed = false
+	if len(c.streams) > 0 || c.running > 0 || c.dead != nil || c.idleSince.IsZero() {
+		return
+	}
+	if rest := c.cfg.idleTimeout() - time.Since(c.idleSince); rest > 0 {
+		c.idleArmed = true
+		c.idle.Reset(rest)
 		return
 	}
 	c.out = appendGoAway(c.out, c.maxID, http2.ErrCodeNo, "idle")
