@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"slices"
+	"strconv"
 	"testing"
 	"testing/iotest"
 
@@ -137,5 +138,39 @@ func TestFrameReaderIdle(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// A recordTransport returns the same frame over and over, at most one
+// frame per read, as TLS records or HTTP/2 DATA frames of one frame each.
+type recordTransport struct {
+	frame []byte
+	off   int
+}
+
+func (r *recordTransport) Read(p []byte) (int, error) {
+	n := copy(p, r.frame[r.off:])
+	r.off = (r.off + n) % len(r.frame)
+	return n, nil
+}
+func (*recordTransport) Write(p []byte) (int, error) { return len(p), nil }
+func (*recordTransport) Close() error                { return nil }
+
+// BenchmarkReadMessage reads 64-byte and 1000-byte masked binary messages,
+// each arriving in a read of its own.
+func BenchmarkReadMessage(b *testing.B) {
+	for _, size := range []int{64, 1000} {
+		b.Run(strconv.Itoa(size), func(b *testing.B) {
+			h := gws.Header{Fin: true, OpCode: gws.OpBinary, Length: int64(size), Masked: true, Mask: [4]byte{1, 2, 3, 4}}
+			frame := append(appendHeader(nil, h), make([]byte, size)...)
+			c := newConn(&recordTransport{frame: frame}, nil, false, "HTTP/1.1")
+			b.SetBytes(int64(size))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, err := c.ReadMessage(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
