@@ -1,6 +1,7 @@
 package h2
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -19,9 +20,14 @@ func hpackField(f hpack.HeaderField) (string, string) { return f.Name, f.Value }
 
 // newRequest builds the request of stream st from the decoded fields
 // (httpmsg.NewRequest: RFC 9113 section 8.3) and notes on st its
-// declared length and whether it owes 100 Continue.
+// declared length and whether it owes 100 Continue. The request carries
+// st.ctx if it is set already (else context.Background()).
 func (c *conn) newRequest(st *stream, fields []hpack.HeaderField, endStream bool) (*http.Request, error) {
-	r, head, err := httpmsg.NewRequest(httpmsg.HTTP2, fields, hpackField)
+	ctx := st.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	r, head, err := httpmsg.NewRequest(ctx, httpmsg.HTTP2, fields, hpackField)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package h3
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/quic-go/qpack"
@@ -16,7 +17,7 @@ func qpackField(f qpack.HeaderField) (string, string) { return f.Name, f.Value }
 // malformed (H3_MESSAGE_ERROR). ContentLength is the declared
 // content-length, or -1.
 func newRequest(fields []qpack.HeaderField) (*http.Request, error) {
-	r, _, err := httpmsg.NewRequest(httpmsg.HTTP3, fields, qpackField)
+	r, _, err := httpmsg.NewRequest(context.Background(), httpmsg.HTTP3, fields, qpackField)
 	return r, err
 }
 

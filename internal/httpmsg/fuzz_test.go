@@ -84,9 +84,9 @@ func same(r1 *http.Request, h1 Head, e1 error, r2 *http.Request, h2 Head, e2 err
 // both versions, and a request that holds together.
 func checkList(t *testing.T, fields []field) {
 	t.Helper()
-	r2, h2, e2 := NewRequest(HTTP2, fields, nv)
-	r2b, h2b, e2b := NewRequest(HTTP2, fields, nv)
-	r3, h3, e3 := NewRequest(HTTP3, fields, nv)
+	r2, h2, e2 := NewRequest(ctx, HTTP2, fields, nv)
+	r2b, h2b, e2b := NewRequest(ctx, HTTP2, fields, nv)
+	r3, h3, e3 := NewRequest(ctx, HTTP3, fields, nv)
 	if !same(r2, h2, e2, r2b, h2b, e2b) {
 		t.Fatalf("%q: two answers: %v, %v", fields, e2, e2b)
 	}
@@ -156,7 +156,7 @@ func mutations(fs []field) [][]field {
 func TestTruncationsAndMutations(t *testing.T) {
 	n := 0
 	for _, s := range seeds {
-		if _, _, err := NewRequest(HTTP2, s, nv); err != nil {
+		if _, _, err := NewRequest(ctx, HTTP2, s, nv); err != nil {
 			t.Fatalf("seed %q refused: %v", s, err)
 		}
 		for _, m := range append(mutations(s), s) {
@@ -181,7 +181,7 @@ func TestMutationsRefused(t *testing.T) {
 				bad = append(bad, append(append(append([]field{}, s[:i+1]...), f), s[i+1:]...)) // repeated
 			}
 			for _, m := range bad {
-				if _, _, err := NewRequest(HTTP2, m, nv); err == nil {
+				if _, _, err := NewRequest(ctx, HTTP2, m, nv); err == nil {
 					t.Errorf("%q accepted", m)
 				}
 			}

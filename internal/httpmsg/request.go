@@ -1,6 +1,7 @@
 package httpmsg
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -58,12 +59,12 @@ type pseudo struct {
 //     host, and a host equal to :authority when both are present.
 //
 // An error is one of the Err values of this package: the message is
-// malformed. The request has no Body, RemoteAddr, TLS or context: the
-// engine sets them. ContentLength is the declared length or -1, Header
+// malformed. The request has context ctx (the one allocation of the
+// Request itself), and no Body, RemoteAddr or TLS: the engine sets them. ContentLength is the declared length or -1, Header
 // has canonical keys with cookie crumbs joined by "; " and no Host,
 // Trailer the declared trailers. An extended CONNECT (RFC 8441, RFC
 // 9220) has Proto set to its :protocol and a ":protocol" header.
-func NewRequest[F any](v Version, fields []F, nv func(F) (name, value string)) (*http.Request, Head, error) {
+func NewRequest[F any](ctx context.Context, v Version, fields []F, nv func(F) (name, value string)) (*http.Request, Head, error) {
 	p, i, err := parsePseudo(fields, nv)
 	if err != nil {
 		return nil, Head{}, err
@@ -110,7 +111,7 @@ func NewRequest[F any](v Version, fields []F, nv func(F) (name, value string)) (
 		return nil, Head{}, err
 	}
 	delete(header, "Host") // promoted to Request.Host, as net/http does
-	r := &http.Request{
+	r := http.Request{ // on the stack: WithContext makes the one on the heap
 		Method:        p.method,
 		Proto:         v.proto(),
 		ProtoMajor:    int(v),
@@ -136,7 +137,7 @@ func NewRequest[F any](v Version, fields []F, nv func(F) (name, value string)) (
 		return nil, Head{}, err
 	}
 	head.Continue = httpguts.HeaderValuesContainsToken(header["Expect"], "100-continue")
-	return r, head, nil
+	return r.WithContext(ctx), head, nil
 }
 
 // parsePseudo reads the pseudo-header fields at the start of fields and

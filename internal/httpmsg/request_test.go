@@ -1,9 +1,15 @@
 package httpmsg
 
 import (
+	"context"
 	"errors"
 	"testing"
 )
+
+// ctx is the context the tests' requests carry.
+var ctx = context.WithValue(context.Background(), ctxKey{}, "test")
+
+type ctxKey struct{}
 
 // field is a test's name/value pair.
 type field struct{ name, value string }
@@ -87,7 +93,7 @@ func TestNewRequestRules(t *testing.T) {
 	}
 	for _, v := range []Version{HTTP2, HTTP3} {
 		for _, tt := range tests {
-			r, _, err := NewRequest(v, tt.fields, nv)
+			r, _, err := NewRequest(ctx, v, tt.fields, nv)
 			if !errors.Is(err, tt.want) || (err == nil) != (tt.want == nil) {
 				t.Errorf("HTTP/%d %s: err = %v; want %v", v, tt.name, err, tt.want)
 				continue
@@ -102,7 +108,7 @@ func TestNewRequestRules(t *testing.T) {
 }
 
 func TestNewRequestFields(t *testing.T) {
-	r, head, err := NewRequest(HTTP3, get("cookie", "a=1", "cookie", "b=2", "content-length", "7",
+	r, head, err := NewRequest(ctx, HTTP3, get("cookie", "a=1", "cookie", "b=2", "content-length", "7",
 		"trailer", "x-sum, x-other", "trailer", "authorization", "expect", "100-continue", "x-a", "1", "x-a", "2"), nv)
 	if err != nil {
 		t.Fatal(err)
@@ -122,14 +128,17 @@ func TestNewRequestFields(t *testing.T) {
 	if got := r.Header["X-A"]; len(got) != 2 || got[0] != "1" || got[1] != "2" {
 		t.Errorf("X-A = %q; want [1 2]", got)
 	}
+	if r.Context() != ctx {
+		t.Errorf("Context() = %v; want the one given", r.Context())
+	}
 	if r.Proto != "HTTP/3.0" || r.ProtoMajor != 3 {
 		t.Errorf("Proto %q %d; want HTTP/3.0 3", r.Proto, r.ProtoMajor)
 	}
-	r, head, _ = NewRequest(HTTP2, fl(":method", "CONNECT", ":protocol", "websocket", ":scheme", "https", ":authority", "a.test", ":path", "/ws"), nv)
+	r, head, _ = NewRequest(ctx, HTTP2, fl(":method", "CONNECT", ":protocol", "websocket", ":scheme", "https", ":authority", "a.test", ":path", "/ws"), nv)
 	if r.Proto != "websocket" || r.Header.Get(":protocol") != "websocket" || r.URL.Host != "a.test" || r.URL.Path != "/ws" || head.ContentLength != -1 {
 		t.Errorf("extended CONNECT: Proto %q, :protocol %q, URL %v, length %d", r.Proto, r.Header.Get(":protocol"), r.URL, head.ContentLength)
 	}
-	r, _, _ = NewRequest(HTTP2, fl(":method", "CONNECT", ":authority", "a.test:443"), nv)
+	r, _, _ = NewRequest(ctx, HTTP2, fl(":method", "CONNECT", ":authority", "a.test:443"), nv)
 	if r.URL.Host != "a.test:443" || r.RequestURI != "a.test:443" || r.Host != "a.test:443" {
 		t.Errorf("CONNECT: URL %v, RequestURI %q, Host %q", r.URL, r.RequestURI, r.Host)
 	}
@@ -191,7 +200,7 @@ func BenchmarkNewRequest(b *testing.B) {
 		"accept-language", "en", "cookie", "a=1", "cookie", "b=2", "sec-fetch-mode", "navigate")
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, _, err := NewRequest(HTTP2, fs, nv); err != nil {
+		if _, _, err := NewRequest(ctx, HTTP2, fs, nv); err != nil {
 			b.Fatal(err)
 		}
 	}
