@@ -3,28 +3,16 @@ package h1
 import (
 	"net/http"
 	"strconv"
-	"sync/atomic"
-	"time"
+
+	"github.com/triohttp/trio/internal/httpmsg"
 )
 
-// A dateLine is the Date field of the responses of one second.
-type dateLine struct {
-	sec  int64
-	line []byte // "Date: ...\r\n"
-}
-
-var dateCache atomic.Pointer[dateLine]
-
-// appendDate appends the Date field line for now, formatted once a second.
+// appendDate appends the Date field line: httpmsg's value, formatted once
+// a second for h1, h2 and h3 alike.
 func appendDate(b []byte) []byte {
-	now := time.Now()
-	d := dateCache.Load()
-	if d == nil || d.sec != now.Unix() {
-		line := append([]byte("Date: "), now.UTC().AppendFormat(nil, http.TimeFormat)...)
-		d = &dateLine{sec: now.Unix(), line: append(line, "\r\n"...)}
-		dateCache.Store(d)
-	}
-	return append(b, d.line...)
+	b = append(b, "Date: "...)
+	b = httpmsg.AppendDate(b)
+	return append(b, "\r\n"...)
 }
 
 // statusLines holds "HTTP/1.1 code text\r\n" for the codes net/http names.

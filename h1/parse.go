@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/triohttp/trio/internal/httpmsg"
 	"golang.org/x/net/http/httpguts"
 )
 
@@ -20,7 +21,7 @@ type head struct {
 	close          bool // the client asked to close: Connection: close, or HTTP/1.0 without keep-alive
 	keepAlive10    bool // HTTP/1.0 asking for keep-alive
 	expect100      bool
-	trailer        []string // declared trailer fields, canonical
+	trailer        http.Header // declared trailer fields, canonical, nil values
 }
 
 func badRequest(msg string) *statusError { return &statusError{Code: 400, Msg: msg} }
@@ -77,8 +78,6 @@ func parseHead(s string, first bool, h *head) *statusError {
 				return &statusError{Code: http.StatusExpectationFailed, Msg: "unsupported Expect"}
 			}
 			h.expect100 = true
-		case "Trailer":
-			h.declareTrailers(value)
 		}
 		if key == "Host" {
 			continue // in r.Host, as net/http has it
@@ -148,10 +147,8 @@ func splitField(line string) (name, value string, err *statusError) {
 		return "", "", badRequest("invalid field name")
 	}
 	value = strings.Trim(value, " \t")
-	for i := 0; i < len(value); i++ {
-		if b := value[i]; (b < ' ' && b != '\t') || b == 0x7f {
-			return "", "", badRequest("invalid field value")
-		}
+	if !httpmsg.ValidFieldValue(value) {
+		return "", "", badRequest("invalid field value")
 	}
 	return name, value, nil
 }
@@ -165,15 +162,6 @@ func (h *head) connection(v string) {
 			h.close = true
 		case equalFold(t, "keep-alive"):
 			h.keepAlive10 = true
-		}
-	}
-}
-
-// declareTrailers notes the field names a Trailer field declares.
-func (h *head) declareTrailers(v string) {
-	for t := range strings.SplitSeq(v, ",") {
-		if t = strings.Trim(t, " \t"); t != "" {
-			h.trailer = append(h.trailer, http.CanonicalHeaderKey(t))
 		}
 	}
 }
@@ -194,11 +182,12 @@ func (h *head) framing(hosts, tes int, te string) *statusError {
 	} else {
 		h.keepAlive10 = false
 	}
-	for _, k := range h.trailer {
-		switch k {
-		case "Transfer-Encoding", "Content-Length", "Trailer":
+	if vv := h.header["Trailer"]; vv != nil {
+		t, err := httpmsg.DeclaredTrailers(vv)
+		if err != nil {
 			return badRequest("bad trailer key")
 		}
+		h.trailer = t
 	}
 	switch {
 	case tes == 0:

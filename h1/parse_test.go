@@ -132,8 +132,11 @@ func TestParseHeadFields(t *testing.T) {
 	if _, ok := h.header["Host"]; ok {
 		t.Error("Host is in the header; want it only in Host")
 	}
-	if h.close || !h.keepAlive10 || !h.expect100 || h.contentLength != 4 || len(h.trailer) != 1 || h.trailer[0] != "X-T" {
+	if h.close || !h.keepAlive10 || !h.expect100 || h.contentLength != 4 || len(h.trailer) != 1 {
 		t.Errorf("close %v keepAlive10 %v expect100 %v length %d trailer %q", h.close, h.keepAlive10, h.expect100, h.contentLength, h.trailer)
+	}
+	if v, ok := h.trailer["X-T"]; !ok || v != nil {
+		t.Errorf("trailer = %q; want X-T declared", h.trailer)
 	}
 	r, se := newRequest(t.Context(), &h, "1.2.3.4:5", nil)
 	if se != nil {

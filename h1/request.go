@@ -36,12 +36,7 @@ func newRequest(ctx context.Context, h *head, remote string, cs *tls.ConnectionS
 		r.ContentLength = -1
 		r.TransferEncoding = []string{"chunked"}
 	}
-	if len(h.trailer) > 0 {
-		r.Trailer = make(http.Header, len(h.trailer))
-		for _, k := range h.trailer {
-			r.Trailer[k] = nil
-		}
-	}
+	r.Trailer = h.trailer
 	return r.WithContext(ctx), nil
 }
 
