@@ -55,8 +55,12 @@ func (c *conn) processHeaders(f *http2.HeadersFrame) error {
 			c.cfg.limitHit(LimitHeaderFields)
 		}
 	}
+	// The request is built with its context: no second Request from
+	// WithContext.
+	st.ctx, st.cancel = context.WithCancel(c.ctx)
 	req, err := c.newRequest(st, c.hb.fields, f.StreamEnded())
 	if err != nil {
+		st.cancel()
 		return &StreamError{StreamID: id, Code: http2.ErrCodeProtocol, Cause: err}
 	}
 	if n := c.cfg.maxBodyBytes(); n > 0 && req.ContentLength > n && !c.hb.truncated && req.Method != http.MethodConnect {
@@ -69,8 +73,7 @@ func (c *conn) processHeaders(f *http2.HeadersFrame) error {
 		o.StreamOpened()
 	}
 	c.updateIdleLocked()
-	st.ctx, st.cancel = context.WithCancel(c.ctx)
-	st.req = req.WithContext(st.ctx)
+	st.req = req
 	if f.StreamEnded() {
 		st.remoteClosed = true
 	}
