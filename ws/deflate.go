@@ -18,7 +18,8 @@ const (
 	CompressionDisabled CompressionMode = iota
 	// CompressionContextTakeover keeps each direction's LZ77 window across
 	// messages: the best ratio for streams of similar messages, at about
-	// 32 KiB to read and a few hundred KiB to write per connection.
+	// 32 KiB to read (the window; the decompressor is pooled between
+	// messages) and a few hundred KiB to write per connection.
 	CompressionContextTakeover
 	// CompressionNoContextTakeover compresses each message alone
 	// (server_no_context_takeover and client_no_context_takeover), so
@@ -197,23 +198,28 @@ func (d *deflater) end() []byte {
 type inflater struct {
 	noCtx bool
 	c     *Conn
-	fr    io.ReadCloser // flate reader; pooled without context takeover
-	src   *bufio.Reader
+	fr    io.ReadCloser // flate reader, pooled between messages
+	src   *bufio.Reader // pooled between messages
 	in    inflateSource
 	dict  []byte // last 32 KiB of output, with context takeover
 }
 
-var flateReaders sync.Pool
+// flateReaders and inflateSrcs hold the state of messages being inflated:
+// a connection between messages keeps none (with context takeover, the
+// window is dict, given to the reader at each message's start).
+var (
+	flateReaders sync.Pool
+	inflateSrcs  = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
+)
 
 // start prepares to inflate the message whose first frame was just read.
 func (f *inflater) start(c *Conn) {
 	f.c = c
 	f.in = inflateSource{c: c}
 	if f.src == nil {
-		f.src = bufio.NewReaderSize(&f.in, 4096)
-	} else {
-		f.src.Reset(&f.in)
+		f.src = inflateSrcs.Get().(*bufio.Reader)
 	}
+	f.src.Reset(&f.in)
 	if f.fr == nil {
 		if fr, ok := flateReaders.Get().(io.ReadCloser); ok {
 			f.fr = fr
@@ -241,11 +247,16 @@ func (f *inflater) read(p []byte) (int, error) {
 	return n, err
 }
 
-// finish ends a message: pooled state goes back.
+// finish ends a message: pooled state goes back. With context takeover
+// too: start resets the reader with the window kept in dict.
 func (f *inflater) finish() {
-	if f.noCtx {
+	if f.fr != nil {
 		flateReaders.Put(f.fr)
 		f.fr = nil
+	}
+	if f.src != nil {
+		f.src.Reset(nil)
+		inflateSrcs.Put(f.src)
 		f.src = nil
 	}
 }
