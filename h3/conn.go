@@ -63,9 +63,14 @@ func newConn(s *Server, qc *quic.Conn) *conn {
 	return c
 }
 
-// A streamCtx is the parent of a request's context: the stream's, which
-// quic-go cancels when the connection closes or the client stops reading
-// (STOP_SENDING), with the values net/http's request contexts carry.
+// A streamCtx is a request's context: the stream's, with the values
+// net/http's request contexts carry. quic-go cancels it when the server
+// ends its side of the stream (the response is complete, or the stream
+// is reset), when the client stops reading (STOP_SENDING) and when the
+// connection closes: the response ends only once the handler returned,
+// so the context is done then, as net/http's is, without a child context
+// per request. A CONNECT request gets a child cancelled when its handler
+// returns, since a WebSocket may take its stream over past the handler.
 type streamCtx struct {
 	context.Context
 	c *conn

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"strings"
+	"sync"
 
 	"github.com/quic-go/qpack"
 
@@ -28,8 +29,12 @@ func decodeFields(block []byte, limit int) ([]qpack.HeaderField, error) {
 // the field is decoded: a section of thousands of one-byte static table
 // references is not decoded whole before it is refused.
 func decodeRequestFields(block []byte, limit, maxFields int) ([]qpack.HeaderField, error) {
+	return appendRequestFields(make([]qpack.HeaderField, 0, 16), block, limit, maxFields)
+}
+
+// appendRequestFields is decodeRequestFields appending to fields.
+func appendRequestFields(fields []qpack.HeaderField, block []byte, limit, maxFields int) ([]qpack.HeaderField, error) {
 	next := decoder.Decode(block)
-	fields := make([]qpack.HeaderField, 0, 16)
 	size, n, cookie := 0, 0, false
 	for {
 		f, err := next()
@@ -64,3 +69,38 @@ var decoder = qpack.NewDecoder()
 
 // canonicalKey is the http.Header key of a lowercase field name.
 func canonicalKey(name string) string { return httpmsg.CanonicalKey(name) }
+
+// A section holds a request's HEADERS payload and its decoded fields
+// while the request is built from them: the strings the decoder returns
+// are copies, so both are reused for the next request.
+type section struct {
+	block  []byte
+	fields []qpack.HeaderField
+}
+
+// maxPooledSection is the largest HEADERS payload read into a pooled
+// section; larger ones get their own.
+const maxPooledSection = 4 << 10
+
+var sectionPool = sync.Pool{New: func() any {
+	return &section{block: make([]byte, 0, 512), fields: make([]qpack.HeaderField, 0, 16)}
+}}
+
+// getSection returns a section for a payload of n bytes, pooled if
+// pooled is true (the frame is not being traced, which keeps it) and n
+// is small.
+func getSection(n uint64, pooled bool) *section {
+	if !pooled || n > maxPooledSection {
+		return &section{}
+	}
+	return sectionPool.Get().(*section)
+}
+
+func putSection(s *section) {
+	if cap(s.block) == 0 || cap(s.block) > maxPooledSection || cap(s.fields) > 128 {
+		return
+	}
+	clear(s.fields)
+	s.block, s.fields = s.block[:0], s.fields[:0]
+	sectionPool.Put(s)
+}

@@ -106,7 +106,17 @@ func (fr *frameReader) discardSlow() error {
 
 // payload reads a whole frame payload of n bytes.
 func (fr *frameReader) payload(n uint64) ([]byte, error) {
-	p := make([]byte, n)
+	return fr.payloadInto(nil, n)
+}
+
+// payloadInto is payload reading into buf's array if it has room.
+func (fr *frameReader) payloadInto(buf []byte, n uint64) ([]byte, error) {
+	var p []byte
+	if uint64(cap(buf)) >= n {
+		p = buf[:n]
+	} else {
+		p = make([]byte, n)
+	}
 	if _, err := io.ReadFull(fr.r, p); err != nil {
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
 			err = errTruncated

@@ -361,8 +361,8 @@ func clientReset(str *quic.Stream) (reset, completed bool) {
 	if str.Context().Err() == nil {
 		return false, false // still in use (a WebSocket), or nothing happened
 	}
-	var se *quic.StreamError
-	if !errors.As(context.Cause(str.Context()), &se) {
+	se, ok := errors.AsType[*quic.StreamError](context.Cause(str.Context()))
+	if !ok {
 		return false, true // closed: the response is complete
 	}
 	if se.Remote {

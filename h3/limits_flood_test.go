@@ -45,19 +45,23 @@ func newFlood(t testing.TB, addr, srcIP string, tlsConf *tls.Config) *flood {
 	return f
 }
 
-// send begins n handshakes, 32 at a time, and returns when all are given up.
+// send begins n handshakes and returns when all are given up: once the
+// first Initial of each has gone out (or 10 seconds passed), not after a
+// fixed time, which a busy machine may need just to build the Initials.
 func (f *flood) send(n int) {
+	start := f.initials.Load()
+	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	sem := make(chan struct{}, 32)
 	for range n {
-		sem <- struct{}{}
 		wg.Go(func() {
-			defer func() { <-sem }()
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
-			defer cancel()
-			f.tr.Dial(ctx, f.addr, f.tls, &quic.Config{HandshakeIdleTimeout: time.Second})
+			f.tr.Dial(ctx, f.addr, f.tls, &quic.Config{HandshakeIdleTimeout: 10 * time.Second})
 		})
 	}
+	deadline := time.Now().Add(10 * time.Second)
+	for f.initials.Load()-start < int64(n) && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
 	wg.Wait()
 }
 

@@ -24,6 +24,7 @@ type requestStream struct {
 	w        responseWriter
 	released atomic.Bool  // streamDone called
 	wscan    frameScanner // the frames written, for qlog
+	ctx      streamCtx    // the request's context; see streamCtx
 }
 
 // serveStream reads a request from str, runs the handler and finishes
@@ -61,12 +62,19 @@ func (c *conn) serveStream(str *quic.Stream) {
 		rs.w.finish() // stops the body with H3_NO_ERROR
 		return
 	}
-	ctx, cancel := context.WithCancel(&streamCtx{str.Context(), c})
+	rs.ctx = streamCtx{str.Context(), c}
+	var ctx context.Context = &rs.ctx
+	var cancel context.CancelFunc
+	if req.Method == http.MethodConnect { // a WebSocket may outlive the handler
+		ctx, cancel = context.WithCancel(ctx)
+	}
 	req = req.WithContext(ctx)
 	rs.body.init(rs, req)
 	req.Body = &rs.body
 	panicked := rs.runHandler(req)
-	cancel()
+	if cancel != nil {
+		cancel()
+	}
 	switch {
 	case rs.w.hijacked:
 	case panicked:
@@ -116,15 +124,17 @@ func (rs *requestStream) readHeaders() (*http.Request, error) {
 		case n > uint64(limit):
 			return nil, errTooLarge
 		}
-		block, err := rs.fr.payload(n)
+		sec := getSection(n, rs.fr.qlog == nil)
+		defer putSection(sec)
+		block, err := rs.fr.payloadInto(sec.block, n)
 		if err != nil {
 			return nil, err
 		}
-		fields, err := decodeRequestFields(block, limit, rs.c.srv.cfg.maxHeaderFields())
+		sec.fields, err = appendRequestFields(sec.fields, block, limit, rs.c.srv.cfg.maxHeaderFields())
 		if err != nil {
 			return nil, err
 		}
-		req, err := newRequest(fields)
+		req, err := newRequest(sec.fields)
 		if err != nil {
 			return nil, &StreamError{StreamID: rs.str.StreamID(), Code: ErrMessage, Cause: err}
 		}
