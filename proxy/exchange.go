@@ -21,7 +21,6 @@ type exchange struct {
 	w      http.ResponseWriter
 	parent context.Context // the client's request's
 	d      time.Duration   // response-header timeout; 0 for none
-	trace  httptrace.ClientTrace
 
 	ctx    context.Context // derived from parent for the transports; nil until one needs it
 	cancel context.CancelCauseFunc
@@ -34,7 +33,14 @@ type exchange struct {
 }
 
 func newExchange(w http.ResponseWriter, parent context.Context, d time.Duration) *exchange {
-	return &exchange{w: w, parent: parent, d: d}
+	x := new(exchange)
+	x.init(w, parent, d)
+	return x
+}
+
+// init readies a zero exchange.
+func (x *exchange) init(w http.ResponseWriter, parent context.Context, d time.Duration) {
+	x.w, x.parent, x.d = w, parent, d
 }
 
 // transportContext is the context of the requests to net/http's and quic-go's
@@ -44,11 +50,13 @@ func newExchange(w http.ResponseWriter, parent context.Context, d time.Duration)
 func (x *exchange) transportContext() context.Context {
 	if x.ctx == nil {
 		ctx, cancel := context.WithCancelCause(x.parent)
-		x.trace.Got1xxResponse = x.got1xx
-		x.trace.WroteRequest = x.wroteRequest
-		x.trace.GotFirstResponseByte = x.gotFirstByte
+		trace := &httptrace.ClientTrace{
+			Got1xxResponse:       x.got1xx,
+			WroteRequest:         x.wroteRequest,
+			GotFirstResponseByte: x.gotFirstByte,
+		}
 		x.mu.Lock()
-		x.ctx, x.cancel = httptrace.WithClientTrace(ctx, &x.trace), cancel
+		x.ctx, x.cancel = httptrace.WithClientTrace(ctx, trace), cancel
 		x.mu.Unlock()
 	}
 	return x.ctx

@@ -112,6 +112,12 @@ type h1Conn struct {
 	trip   *h1Trip       // the current trip, or the last one
 	rdl    time.Time     // the read deadline set on nc; zero for none. Guarded by trip.mu while a trip has it
 
+	// For the Handler's trips (see h1Trip.own): the trip, its onCancel
+	// bound once, and the response header map, reused by each.
+	own      h1Trip
+	onCancel func()
+	hdr      http.Header
+
 	idleTimer  *time.Timer
 	idleSince  time.Time // guarded by host.mu, as below
 	idle       bool      // in the host's idle list
@@ -286,7 +292,7 @@ func (c *h1Client) RoundTrip(req *http.Request) (*http.Response, error) {
 	if tr := httptrace.ContextClientTrace(req.Context()); tr != nil {
 		obs = traceObserver{tr}
 	}
-	return c.roundTrip(req, obs)
+	return c.roundTrip(req, obs, false)
 }
 
 type traceObserver struct{ tr *httptrace.ClientTrace }
@@ -312,8 +318,9 @@ func (o traceObserver) headerTimeout() {}
 // roundTrip sends req and reads the response head. A reused connection
 // that fails before any byte of the response came (the upstream closed it
 // while it was idle) is replaced by another for a request that can be
-// sent again; a new connection's failure is returned.
-func (c *h1Client) roundTrip(req *http.Request, obs h1Observer) (*http.Response, error) {
+// sent again; a new connection's failure is returned. own is the
+// Handler's promise for the response (see h1Trip.own).
+func (c *h1Client) roundTrip(req *http.Request, obs h1Observer, own bool) (*http.Response, error) {
 	if req.URL == nil || req.URL.Scheme != "http" || req.URL.Host == "" {
 		closeReqBody(req)
 		return nil, errors.New("proxy: HTTP/1.1 upstream client: request URL is not http://host/...")
@@ -327,7 +334,13 @@ func (c *h1Client) roundTrip(req *http.Request, obs h1Observer) (*http.Response,
 			closeReqBody(req)
 			return nil, err
 		}
-		t := &h1Trip{c: c, pc: pc, req: req, obs: obs}
+		var t *h1Trip
+		if own {
+			t = &pc.own
+			*t = h1Trip{c: c, pc: pc, req: req, obs: obs, own: true}
+		} else {
+			t = &h1Trip{c: c, pc: pc, req: req, obs: obs}
+		}
 		res, err := t.run()
 		if err == nil {
 			return res, nil
@@ -352,8 +365,17 @@ type h1Trip struct {
 	req *http.Request
 	obs h1Observer
 
-	res  http.Response
-	body h1Body
+	res   http.Response
+	body  h1Body
+	chunk chunkedReader
+
+	// own: the caller is the Handler, which copies the response header
+	// before it reads the body, and closes the body when it is done with
+	// the response: only then does the connection go back to its host
+	// (see h1Body.Close), and with it the trip (the connection's own) and
+	// the header map, which the next trip on the connection reuses.
+	own    bool
+	noBody bool // the response has no body: the connection is checked before reuse
 
 	stopCancel func() bool // stops the context.AfterFunc of the request's cancellation
 	gotByte    bool        // a byte of the response came
@@ -472,7 +494,16 @@ func (t *h1Trip) readErr(err error) error {
 func (t *h1Trip) run() (*http.Response, error) {
 	req, pc := t.req, t.pc
 	pc.trip = t
-	t.stopCancel = context.AfterFunc(req.Context(), t.onCancel)
+	var onCancel func()
+	if t.own {
+		if pc.onCancel == nil {
+			pc.onCancel = t.onCancel // t is &pc.own, the same for every own trip
+		}
+		onCancel = pc.onCancel
+	} else {
+		onCancel = t.onCancel
+	}
+	t.stopCancel = context.AfterFunc(req.Context(), onCancel)
 
 	body := req.Body
 	if body == http.NoBody {
@@ -775,6 +806,12 @@ func (t *h1Trip) readResponse() (*http.Response, error) {
 			return nil, err
 		}
 		h = respHead{}
+		if t.own {
+			if t.pc.hdr == nil {
+				t.pc.hdr = make(http.Header, 8)
+			}
+			h.header = t.pc.hdr
+		}
 		if err := parseHead(string(buf), t.req.Method, &h); err != nil {
 			return nil, err
 		}
@@ -840,21 +877,29 @@ func (t *h1Trip) readResponse() (*http.Response, error) {
 		res.ContentLength = -1 // to the close of the connection
 		res.Close, t.closeAfter = true, true
 	}
-	if noBody || res.ContentLength == 0 {
-		res.Body = http.NoBody
-		// An upstream that sends a body where none may be (a 204's, say)
-		// would have it read as the next response: the next request on
-		// this connection checks that nothing came after this one.
-		t.pc.check = true
-		t.finish(true)
-		return res, nil
-	}
 	b := &t.body
 	b.t = t
 	b.br = br
+	b.own = t.own
+	if noBody || res.ContentLength == 0 {
+		// An upstream that sends a body where none may be (a 204's, say)
+		// would have it read as the next response: the next request on
+		// this connection checks that nothing came after this one.
+		t.noBody = true
+		t.pc.check = true
+		if !t.own {
+			res.Body = http.NoBody
+			t.finish(true)
+			return res, nil
+		}
+		b.remain = 0 // read, it ends; closed, the connection goes back
+		res.Body = b
+		return res, nil
+	}
 	b.remain = res.ContentLength
 	if h.chunked {
-		b.chunked = &chunkedReader{br: br}
+		t.chunk = chunkedReader{br: br}
+		b.chunked = &t.chunk
 	}
 	res.Body = b
 	return res, nil
@@ -886,7 +931,7 @@ func (t *h1Trip) finish(ok bool) {
 		}
 	}
 	if ok && !t.closeAfter {
-		if pc.br.Buffered() == 0 && t.res.Body != http.NoBody {
+		if pc.br.Buffered() == 0 && !t.noBody {
 			pc.check = false
 		}
 		pc.host.put(pc)
@@ -897,16 +942,20 @@ func (t *h1Trip) finish(ok bool) {
 
 // An h1Body is the body of a response from an upstream. At its end (EOF)
 // or Close its connection is released: kept for another request, or
-// closed if the body was not read to its end.
+// closed if the body was not read to its end. The body of an own trip
+// (see h1Trip.own) releases it at Close only.
 type h1Body struct {
 	t       *h1Trip
 	br      *bufio.Reader
 	remain  int64          // bytes left of a Content-Length body; -1 to the close
 	chunked *chunkedReader // of a chunked body
+	own     bool
 
-	mu   sync.Mutex
-	done bool  // the connection was released
-	err  error // what Read returns once done
+	mu     sync.Mutex
+	done   bool  // the body ended: read whole, broken or closed
+	err    error // what Read returns once done
+	whole  bool  // it was read whole (own: the connection may be kept at Close)
+	closed bool  // Close was called
 }
 
 var errBodyClosed = errors.New("proxy: read on a closed response body")
@@ -924,6 +973,9 @@ func (b *h1Body) Read(p []byte) (int, error) {
 	var n int
 	var err error
 	switch {
+	case b.remain == 0: // an own trip's response without a body
+		b.release(true, io.EOF)
+		return 0, io.EOF
 	case b.chunked != nil:
 		n, err = b.chunked.Read(p)
 		if err == io.EOF {
@@ -968,21 +1020,38 @@ func (b *h1Body) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// release ends the trip once, with ok telling whether the body was read
-// whole; later reads return err.
+// release ends the body once, with ok telling whether it was read whole;
+// later reads return err. It ends the trip, unless the trip is own and
+// the body not closed: Close does then.
 func (b *h1Body) release(ok bool, err error) {
 	b.mu.Lock()
 	if b.done {
 		b.mu.Unlock()
 		return
 	}
-	b.done, b.err = true, err
+	b.done, b.err, b.whole = true, err, ok
+	later := b.own && !b.closed
 	b.mu.Unlock()
-	b.t.finish(ok)
+	if !later {
+		b.t.finish(ok)
+	}
 }
 
 // Close releases the connection: closed unless the body was read whole.
 func (b *h1Body) Close() error {
-	b.release(false, errBodyClosed)
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return nil
+	}
+	b.closed = true
+	done, whole := b.done, b.whole
+	b.mu.Unlock()
+	switch {
+	case !done:
+		b.release(false, errBodyClosed)
+	case b.own: // ended before, the trip waited for Close
+		b.t.finish(whole)
+	}
 	return nil
 }

@@ -88,7 +88,8 @@ func readHead(br *bufio.Reader, buf []byte) ([]byte, error) {
 }
 
 // parseHead parses s, a head as readHead returns it, into h, and decides
-// the framing of the body of a response to method (§6.3).
+// the framing of the body of a response to method (§6.3). The fields go
+// into h.header if it is not nil (cleared first), else into a new map.
 func parseHead(s, method string, h *respHead) error {
 	line, rest, _ := strings.Cut(s, "\n")
 	line = strings.TrimSuffix(line, "\r")
@@ -97,7 +98,11 @@ func parseHead(s, method string, h *respHead) error {
 	}
 	h.contentLength = -1
 	fields := max(0, strings.Count(rest, "\n")-1)
-	h.header = make(http.Header, fields)
+	if h.header == nil {
+		h.header = make(http.Header, fields)
+	} else {
+		clear(h.header) // one the caller reuses
+	}
 	vals := make([]string, 0, fields)
 	tes, te := 0, ""
 	keepAlive := false

@@ -68,12 +68,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "proxy: CONNECT is only relayed for WebSockets", http.StatusMethodNotAllowed)
 		return
 	}
-	x := newExchange(w, r.Context(), h.transport().responseHeaderTimeout())
+	c := new(call)
+	x, out := &c.x, &c.out
+	x.init(w, r.Context(), h.transport().responseHeaderTimeout())
 	defer x.stop()
-	out := h.outRequest(r)
+	h.outRequest(r, out, c.outVals[:0])
+	dst := &c.url // the first attempt's; a retry gets a new one
 
-	var tried [4]*Upstream
-	exclude := tried[:0]
+	exclude := c.tried[:0]
 	var last *gatewayError
 	for {
 		u, done, err := h.Pool.Pick(r, exclude)
@@ -84,9 +86,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, r, last)
 			return
 		}
-		res, err := h.roundTrip(x, out, u)
+		res, err := h.roundTrip(x, out, u, dst)
+		dst = nil
 		if err == nil {
-			err = h.relay(w, r, res, u)
+			err = h.relay(w, r, res, u, c.resVals[:0])
 			done(err) // before the abort, so the pool counts the request ended
 			if err != nil {
 				panic(http.ErrAbortHandler) // an RST (h2, h3) or a close (h1): not a complete response
@@ -109,13 +112,25 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// outRequest makes the request to the upstream from r, without URL:
-// roundTrip sets that for each upstream it tries.
-func (h *Handler) outRequest(r *http.Request) *http.Request {
-	out := new(http.Request)
+// A call is what ServeHTTP needs for a request, allocated in one piece:
+// the exchange, the request to the upstream, its URL, the upstreams
+// tried, and the slices of the header values the proxy adds.
+type call struct {
+	x       exchange
+	out     http.Request
+	url     url.URL
+	tried   [4]*Upstream
+	outVals [6]string // of the request's fields (outHeaderVals)
+	resVals [1]string // of the response's Via
+}
+
+// outRequest makes out the request to the upstream from r, without URL:
+// roundTrip sets that for each upstream it tries. vals are for the values
+// of the fields it adds (see outHeaderVals).
+func (h *Handler) outRequest(r *http.Request, out *http.Request, vals []string) {
 	*out = *r
-	out.Header = make(http.Header, len(r.Header)+4)
-	h.outHeader(r, out.Header)
+	out.Header = make(http.Header, len(r.Header)+6) // room for the fields outHeader adds
+	h.outHeaderVals(r, out.Header, vals)
 	out.RequestURI = ""
 	out.Close = false
 	if r.ContentLength == 0 || r.Body == http.NoBody || r.Body == nil || emptyBody(r) {
@@ -133,7 +148,6 @@ func (h *Handler) outRequest(r *http.Request) *http.Request {
 			out.Body = &trailerBody{ReadCloser: r.Body, in: r, out: out.Trailer}
 		}
 	}
-	return out
 }
 
 // usuallyNoBody reports whether requests of method usually have no body
@@ -211,17 +225,23 @@ func (b *trailerBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// roundTrip sends out to u.
-func (h *Handler) roundTrip(x *exchange, out *http.Request, u *Upstream) (*http.Response, error) {
+// roundTrip sends out to u, with its URL in dst (nil: a new one).
+func (h *Handler) roundTrip(x *exchange, out *http.Request, u *Upstream, dst *url.URL) (*http.Response, error) {
 	rt, scheme, err := h.transport().pick(u.URL.Scheme)
 	if err != nil {
 		return nil, err
 	}
-	out.URL = upstreamURL(u.URL, scheme, out)
+	if dst == nil {
+		dst = new(url.URL)
+	}
+	setUpstreamURL(dst, u.URL, scheme, out)
+	out.URL = dst
 	x.begin()
 	var res *http.Response
 	if c, ok := rt.(*h1Client); ok {
-		res, err = c.roundTrip(out, x) // 1xx, first byte and timeout reported to x directly
+		// 1xx, first byte and timeout reported to x directly; own: relay
+		// copies the header before the body and closes the body at its end.
+		res, err = c.roundTrip(out, x, true)
 	} else {
 		res, err = rt.RoundTrip(out.WithContext(x.transportContext()))
 	}
@@ -236,15 +256,21 @@ func (h *Handler) roundTrip(x *exchange, out *http.Request, u *Upstream) (*http.
 // upstreamURL is the URL of r at upstream base: base's path (ParseUpstream
 // allows no query) prefixes r's.
 func upstreamURL(base *url.URL, scheme string, r *http.Request) *url.URL {
+	u := new(url.URL)
+	setUpstreamURL(u, base, scheme, r)
+	return u
+}
+
+// setUpstreamURL sets u to upstreamURL(base, scheme, r).
+func setUpstreamURL(u, base *url.URL, scheme string, r *http.Request) {
 	in := r.URL
-	u := &url.URL{Scheme: scheme, Host: base.Host, Path: in.Path, RawPath: in.RawPath, RawQuery: in.RawQuery}
+	*u = url.URL{Scheme: scheme, Host: base.Host, Path: in.Path, RawPath: in.RawPath, RawQuery: in.RawQuery}
 	if base.Path != "" && base.Path != "/" {
 		u.Path = strings.TrimSuffix(base.Path, "/") + "/" + strings.TrimPrefix(in.Path, "/")
 		if in.RawPath != "" || base.RawPath != "" {
 			u.RawPath = strings.TrimSuffix(base.EscapedPath(), "/") + "/" + strings.TrimPrefix(in.EscapedPath(), "/")
 		}
 	}
-	return u
 }
 
 // fail answers e to the client and logs it.
@@ -255,11 +281,12 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, e *gatewayError) 
 
 // relay sends the upstream's response res to the client. It returns the
 // upstream's error that broke the body, if any, after flushing what came:
-// the caller then aborts the response.
-func (h *Handler) relay(w http.ResponseWriter, r *http.Request, res *http.Response, u *Upstream) error {
+// the caller then aborts the response. vals are for the value of Via (see
+// responseHeaderVals).
+func (h *Handler) relay(w http.ResponseWriter, r *http.Request, res *http.Response, u *Upstream, vals []string) error {
 	defer res.Body.Close()
 	hdr := w.Header()
-	responseHeader(hdr, res)
+	responseHeaderVals(hdr, res, vals)
 	announced := len(res.Trailer)
 	if announced > 0 {
 		names := make([]string, 0, announced)

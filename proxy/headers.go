@@ -64,8 +64,14 @@ func namedIn(conn []string, k string) bool {
 // in TrustedProxies; otherwise they are replaced. The values it adds share
 // one backing array, and the Forwarded element is built in one string.
 func (h *Handler) outHeader(r *http.Request, out http.Header) {
+	h.outHeaderVals(r, out, make([]string, 0, 6))
+}
+
+// outHeaderVals is outHeader taking the slices of the values it adds from
+// vals, while it has room.
+func (h *Handler) outHeaderVals(r *http.Request, out http.Header, vals []string) {
 	copyEndToEnd(out, r.Header)
-	a := fieldAdder{h: out, vals: make([]string, 0, 6)}
+	a := fieldAdder{h: out, vals: vals}
 	if te := r.Header["Te"]; len(te) > 0 && httpguts.HeaderValuesContainsToken(te, "trailers") {
 		a.set("Te", "trailers")
 	}
@@ -112,7 +118,8 @@ func (a *fieldAdder) set(k, v string) {
 	a.h[k] = a.vals[n-1 : n : n] // an append to it copies, never reaching the next value
 }
 
-// append appends v to the field k as appendValue does.
+// append appends v to the field k, as one comma-separated value, without
+// writing into a slice it may share with another header.
 func (a *fieldAdder) append(k, v string) {
 	if old := a.h[k]; len(old) > 0 {
 		v = strings.Join(old, ", ") + ", " + v
@@ -164,22 +171,20 @@ func forwardedElement(ip netip.Addr, addr, host, proto string) string {
 // it names the upstream's endpoints, not the proxy's, and the server's
 // own (set before the handler runs) stays.
 func responseHeader(dst http.Header, res *http.Response) {
+	responseHeaderVals(dst, res, nil)
+}
+
+// responseHeaderVals is responseHeader taking the slice of Via's value from
+// vals, if it has room.
+func responseHeaderVals(dst http.Header, res *http.Response, vals []string) {
 	own, hasOwn := dst["Alt-Svc"]
 	copyEndToEnd(dst, res.Header)
 	delete(dst, "Alt-Svc")
 	if hasOwn {
 		dst["Alt-Svc"] = own
 	}
-	appendValue(dst, "Via", via(res.ProtoMajor, res.ProtoMinor))
-}
-
-// appendValue appends v to the field k, as one comma-separated value,
-// without writing into a slice it may share with another header.
-func appendValue(h http.Header, k, v string) {
-	if old := h[k]; len(old) > 0 {
-		v = strings.Join(old, ", ") + ", " + v
-	}
-	h[k] = []string{v}
+	a := fieldAdder{h: dst, vals: vals}
+	a.append("Via", via(res.ProtoMajor, res.ProtoMinor))
 }
 
 // via is this proxy's Via entry (RFC 9110 §7.6.3) for a message received
