@@ -59,11 +59,12 @@ type pseudo struct {
 //     host, and a host equal to :authority when both are present.
 //
 // An error is one of the Err values of this package: the message is
-// malformed. The request has context ctx (the one allocation of the
-// Request itself), and no Body, RemoteAddr or TLS: the engine sets them. ContentLength is the declared length or -1, Header
-// has canonical keys with cookie crumbs joined by "; " and no Host,
-// Trailer the declared trailers. An extended CONNECT (RFC 8441, RFC
-// 9220) has Proto set to its :protocol and a ":protocol" header.
+// malformed. The request carries ctx (given here, the Request is
+// allocated once) and no Body, RemoteAddr or TLS: the engine sets them.
+// ContentLength is the declared length or -1, Header has canonical keys
+// with cookie crumbs joined by "; " and no Host, Trailer the declared
+// trailers. An extended CONNECT (RFC 8441, RFC 9220) has Proto set to
+// its :protocol and a ":protocol" header.
 func NewRequest[F any](ctx context.Context, v Version, fields []F, nv func(F) (name, value string)) (*http.Request, Head, error) {
 	p, i, err := parsePseudo(fields, nv)
 	if err != nil {
@@ -73,7 +74,8 @@ func NewRequest[F any](ctx context.Context, v Version, fields []F, nv func(F) (n
 	head := Head{ContentLength: -1}
 	header := make(http.Header, len(rest))
 	vals := make([]string, len(rest)) // one backing array for single values
-	var cookies []string // crumbs, joined into vals[cookie]
+	// Cookie crumbs, joined into vals[cookie] (RFC 9113 section 8.2.3).
+	var cookies []string
 	cookie := 0
 	for i, f := range rest {
 		name, value := nv(f)
@@ -111,7 +113,8 @@ func NewRequest[F any](ctx context.Context, v Version, fields []F, nv func(F) (n
 		return nil, Head{}, err
 	}
 	delete(header, "Host") // promoted to Request.Host, as net/http does
-	r := http.Request{ // on the stack: WithContext makes the one on the heap
+	// r stays on the stack: WithContext makes the one on the heap.
+	r := http.Request{
 		Method:        p.method,
 		Proto:         v.proto(),
 		ProtoMajor:    int(v),

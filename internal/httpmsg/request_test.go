@@ -194,10 +194,14 @@ func TestDeclaredTrailers(t *testing.T) {
 	}
 }
 
+func browserGET() []field {
+	return get("user-agent", "Mozilla/5.0", "accept", "text/html", "accept-encoding", "gzip, br",
+		"accept-language", "en", "cookie", "a=1", "cookie", "b=2", "sec-fetch-mode", "navigate")
+}
+
 // BenchmarkNewRequest is a browser's GET as HTTP/2 decodes it.
 func BenchmarkNewRequest(b *testing.B) {
-	fs := get("user-agent", "Mozilla/5.0", "accept", "text/html", "accept-encoding", "gzip, br",
-		"accept-language", "en", "cookie", "a=1", "cookie", "b=2", "sec-fetch-mode", "navigate")
+	fs := browserGET()
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, _, err := NewRequest(ctx, HTTP2, fs, nv); err != nil {
