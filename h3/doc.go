@@ -116,8 +116,9 @@
 // unidirectional streams and one reads each of those; each request runs
 // its handler in its own goroutine, which also reads the request stream
 // as the handler reads the body. Frames are read from quic-go's streams
-// without a buffer in between, frame headers byte by byte so that a read
-// deadline can interrupt and resume them.
+// without a buffer in between, never past a frame header (a varint's
+// first byte gives its length), and a read deadline can interrupt and
+// resume a header.
 //
 // Errors follow RFC 9114 section 8: what breaks the connection's framing
 // or state (a truncated frame, a frame on the wrong stream, a bad SETTINGS,

@@ -33,9 +33,10 @@ func isH2Frame(typ uint64) bool { return typ == 0x02 || typ == 0x06 || typ == 0x
 // 7.1): H3_FRAME_ERROR.
 var errTruncated = errors.New("h3: stream ended inside a frame")
 
-// A frameReader reads HTTP/3 frames from one stream. A frame header cut
-// short by a read error (a deadline) is kept and completed on the next
-// call, so reads can be retried.
+// A frameReader reads HTTP/3 frames from one stream, never past the
+// frame header it reads. A frame header cut short by a read error (a
+// deadline) is kept and completed on the next call, so reads can be
+// retried.
 type frameReader struct {
 	r    io.Reader
 	hdr  [16]byte // a frame header being read: two varints of at most 8 bytes
@@ -64,9 +65,9 @@ func (fr *frameReader) header() (typ, length uint64, err error) {
 				return typ, length, nil
 			}
 		}
-		n, err := fr.r.Read(fr.hdr[fr.hn : fr.hn+1])
+		n, err := fr.r.Read(fr.hdr[fr.hn:fr.headerNeed()])
 		fr.hn += n
-		if n == 1 {
+		if n > 0 {
 			continue
 		}
 		if err == io.EOF && fr.hn > 0 {
@@ -77,6 +78,21 @@ func (fr *frameReader) header() (typ, length uint64, err error) {
 		}
 		return 0, 0, err
 	}
+}
+
+// headerNeed is how many bytes of the frame header being read to have
+// before parsing again: a varint's first byte gives its length, so a
+// header of one-byte varints takes one Read and none takes a byte past
+// the header.
+func (fr *frameReader) headerNeed() int {
+	if fr.hn == 0 {
+		return 2 // the type and the length take a byte at least
+	}
+	typLen := 1 << (fr.hdr[0] >> 6)
+	if fr.hn < typLen+1 {
+		return typLen + 1
+	}
+	return typLen + 1<<(fr.hdr[typLen]>>6)
 }
 
 // ignore skips the payload of a frame of n bytes on the next header call.

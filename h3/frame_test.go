@@ -209,3 +209,39 @@ func FuzzFrameParser(f *testing.F) {
 		}
 	})
 }
+
+// The frame reader takes no byte past a frame header, whatever the
+// lengths of its two varints, so the payload stays in the stream for the
+// body reader; a header of one-byte varints takes one Read.
+func TestFrameReaderStopsAtHeader(t *testing.T) {
+	for _, typ := range []uint64{frameHeaders, 0x40, 0x4000, 1 << 30} {
+		for _, length := range []uint64{3, 0x40, 0x4000, 1 << 30} {
+			hdr := appendFrameHeader(nil, typ, int(length))
+			r := &countingReader{r: bytes.NewReader(append(hdr, "payload"...))}
+			fr := &frameReader{r: r}
+			gotTyp, gotLen, err := fr.header()
+			if err != nil || gotTyp != typ || gotLen != length {
+				t.Fatalf("header() of %x = %x, %d, %v; want %x, %d", hdr, gotTyp, gotLen, err, typ, length)
+			}
+			if r.n != len(hdr) {
+				t.Errorf("header() of %x read %d bytes; want %d", hdr, r.n, len(hdr))
+			}
+			if len(hdr) == 2 && r.reads != 1 {
+				t.Errorf("header() of %x took %d reads; want 1", hdr, r.reads)
+			}
+		}
+	}
+}
+
+// A countingReader counts the bytes and Reads taken from r.
+type countingReader struct {
+	r        io.Reader
+	n, reads int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	c.reads++
+	return n, err
+}
