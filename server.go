@@ -70,7 +70,6 @@ type Server struct {
 	h2Std    *h2.StdServer // Go's HTTP/2 engines, for what net/http cannot accept itself; nil with trio's
 	tlsH1    *h1.Server    // trio's HTTP/1.1 engine over TLS; nil when Go's is used
 	textH1   *h1.Server    // trio's HTTP/1.1 engine in cleartext; nil when Go's is used
-	upgrades upgrades      // connections switched by Upgrade: h2c
 
 	altSvc  atomic.Pointer[[]string] // Alt-Svc field value once a UDP socket is served
 	tlsPort atomic.Int32             // port of the TLS listener, for redirects
@@ -200,7 +199,7 @@ func (s *Server) cleartextHandler(h http.Handler) http.Handler {
 	if s.H2.Disable {
 		return h
 	}
-	return h1.UpgradeH2C(h, s.upgrades.serveFunc(s, h))
+	return h1.UpgradeH2C(h, s.serveUpgrade(h))
 }
 
 // httpsPort is the port redirects point at: the TLS listener's, or Addr's.

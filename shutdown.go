@@ -84,13 +84,15 @@ func (s *Server) stop(f func(stopper) error) error {
 	}
 	run(s.tlsSrv)
 	run(s.textSrv)
-	run(&s.upgrades)
 	if s.tlsH1 != nil {
 		run(s.tlsH1)
 		run(s.textH1)
 	}
 	if s.h2Srv != nil {
 		run(s.h2Srv)
+	}
+	if s.h2Std != nil { // h2c upgrades on Go's engines
+		run(s.h2Std)
 	}
 	if s.quicSrv != nil {
 		run(s.quicSrv)
