@@ -230,7 +230,9 @@ func (w *response) writeBody(p []byte) (int, error) {
 func (w *response) clientGone() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.fail(errClientGone)
+	if !w.finished { // once finished, the handler's goroutine reads closeAfter unlocked
+		w.fail(errClientGone)
+	}
 }
 
 func (w *response) fail(err error) {
@@ -343,7 +345,7 @@ func isForbiddenTrailer(k string) bool {
 func (w *response) SetReadDeadline(t time.Time) error {
 	w.c.ownDL.Store(true)
 	w.c.setReadDeadline(t)
-	return w.c.nc.SetReadDeadline(t)
+	return w.c.setReadDL(t)
 }
 
 // SetWriteDeadline sets the connection's write deadline, for
