@@ -101,7 +101,7 @@ func (b *body) armDeadline() bool {
 	if rd := c.readDeadline(); !rd.IsZero() && rd.Before(dl) {
 		dl = rd
 	}
-	c.nc.SetReadDeadline(dl)
+	c.setReadDL(dl)
 	return true
 }
 

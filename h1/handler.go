@@ -57,12 +57,12 @@ func (c *srvConn) afterResponse(w *response) {
 	w.releasePend()
 	switch {
 	case w.aborted:
-		c.nc.SetReadDeadline(aLongTimeAgo) // stop the background read: the connection closes
+		c.setReadDL(aLongTimeAgo) // stop the background read: the connection closes
 	case w.closeAfter || !c.srv.keepAlive():
 		if cw, ok := c.nc.(interface{ CloseWrite() error }); ok {
 			cw.CloseWrite()
 		}
-		c.nc.SetReadDeadline(time.Now().Add(lingerTimeout))
+		c.setReadDL(time.Now().Add(lingerTimeout))
 	default:
 		c.setState(stateIdle)
 		c.srv.connState(c.raw, http.StateIdle)
@@ -70,6 +70,6 @@ func (c *srvConn) afterResponse(w *response) {
 		if d := c.srv.Config.idleTimeout(); d > 0 {
 			dl = time.Now().Add(d)
 		}
-		c.nc.SetReadDeadline(dl)
+		c.armLazily(dl)
 	}
 }

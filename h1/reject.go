@@ -56,7 +56,7 @@ func (c *srvConn) reject(e *statusError) result {
 // to H2C, which reads it again.
 func (c *srvConn) sniffPreface() (result, bool) {
 	br := c.reader()
-	c.nc.SetReadDeadline(time.Now().Add(c.srv.Config.readHeaderTimeout()))
+	c.setReadDL(time.Now().Add(c.srv.Config.readHeaderTimeout()))
 	for n := 1; n <= len(clientPreface); n++ {
 		p, err := br.Peek(n)
 		if err != nil {
@@ -69,7 +69,7 @@ func (c *srvConn) sniffPreface() (result, bool) {
 	p, _ := br.Peek(br.Buffered())
 	nc := net.Conn(&prefixConn{Conn: c.raw, head: bytes.Clone(p)})
 	c.dropBuffers()
-	c.nc.SetReadDeadline(time.Time{})
+	c.setReadDL(time.Time{})
 	c.srv.untrack(c)
 	c.srv.H2C(nc)
 	return resHandedOn, true

@@ -83,7 +83,7 @@ func (c *srvConn) awaitRequest(first bool) bool {
 		if d > 0 {
 			dl = time.Now().Add(d)
 		}
-		c.nc.SetReadDeadline(dl)
+		c.setReadDL(dl)
 		if n, _ := c.nc.Read(c.one[:]); n == 0 {
 			return false
 		}
@@ -98,7 +98,7 @@ func (c *srvConn) serveRequest(first bool) result {
 	cfg := c.srv.Config
 	t0 := time.Now()
 	if d := cfg.readHeaderTimeout(); d > 0 {
-		c.nc.SetReadDeadline(t0.Add(d))
+		c.setReadDL(t0.Add(d))
 	}
 	var err error
 	c.head, err = readHeadFields(c.reader(), c.head[:0], cfg.maxHeadBytes(), cfg.maxURIBytes(), cfg.maxHeaderFields())
@@ -122,7 +122,11 @@ func (c *srvConn) serveRequest(first bool) result {
 	}
 	c.setReadDeadline(dl)
 	c.ownDL.Store(false)
-	c.nc.SetReadDeadline(dl)
+	if h.chunked || h.contentLength > 0 {
+		c.setReadDL(dl) // the body's reads have it
+	} else {
+		c.armLazily(dl) // only the background read, which rearms
+	}
 	if d := cfg.writeTimeout(); d > 0 {
 		c.nc.SetWriteDeadline(time.Now().Add(d))
 	}
@@ -181,7 +185,7 @@ func (c *srvConn) await(w *response) result {
 			return c.afterHandler(w)
 		case <-c.eof:
 			bodyDone = true
-			c.nc.SetReadDeadline(c.readDeadline()) // the body's reads moved it
+			c.setReadDL(c.readDeadline()) // the body's reads moved it
 		}
 	}
 	c.mu.Lock()
@@ -198,9 +202,17 @@ func (c *srvConn) await(w *response) result {
 	c.reading = true
 	c.mu.Unlock()
 
-	n, err := c.nc.Read(c.one[:])
-
-	c.mu.Lock()
+	var n int
+	var err error
+	for {
+		n, err = c.nc.Read(c.one[:])
+		c.mu.Lock()
+		if n == 0 && !c.aborting && isTimeout(err) && c.rearm() {
+			c.mu.Unlock()
+			continue
+		}
+		break
+	}
 	c.reading = false
 	aborted := c.aborting
 	c.hasOne = n > 0
@@ -249,7 +261,7 @@ func (c *srvConn) afterHandler(w *response) result {
 	case done:
 		return resNext
 	}
-	c.nc.SetReadDeadline(time.Now().Add(lingerTimeout * 4))
+	c.setReadDL(time.Now().Add(lingerTimeout * 4))
 	var buf [1024]byte
 	if !w.body.drain(maxDrain, buf[:]) {
 		return resClose
@@ -280,7 +292,7 @@ func (c *srvConn) linger() {
 	if cw, ok := c.nc.(interface{ CloseWrite() error }); ok {
 		cw.CloseWrite()
 	}
-	c.nc.SetReadDeadline(time.Now().Add(lingerTimeout))
+	c.setReadDL(time.Now().Add(lingerTimeout))
 	var buf [512]byte
 	for {
 		if _, err := c.nc.Read(buf[:]); err != nil {

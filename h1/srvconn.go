@@ -64,6 +64,8 @@ type srvConn struct {
 	eof  chan struct{} // the request body was read to its end
 
 	mu        sync.Mutex // guards below: Hijack against the background read
+	armed     int64      // the read deadline nc has, Unix ns; 0 for none
+	want      int64      // the one the background read should have (see armLazily)
 	reading   bool       // the background read runs
 	aborting  bool       // Hijack stopped it
 	hijacked  bool
@@ -160,6 +162,58 @@ func (c *srvConn) readDeadline() time.Time {
 		return time.Unix(0, ns)
 	}
 	return time.Time{}
+}
+
+// setReadDL sets nc's read deadline.
+func (c *srvConn) setReadDL(t time.Time) error {
+	ns := unixNano(t)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.armed, c.want = ns, ns
+	return c.nc.SetReadDeadline(t)
+}
+
+// armLazily gives the background read the deadline t. If the deadline
+// nc has comes first, it is left to expire: await then arms t (rearm).
+// Most requests are answered and the next one read before it does, so
+// the two deadline changes of a request (none while its handler runs,
+// the idle timeout after) cost no system call.
+func (c *srvConn) armLazily(t time.Time) {
+	ns := unixNano(t)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.want = ns
+	if c.armed != 0 && (ns == 0 || c.armed <= ns) {
+		return
+	}
+	c.armed = ns
+	c.nc.SetReadDeadline(t)
+}
+
+// rearm arms the deadline the background read should have, if the one
+// that expired was armLazily's earlier one, and reports whether it did.
+// c.mu is held.
+func (c *srvConn) rearm() bool {
+	if c.want == c.armed || c.want != 0 && time.Now().UnixNano() >= c.want {
+		return false
+	}
+	c.armed = c.want
+	c.nc.SetReadDeadline(fromUnixNano(c.want))
+	return true
+}
+
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromUnixNano(ns int64) time.Time {
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns)
 }
 
 func (c *srvConn) setReadDeadline(t time.Time) {
