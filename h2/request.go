@@ -10,10 +10,7 @@ import (
 	"github.com/triohttp/trio/internal/httpmsg"
 )
 
-var (
-	errBadLength      = errors.New("content-length with END_STREAM")
-	errPseudoTrailers = errors.New("pseudo-header field in trailers")
-)
+var errBadLength = errors.New("content-length with END_STREAM")
 
 // hpackField is a decoded field's name and value, for httpmsg.
 func hpackField(f hpack.HeaderField) (string, string) { return f.Name, f.Value }

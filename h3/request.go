@@ -12,12 +12,12 @@ import (
 // qpackField is a decoded field's name and value, for httpmsg.
 func qpackField(f qpack.HeaderField) (string, string) { return f.Name, f.Value }
 
-// newRequest builds a request from its decoded field section
-// (httpmsg.NewRequest: RFC 9114 section 4.3), or reports why it is
-// malformed (H3_MESSAGE_ERROR). ContentLength is the declared
+// newRequest builds a request with context ctx from its decoded field
+// section (httpmsg.NewRequest: RFC 9114 section 4.3), or reports why it
+// is malformed (H3_MESSAGE_ERROR). ContentLength is the declared
 // content-length, or -1.
-func newRequest(fields []qpack.HeaderField) (*http.Request, error) {
-	r, _, err := httpmsg.NewRequest(context.Background(), httpmsg.HTTP3, fields, qpackField)
+func newRequest(ctx context.Context, fields []qpack.HeaderField) (*http.Request, error) {
+	r, _, err := httpmsg.NewRequest(ctx, httpmsg.HTTP3, fields, qpackField)
 	return r, err
 }
 

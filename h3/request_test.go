@@ -61,7 +61,7 @@ func TestNewRequest(t *testing.T) {
 		{"host differs from :authority", get(hf{Name: "host", Value: "other"}), false},
 	}
 	for _, tt := range tests {
-		r, err := newRequest(tt.fields)
+		r, err := newRequest(t.Context(), tt.fields)
 		if (err == nil) != tt.ok {
 			t.Errorf("%s: err = %v; want ok=%v", tt.name, err, tt.ok)
 		}
@@ -69,7 +69,7 @@ func TestNewRequest(t *testing.T) {
 			t.Errorf("%s: request %+v lacks method, URL or protocol", tt.name, r)
 		}
 	}
-	r, _ := newRequest(get(hf{Name: "cookie", Value: "a=1"}, hf{Name: "cookie", Value: "b=2"},
+	r, _ := newRequest(t.Context(), get(hf{Name: "cookie", Value: "a=1"}, hf{Name: "cookie", Value: "b=2"},
 		hf{Name: "content-length", Value: "7"}, hf{Name: "trailer", Value: "x-sum, x-other"}))
 	if r.Host != "example.com" || r.URL.Path != "/a" || r.Header.Get("Cookie") != "a=1; b=2" || r.ContentLength != 7 {
 		t.Errorf("request = %s %s %q %d; want example.com /a, joined cookies, length 7", r.Host, r.URL.Path, r.Header.Get("Cookie"), r.ContentLength)
@@ -77,7 +77,7 @@ func TestNewRequest(t *testing.T) {
 	if _, ok := r.Trailer["X-Sum"]; !ok || len(r.Trailer) != 2 {
 		t.Errorf("Trailer = %v; want X-Sum and X-Other declared", r.Trailer)
 	}
-	r, _ = newRequest(ws)
+	r, _ = newRequest(t.Context(), ws)
 	if ExtendedConnectProtocol(r) != "websocket" || r.Header.Get(":protocol") != "websocket" {
 		t.Errorf("extended CONNECT: Proto %q, :protocol %q; want websocket", r.Proto, r.Header.Get(":protocol"))
 	}
@@ -172,7 +172,7 @@ func FuzzRequestHeaders(f *testing.F) {
 				}
 				continue
 			}
-			r, err := newRequest(fields)
+			r, err := newRequest(t.Context(), fields)
 			if err == nil && (r.Method == "" || r.URL == nil || r.ProtoMajor != 3) {
 				t.Fatalf("newRequest(%v) = %+v; want a method, a URL and HTTP/3", fields, r)
 			}

@@ -32,6 +32,7 @@ type requestStream struct {
 // WebSocket closes it.
 func (c *conn) serveStream(str *quic.Stream) {
 	rs := &requestStream{c: c, str: str}
+	rs.ctx = streamCtx{str.Context(), c} // the request's context
 	rs.fr.r = str
 	if c.qlog != nil {
 		rs.fr.traceOn(c, str.StreamID())
@@ -62,7 +63,6 @@ func (c *conn) serveStream(str *quic.Stream) {
 		rs.w.finish() // stops the body with H3_NO_ERROR
 		return
 	}
-	rs.ctx = streamCtx{str.Context(), c}
 	var ctx context.Context = &rs.ctx
 	var cancel context.CancelFunc
 	if req.Method == http.MethodConnect { // a WebSocket may outlive the handler
@@ -134,7 +134,7 @@ func (rs *requestStream) readHeaders() (*http.Request, error) {
 		if err != nil {
 			return nil, err
 		}
-		req, err := newRequest(sec.fields)
+		req, err := newRequest(&rs.ctx, sec.fields)
 		if err != nil {
 			return nil, &StreamError{StreamID: rs.str.StreamID(), Code: ErrMessage, Cause: err}
 		}
