@@ -107,23 +107,6 @@ func (s *Server) init() {
 	})
 }
 
-// newStd returns quic-go's server for EngineStd.
-func (s *Server) newStd() *http3.Server {
-	return &http3.Server{
-		TLSConfig:      s.tls,
-		QUICConfig:     s.quicConfig(),
-		Handler:        s.handler,
-		MaxHeaderBytes: s.cfg.maxHeaderBytes(),
-		IdleTimeout:    max(s.cfg.idleTimeout(), 0),
-		Logger:         s.Logger,
-		ConnContext: func(ctx context.Context, qc *quic.Conn) context.Context {
-			s.handshakeDone(qc)
-			s.accepted(qc)
-			return context.WithValue(ctx, ServerContextKey, s)
-		},
-	}
-}
-
 // quicTLS returns c, or a copy of it with NextProtos ["h3"] if it does
 // not offer h3: QUIC fails a handshake that negotiates no protocol.
 func quicTLS(c *tls.Config) *tls.Config {
@@ -343,19 +326,5 @@ func (s *Server) closeConns() {
 	s.mu.Unlock()
 	for _, c := range conns {
 		c.forceClose()
-	}
-}
-
-// runHooks runs the shutdown hooks once, for EngineStd.
-func (s *Server) runHooks() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.stopped = true
-	for _, f := range s.onShutdown {
-		go f()
-	}
-	s.onShutdown = nil
-	for ln := range s.listeners { // quic-go's http3 closes only those it made
-		ln.Close()
 	}
 }
