@@ -85,14 +85,11 @@ func (c *srvConn) takeReader() *bufio.Reader {
 
 // recycleReader gives the reader a Hijack returned to the pool once its
 // owner copied out what it buffered and reads the connection itself, as
-// AcceptWebSocket does. Readers of another size (not this package's or
-// net/http's) are left to the collector.
+// AcceptWebSocket does. Readers of another size (readerPool's size is
+// net/http's too) are left to the collector.
 func recycleReader(br *bufio.Reader) {
-	if br.Size() == pooledReaderSize {
+	if br.Size() == readerSize {
 		br.Reset(nil)
 		readerPool.Put(br)
 	}
 }
-
-// pooledReaderSize is the size of readerPool's readers, and of net/http's.
-const pooledReaderSize = 4096
