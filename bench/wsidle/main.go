@@ -21,6 +21,12 @@
 //
 //	wsidle: http=h2 opened=10000 want=10000 conns=100 open_s=2.1 rss_before=... rss_held=... bytes_per_conn=... failed=0
 //
+// VmRSS counts more than what the connections hold: the garbage their
+// handshakes left that the collector has not handed back, and the Go
+// heap's headroom, which grows with the live heap and the goroutine
+// stacks together (GOGC). A heap profile of the server (live heap and
+// stacks in use) says what each connection holds itself.
+//
 // The exit status is 1 if fewer than -n WebSockets opened.
 package main
 
