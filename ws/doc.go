@@ -63,13 +63,14 @@
 // through a pooled 4 KiB buffer while frames arrive and waits between
 // messages with a 16-byte array, and the HTTP/1.1 handshake hands over
 // only the bytes already read. Without compression, or with
-// CompressionNoContextTakeover, an idle Conn costs its struct (about
-// 0.6 KiB), the transport's own state (over HTTP/1.1 with TLS, crypto/tls
-// keeps about 7 KiB per connection, 4 of it handshake buffers it never
-// lets go) and the goroutine blocked reading it: its 8 KiB stack is the
-// largest single cost, as a handler blocked in ReadMessage sits about
-// 2.8 KiB deep (the runtime halves a stack only when under a quarter of
-// it is used). bench/wsidle measures the total per connection.
+// CompressionNoContextTakeover, an idle Conn costs itself (under 1 KiB),
+// the transport's own state (over HTTP/1.1 with TLS, crypto/tls keeps
+// about 7 KiB per connection, 4 of it input buffers the ClientHello
+// sized that it never lets go) and the goroutine blocked reading: its
+// 8 KiB stack is the largest single cost, as a handler blocked in
+// ReadMessage sits about 2.8 KiB deep (the runtime halves a stack only
+// when under a quarter of it is used). bench/wsidle measures the total
+// per connection.
 //
 // # Browsers and HTTP versions
 //
