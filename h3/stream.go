@@ -63,12 +63,12 @@ func (c *conn) serveStream(str *quic.Stream) {
 		rs.w.finish() // stops the body with H3_NO_ERROR
 		return
 	}
-	var ctx context.Context = &rs.ctx
-	var cancel context.CancelFunc
+	var cancel context.CancelFunc // the request has rs.ctx (see streamCtx)
 	if req.Method == http.MethodConnect { // a WebSocket may outlive the handler
-		ctx, cancel = context.WithCancel(ctx)
+		var ctx context.Context
+		ctx, cancel = context.WithCancel(&rs.ctx)
+		req = req.WithContext(ctx)
 	}
-	req = req.WithContext(ctx)
 	rs.body.init(rs, req)
 	req.Body = &rs.body
 	panicked := rs.runHandler(req)
