@@ -8,8 +8,6 @@ import (
 	"sync"
 
 	"github.com/quic-go/qpack"
-
-	"github.com/triohttp/trio/internal/httpmsg"
 )
 
 // errTooLarge is a field section above the limit: answered 431, the
@@ -66,9 +64,6 @@ func appendRequestFields(fields []qpack.HeaderField, block []byte, limit, maxFie
 
 // decoder keeps no state: trio's dynamic table capacity is 0.
 var decoder = qpack.NewDecoder()
-
-// canonicalKey is the http.Header key of a lowercase field name.
-func canonicalKey(name string) string { return httpmsg.CanonicalKey(name) }
 
 // A section holds a request's HEADERS payload and its decoded fields
 // while the request is built from them: the strings the decoder returns

@@ -63,8 +63,10 @@ func (c *conn) serveStream(str *quic.Stream) {
 		rs.w.finish() // stops the body with H3_NO_ERROR
 		return
 	}
-	var cancel context.CancelFunc // the request has rs.ctx (see streamCtx)
-	if req.Method == http.MethodConnect { // a WebSocket may outlive the handler
+	// The request has rs.ctx (see streamCtx), but a WebSocket may outlive
+	// a CONNECT's handler.
+	var cancel context.CancelFunc
+	if req.Method == http.MethodConnect {
 		var ctx context.Context
 		ctx, cancel = context.WithCancel(&rs.ctx)
 		req = req.WithContext(ctx)
