@@ -388,10 +388,11 @@ func (c *conn) streamReset() {
 		return
 	}
 	c.srv.calm.Offended(c.qc.RemoteAddr(), now)
-	c.qc.CloseWithError(quic.ApplicationErrorCode(ErrExcessiveLoad), "too many request streams reset")
+	// Reported before the close, which the client may see at once.
 	if hit := c.srv.cfg.LimitHit; hit != nil && c.load.closed.CompareAndSwap(false, true) {
 		hit(LimitMaxStreams)
 	}
+	c.qc.CloseWithError(quic.ApplicationErrorCode(ErrExcessiveLoad), "too many request streams reset")
 }
 
 // admitStream decides, with c.mu held, whether a new request stream may
@@ -410,10 +411,10 @@ func (c *conn) admitStream(str *quic.Stream) bool {
 	str.CancelRead(quic.StreamErrorCode(ErrRequestRejected))
 	str.CancelWrite(quic.StreamErrorCode(ErrRequestRejected))
 	if c.load.refused++; int64(c.load.refused) == max {
-		c.qc.CloseWithError(quic.ApplicationErrorCode(ErrExcessiveLoad), "too many requests reset while their handlers run")
-		if hit := c.srv.cfg.LimitHit; hit != nil {
+		if hit := c.srv.cfg.LimitHit; hit != nil { // before the client sees the close
 			hit(LimitMaxStreams)
 		}
+		c.qc.CloseWithError(quic.ApplicationErrorCode(ErrExcessiveLoad), "too many requests reset while their handlers run")
 	}
 	return false
 }
