@@ -5,7 +5,8 @@
 // HTTP/1.1, HTTP/2 and HTTP/3.
 //
 // Every case asserts that the attacker gets the protocol's answer, that
-// every good request succeeded with a p99 latency within
+// every good request succeeded, and reports whether its p99 latency stayed
+// within
 // [LatencyFactor] times the baseline p99 plus [LatencyFloor] or, if
 // larger, the p99 the same client saw meanwhile from an idle twin of the
 // server (the machine's own noise: the attacker's CPU and whatever else
@@ -22,6 +23,12 @@
 // HTTP/2's rapid reset, CONTINUATION flood, HPACK bomb, SETTINGS and PING
 // floods, and rapid reset over HTTP/3. Each also asserts that the limits
 // it hits are counted (trio_limit_hits_total) and logged.
+//
+// The latency bound is a benchmark's target, not a test's: it fails a
+// case only with TRIO_ABUSE_LATENCY=strict (the measured runs behind the
+// README's table), and otherwise shows as met or MISSED in the table, so
+// that go test ./... on a machine busy with other work does not fail on
+// that work's noise.
 //
 // `go test -v ./bench/abuse` prints the figures of the run as a table:
 // the attacker's answer, how long the attack lasted and the CPU time it

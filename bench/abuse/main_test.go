@@ -46,7 +46,15 @@ type figure struct {
 	settled                    string // how long until back within bounds
 	took, cpu                  string // the attack's length; the server's CPU time during it
 	pass                       bool
+	latencyMet                 bool // the good client's p99 during the attack within its bound
 }
+
+// strictLatency reports whether the good client's latency bound fails a
+// case (TRIO_ABUSE_LATENCY=strict, as bench/abuse's measured runs set it)
+// rather than only being reported: a latency bound is a benchmark's
+// target, and on a machine shared with other work a plain go test ./...
+// measures that work as much as the defence.
+func strictLatency() bool { return os.Getenv("TRIO_ABUSE_LATENCY") == "strict" }
 
 var (
 	figMu   sync.Mutex
@@ -67,14 +75,18 @@ func printFigures(w *os.File) {
 	}
 	fmt.Fprintf(w, "\nUnder attack (good client p99 h1/h2/h3 in ms; RSS in MiB):\n")
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "attack\tattacker's answer\tlasted\tserver CPU\tp99 before\tp99 during\tidle twin\tRSS before\tpeak\tafter\tsettled\tresult")
+	fmt.Fprintln(tw, "attack\tattacker's answer\tlasted\tserver CPU\tp99 before\tp99 during\tidle twin\tRSS before\tpeak\tafter\tsettled\tp99 bound\tresult")
 	for _, f := range figures {
 		res := "pass"
 		if !f.pass {
 			res = "FAIL"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f\t%.0f\t%.0f\t%s\t%s\n", f.attack, f.answer, f.took, f.cpu, f.p99Before, f.p99During, f.p99Twin,
-			mib(f.rssBefore), mib(f.rssPeak), mib(f.rssAft), f.settled, res)
+		bound := "met"
+		if !f.latencyMet {
+			bound = "MISSED"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f\t%.0f\t%.0f\t%s\t%s\t%s\n", f.attack, f.answer, f.took, f.cpu, f.p99Before, f.p99During, f.p99Twin,
+			mib(f.rssBefore), mib(f.rssPeak), mib(f.rssAft), f.settled, bound, res)
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "bound: p99 during <= %dx p99 before + max(%v, the idle twin's p99 during); after: heap <= before + %d MiB, goroutines + %d, fds + %d, RSS <= %dx before, within %v\n",
