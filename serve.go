@@ -102,6 +102,14 @@ func (s *Server) ServeCleartext(l net.Listener) error {
 // error, after which it closes the Server rather than limp on.
 func (s *Server) ServeListeners(ls *Listeners) error {
 	errc := make(chan error, len(ls.TLS)+len(ls.Cleartext))
+	if len(ls.TLS) > 0 && s.tlsPort.Load() == 0 {
+		// Redirects point at the first TLS listener from the start: its
+		// Serve goroutine may register it after the cleartext listener
+		// answered a request (with Addr's port, 0 when the OS chose it).
+		if ta, ok := ls.TLS[0].Addr().(*net.TCPAddr); ok {
+			s.tlsPort.Store(int32(ta.Port))
+		}
+	}
 	for i, tcp := range ls.TLS {
 		var udp net.PacketConn
 		if i < len(ls.QUIC) {
