@@ -1,16 +1,13 @@
 package h2
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
-	"encoding/base64"
 	"errors"
 	"io"
 	"net"
 	"net/http"
 	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
@@ -37,25 +34,11 @@ func TestStdServerUpgrade(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		nc, err := ln.Accept()
-		if err != nil {
+		nc, req, settings, ok := acceptUpgrade(t, ln)
+		if !ok {
 			return
 		}
-		br := bufio.NewReader(nc)
-		req, err := http.ReadRequest(br)
-		if err != nil || req.Header.Get("Upgrade") != "h2c" {
-			t.Errorf("upgrade request: %v %v", req, err)
-			nc.Close()
-			return
-		}
-		body, _ := io.ReadAll(req.Body)
-		req.Body = io.NopCloser(strings.NewReader(string(body)))
-		settings, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(req.Header.Get("HTTP2-Settings"), "="))
-		if err != nil {
-			t.Errorf("HTTP2-Settings: %v", err)
-		}
-		io.WriteString(nc, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n")
-		std.ServeConn(context.Background(), &bufConn{nc, br}, h, &ServeConnOpts{BaseConfig: base, Upgrade: req, Settings: settings})
+		std.ServeConn(context.Background(), nc, h, &ServeConnOpts{BaseConfig: base, Upgrade: req, Settings: settings})
 	}()
 	out, err := exec.Command("curl", "-sS", "--max-time", "10", "--http2", "-d", "payload", "http://"+ln.Addr().String()+"/up").CombinedOutput()
 	if err != nil {

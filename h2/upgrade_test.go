@@ -38,25 +38,11 @@ func TestH2CUpgrade(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		nc, err := ln.Accept()
-		if err != nil {
+		nc, req, settings, ok := acceptUpgrade(t, ln)
+		if !ok {
 			return
 		}
-		br := bufio.NewReader(nc)
-		req, err := http.ReadRequest(br)
-		if err != nil || req.Header.Get("Upgrade") != "h2c" {
-			t.Errorf("upgrade request: %v %v", req, err)
-			nc.Close()
-			return
-		}
-		body, _ := io.ReadAll(req.Body)
-		req.Body = io.NopCloser(strings.NewReader(string(body)))
-		settings, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(req.Header.Get("HTTP2-Settings"), "="))
-		if err != nil {
-			t.Errorf("HTTP2-Settings: %v", err)
-		}
-		io.WriteString(nc, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n")
-		new(Config).ServeConn(context.Background(), &bufConn{nc, br}, h, &ServeConnOpts{Upgrade: req, Settings: settings})
+		new(Config).ServeConn(context.Background(), nc, h, &ServeConnOpts{Upgrade: req, Settings: settings})
 	}()
 	out, err := exec.Command("curl", "-sS", "--max-time", "10", "--http2", "-d", "payload", "http://"+ln.Addr().String()+"/up").CombinedOutput()
 	if err != nil {
@@ -66,4 +52,30 @@ func TestH2CUpgrade(t *testing.T) {
 		t.Errorf("response = %q; want %q", out, "POST HTTP/2.0 payload")
 	}
 	<-done
+}
+
+// acceptUpgrade accepts one connection on ln, reads its h2c upgrade
+// request (body included, as net/http's server reads it before the
+// switch) and answers 101. It returns the connection, still holding what
+// the client sent past the request, the request and its HTTP2-Settings.
+func acceptUpgrade(t *testing.T, ln net.Listener) (net.Conn, *http.Request, []byte, bool) {
+	nc, err := ln.Accept()
+	if err != nil {
+		return nil, nil, nil, false
+	}
+	br := bufio.NewReader(nc)
+	req, err := http.ReadRequest(br)
+	if err != nil || req.Header.Get("Upgrade") != "h2c" {
+		t.Errorf("upgrade request: %v %v", req, err)
+		nc.Close()
+		return nil, nil, nil, false
+	}
+	body, _ := io.ReadAll(req.Body)
+	req.Body = io.NopCloser(strings.NewReader(string(body)))
+	settings, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(req.Header.Get("HTTP2-Settings"), "="))
+	if err != nil {
+		t.Errorf("HTTP2-Settings: %v", err)
+	}
+	io.WriteString(nc, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n")
+	return &bufConn{nc, br}, req, settings, true
 }
