@@ -75,6 +75,8 @@ else
   PINNING="one core, shared"
 fi
 HZ=$(getconf CLK_TCK)
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 CACERT=$WORK/cert.pem
 SIZE=1024
 H1_CONNS=64
@@ -138,44 +140,6 @@ make_fixtures() {
 }
 
 # --- servers -----------------------------------------------------------------
-
-nginx_conf() {
-  mkdir -p "$WORK/nginx"
-  cat >"$WORK/nginx/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  tcp_nodelay on;
-  keepalive_requests 100000000;
-  client_body_temp_path $WORK/nginx/body; proxy_temp_path $WORK/nginx/proxy;
-  fastcgi_temp_path $WORK/nginx/fastcgi; uwsgi_temp_path $WORK/nginx/uwsgi; scgi_temp_path $WORK/nginx/scgi;
-  upstream backend {
-    server 127.0.0.1:$BPORT;
-    keepalive 256;
-    keepalive_requests 100000000;
-  }
-  server {
-    listen 127.0.0.1:$PORT ssl http2;
-    ssl_certificate $WORK/cert.pem;
-    ssl_certificate_key $WORK/key.pem;
-    ssl_protocols TLSv1.2 TLSv1.3;
-    location / {
-      proxy_pass http://backend;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host \$host;
-      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto \$scheme;
-      proxy_set_header X-Forwarded-Host \$http_host;
-    }
-  }
-}
-EOF
-}
 
 # Caddy: the same certificate files as the others (tls internal would issue
 # its own, also ECDSA P-256), h1, h2 and h3 (its default protocols), and as
@@ -247,7 +211,7 @@ start_server() {
         cmd=("$WORK/front" -impl "$impl" -listen "127.0.0.1:$PORT" -cert "$WORK/cert.pem" -key "$WORK/key.pem" -to "http://127.0.0.1:$BPORT")
       fi
       ;;
-    nginx) nginx_conf; cmd=(nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx") ;;
+    nginx) proxy_nginx_conf; cmd=(nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx") ;;
     caddy) caddy_conf; cmd=(env HOME="$WORK/caddy" XDG_DATA_HOME="$WORK/caddy" XDG_CONFIG_HOME="$WORK/caddy" "$CADDY" run --adapter caddyfile --config "$WORK/caddy/Caddyfile") ;;
   esac
   "${PIN_SRV[@]}" "${cmd[@]}" >"$WORK/$name.log" 2>&1 &
@@ -272,22 +236,6 @@ stop_server() {
 }
 
 # --- measures ------------------------------------------------------------------
-
-# ticks PID: utime+stime of PID and its children (nginx's workers), in clock ticks.
-ticks() {
-  local p t=0 v
-  for p in "$1" $(pgrep -P "$1" || true); do
-    v=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12 + $13 }') || v=0
-    t=$((t + ${v:-0}))
-  done
-  echo "$t"
-}
-
-# cpustat N: "busy total" jiffies of CPU N from /proc/stat (0 0 without pinning).
-cpustat() {
-  [[ -z $1 ]] && { echo "0 0"; return; }
-  awk -v c="cpu$1" '$1 == c { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat
-}
 
 # --- loads: each prints "requests rps p50_ms p99_ms errors" ------------------------
 

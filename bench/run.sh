@@ -71,6 +71,8 @@ chmod 755 "$WORK"
 SITE=$WORK/site
 PIDS=()
 HZ=$(getconf CLK_TCK)
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -266,22 +268,6 @@ stop_server() {
 }
 
 # --- measures ----------------------------------------------------------------
-
-# ticks PID: utime+stime of PID and its children (nginx's workers), in clock ticks.
-ticks() {
-  local p t=0 v
-  for p in "$1" $(pgrep -P "$1" || true); do
-    v=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12 + $13 }') || v=0
-    t=$((t + ${v:-0}))
-  done
-  echo "$t"
-}
-
-# cpustat N: "busy total" ticks of CPU N from /proc/stat ("0 0" for no CPU).
-cpustat() {
-  [[ -z $1 ]] && { echo "0 0"; return; }
-  awk -v c="cpu$1" '$1 == c { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat
-}
 
 # --- loads: warm_P URL warms up; load_P URL prints "requests rps p99_ms errors" --
 

@@ -33,6 +33,8 @@ trap cleanup EXIT
 PIN_SRV=() PIN_LOAD=()
 if (($(nproc) >= 2)); then PIN_SRV=(taskset -c 0) PIN_LOAD=(taskset -c 1); fi
 HZ=$(getconf CLK_TCK)
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
   -subj /CN=localhost -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
@@ -49,37 +51,7 @@ case $WHO in
       -to "http://127.0.0.1:$BPORT" -pprof "127.0.0.1:$PPROF_PORT" >"$WORK/front.log" 2>&1 &
     ;;
   nginx)
-    mkdir -p "$WORK/nginx"
-    cat >"$WORK/nginx/nginx.conf" <<NGX
-worker_processes 1;
-daemon off;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  tcp_nodelay on;
-  keepalive_requests 100000000;
-  client_body_temp_path $WORK/nginx/body; proxy_temp_path $WORK/nginx/proxy;
-  fastcgi_temp_path $WORK/nginx/fastcgi; uwsgi_temp_path $WORK/nginx/uwsgi; scgi_temp_path $WORK/nginx/scgi;
-  upstream backend { server 127.0.0.1:$BPORT; keepalive 256; keepalive_requests 100000000; }
-  server {
-    listen 127.0.0.1:$PORT ssl http2;
-    ssl_certificate $WORK/cert.pem;
-    ssl_certificate_key $WORK/key.pem;
-    ssl_protocols TLSv1.2 TLSv1.3;
-    location / {
-      proxy_pass http://backend;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host \$host;
-      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto \$scheme;
-      proxy_set_header X-Forwarded-Host \$http_host;
-    }
-  }
-}
-NGX
+    proxy_nginx_conf
     "${PIN_SRV[@]}" nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" >"$WORK/nginx.log" 2>&1 &
     ;;
   *) echo "cpu.sh: trio or nginx, not $WHO" >&2; exit 2 ;;
@@ -92,16 +64,6 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
-# ticks PID: "utime stime" of PID and its children (nginx's worker), in clock ticks.
-ticks() {
-  local p u=0 s=0 v w
-  for p in "$1" $(pgrep -P "$1" || true); do
-    read -r v w < <(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12, $13 }') || true
-    u=$((u + ${v:-0})) s=$((s + ${w:-0}))
-  done
-  echo "$u $s"
-}
-
 "${PIN_LOAD[@]}" wrk -t1 -c64 -d1s "$URL" >/dev/null 2>&1 || true
 for ((r = 1; r <= ROUNDS; r++)); do
   prof=()
@@ -109,9 +71,9 @@ for ((r = 1; r <= ROUNDS; r++)); do
     curl -s -o "$CPU_PROFILE" "http://127.0.0.1:$PPROF_PORT/debug/pprof/profile?seconds=$DUR" &
     prof=($!)
   fi
-  t0=$(ticks "$SRV") b0=$(ticks "$BACKEND")
+  t0=$(ticks_split "$SRV") b0=$(ticks_split "$BACKEND")
   out=$("${PIN_LOAD[@]}" wrk -t1 -c64 -d"${DUR}s" "$URL" 2>&1)
-  t1=$(ticks "$SRV") b1=$(ticks "$BACKEND")
+  t1=$(ticks_split "$SRV") b1=$(ticks_split "$BACKEND")
   ((${#prof[@]})) && wait "${prof[@]}"
   n=$(awk '/requests in/ { print $1 }' <<<"$out")
   rps=$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")
