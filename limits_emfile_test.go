@@ -184,5 +184,5 @@ func serveEMFILEChild(t *testing.T) {
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		t.Errorf("ServeListeners = %v", err)
 	}
-	fmt.Printf("fd_limit %d\n", hits.count(trio.LimitFDs))
+	fmt.Printf("fd_limit %d\n", hits.Get(trio.LimitFDs))
 }

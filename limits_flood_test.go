@@ -175,7 +175,7 @@ func TestConnFlood(t *testing.T) {
 	t.Logf("new client during the flood: h1 %v, h2 %v, h3 %v", during["h1"], during["h2"], during["h3"])
 	took := serveAll(t, ls.TS)
 	t.Logf("new client after the flood: h1 %v, h2 %v, h3 %v", took["h1"], took["h2"], took["h3"])
-	if got, want := ls.hits.count(trio.LimitMaxConnsPerIP), int(f.refused.Load()); got != want {
+	if got, want := ls.hits.Get(trio.LimitMaxConnsPerIP), int(f.refused.Load()); got != want {
 		t.Errorf("max_conns_per_ip hits = %d; want %d (one per reset)", got, want)
 	}
 	lines := limitLines(ls.log, trio.LimitMaxConnsPerIP)
@@ -250,13 +250,13 @@ func TestConnFloodFDReserve(t *testing.T) {
 	t.Logf("new client at the open-file limit: h1 %v, h2 %v, h3 %v", took["h1"], took["h2"], took["h3"])
 	// h1 and h2 each took one place of the flood's; h3 one more if no
 	// place was free by then (the count is read as the client arrives).
-	if got, want := ls.hits.count(trio.LimitMaxConns), n-maxConns+2; got < want || got > want+1 {
+	if got, want := ls.hits.Get(trio.LimitMaxConns), n-maxConns+2; got < want || got > want+1 {
 		t.Errorf("max_conns hits = %d; want %d or %d (resets and evictions)", got, want, want+1)
 	}
 	if lines := limitLines(ls.log, trio.LimitMaxConns); len(lines) == 0 {
 		t.Errorf("no log line about max_conns; log:\n%s", ls.log)
 	}
-	if n := ls.hits.count(trio.LimitFDs); n != 0 {
+	if n := ls.hits.Get(trio.LimitFDs); n != 0 {
 		t.Errorf("accept ran out of descriptors %d times; want never (the reserve)", n)
 	}
 	stdin.Close()

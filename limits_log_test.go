@@ -3,7 +3,6 @@ package trio_test
 import (
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,30 +11,14 @@ import (
 )
 
 // hitCounter is a trio.LimitObserver that counts hits by limit.
-type hitCounter struct {
-	mu   sync.Mutex
-	hits map[string]int
-}
+type hitCounter struct{ testtool.Counter }
 
 func (h *hitCounter) ConnOpened(trio.Protocol)   {}
 func (h *hitCounter) ConnClosed(trio.Protocol)   {}
 func (h *hitCounter) StreamOpened(trio.Protocol) {}
 func (h *hitCounter) StreamClosed(trio.Protocol) {}
 func (h *hitCounter) TLSHandshake(string, error) {}
-func (h *hitCounter) LimitHit(limit string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.hits == nil {
-		h.hits = make(map[string]int)
-	}
-	h.hits[limit]++
-}
-
-func (h *hitCounter) count(limit string) int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.hits[limit]
-}
+func (h *hitCounter) LimitHit(limit string)      { h.Hit(limit) }
 
 // limitLines returns the log lines about limit in buf.
 func limitLines(buf *testtool.Buffer, limit string) []string {
@@ -62,7 +45,7 @@ func TestLimitHitLog(t *testing.T) {
 		s.LimitHit("max_conns_per_ip")
 	}
 	s.LimitHit("max_header_fields")
-	if n := obs.count("max_conns_per_ip"); n != 5 {
+	if n := obs.Get("max_conns_per_ip"); n != 5 {
 		t.Errorf("observer counted %d max_conns_per_ip hits; want 5", n)
 	}
 	lines := limitLines(&buf, "max_conns_per_ip")

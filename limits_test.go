@@ -170,7 +170,7 @@ func testLimitsPerIP(t *testing.T, m mode) {
 	if got := ls.Get(t, "/other"); !strings.Contains(got, "GET /other") {
 		t.Errorf("another client's GET = %q", got)
 	}
-	if n := ls.hits.count(trio.LimitMaxConnsPerIP); n != 2 {
+	if n := ls.hits.Get(trio.LimitMaxConnsPerIP); n != 2 {
 		t.Errorf("max_conns_per_ip hits = %d; want 2", n)
 	}
 	waitFor(t, "the log line", func() bool { return len(limitLines(ls.log, trio.LimitMaxConnsPerIP)) == 1 })
@@ -236,7 +236,7 @@ func TestLimitsMaxConns(t *testing.T) {
 			t.Errorf("a younger flood connection: %v; want still open", err)
 		}
 	}
-	if n := ls.hits.count(trio.LimitMaxConns); n != 2 {
+	if n := ls.hits.Get(trio.LimitMaxConns); n != 2 {
 		t.Errorf("max_conns hits = %d; want 2 (one refusal, one eviction)", n)
 	}
 }
@@ -256,7 +256,7 @@ func TestLimitsHandshakes(t *testing.T) {
 		_, err := handshakeFrom(t, ls.TS, net.IPv4(127, 0, 0, 3))
 		return refused(err)
 	})
-	if n := ls.hits.count(trio.LimitMaxHandshakes); n < 1 {
+	if n := ls.hits.Get(trio.LimitMaxHandshakes); n < 1 {
 		t.Errorf("max_handshakes hits = %d; want 1 or more", n)
 	}
 	for _, c := range silent {

@@ -3,10 +3,10 @@ package trio_test
 import (
 	"errors"
 	"fmt"
+	"github.com/triohttp/trio/internal/testtool"
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,25 +19,7 @@ import (
 
 // limitHits counts the limit hits of every engine of a Server, through
 // the hooks the Server chains its own (log and counter) after.
-type limitHits struct {
-	mu sync.Mutex
-	n  map[string]int
-}
-
-func (h *limitHits) hit(name string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.n == nil {
-		h.n = make(map[string]int)
-	}
-	h.n[name]++
-}
-
-func (h *limitHits) get(name string) int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.n[name]
-}
+type limitHits = testtool.Counter
 
 // withRequestLimits sets the request limits of every engine and counts
 // their hits in h.
@@ -45,7 +27,7 @@ func withRequestLimits(h *limitHits, maxBody int64, bodyTimeout time.Duration) f
 	return func(s *trio.Server) {
 		s.H1.MaxBodyBytes, s.H2.MaxBodyBytes, s.H3.MaxBodyBytes = maxBody, maxBody, maxBody
 		s.H1.BodyTimeout, s.H2.BodyTimeout, s.H3.BodyTimeout = bodyTimeout, bodyTimeout, bodyTimeout
-		s.H1.LimitHit, s.H2.LimitHit, s.H3.LimitHit = h.hit, h.hit, h.hit
+		s.H1.LimitHit, s.H2.LimitHit, s.H3.LimitHit = h.Hit, h.Hit, h.Hit
 	}
 }
 
@@ -116,7 +98,7 @@ func testRequestLimits(t *testing.T, m mode) {
 	}
 	<-readErr
 	for _, k := range []string{"max_header_fields", "max_body_bytes", "body_timeout"} {
-		if n := hits.get(k); n != 1 {
+		if n := hits.Get(k); n != 1 {
 			t.Errorf("LimitHit(%q) called %d times; want 1", k, n)
 		}
 	}

@@ -29,7 +29,7 @@ func TestMaxHeaderFieldsEarly(t *testing.T) {
 			if d := time.Since(t0); d > 5*time.Second {
 				t.Errorf("answered after %v; want at once, not at the end of the head", d)
 			}
-			if got := h.get(h1.LimitHeaderFields); got != 1 {
+			if got := h.Get(h1.LimitHeaderFields); got != 1 {
 				t.Errorf("LimitHit(%q) called %d times; want 1", h1.LimitHeaderFields, got)
 			}
 		})

@@ -3,10 +3,10 @@ package h1_test
 import (
 	"errors"
 	"fmt"
+	"github.com/triohttp/trio/internal/testtool"
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,27 +16,9 @@ import (
 )
 
 // hits counts the limits a server reports through H1.LimitHit.
-type hits struct {
-	mu sync.Mutex
-	n  map[string]int
-}
+type hits struct{ testtool.Counter }
 
-func (h *hits) hook(s *trio.Server) {
-	s.H1.LimitHit = func(name string) {
-		h.mu.Lock()
-		defer h.mu.Unlock()
-		if h.n == nil {
-			h.n = make(map[string]int)
-		}
-		h.n[name]++
-	}
-}
-
-func (h *hits) get(name string) int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.n[name]
-}
+func (h *hits) hook(s *trio.Server) { s.H1.LimitHit = h.Hit }
 
 // trioModes are the h1 modes served by trio's engine.
 func trioModes() []triotest.Mode {
@@ -82,7 +64,7 @@ func testMaxHeaderFields(t *testing.T, m triotest.Mode) {
 			t.Errorf("%d fields: the connection stays open; want Connection: close", tt.fields)
 		}
 	}
-	if got := h.get(h1.LimitHeaderFields); got != 2 {
+	if got := h.Get(h1.LimitHeaderFields); got != 2 {
 		t.Errorf("LimitHit(%q) called %d times; want 2", h1.LimitHeaderFields, got)
 	}
 }
@@ -100,7 +82,7 @@ func TestHeaderTimeout(t *testing.T) {
 			if resp, _ := readResponse(t, br, "GET"); resp.StatusCode != http.StatusRequestTimeout || !resp.Close {
 				t.Errorf("partial head: status = %d, close %v; want 408 and a close", resp.StatusCode, resp.Close)
 			}
-			if got := h.get(h1.LimitHeaderTime); got != 1 {
+			if got := h.Get(h1.LimitHeaderTime); got != 1 {
 				t.Errorf("LimitHit(%q) called %d times; want 1", h1.LimitHeaderTime, got)
 			}
 
@@ -114,7 +96,7 @@ func TestHeaderTimeout(t *testing.T) {
 				t.Errorf("idle connection closed after %v; want about 200ms", d)
 			}
 			idle.Close()
-			if got := h.get(h1.LimitHeaderTime); got != 1 {
+			if got := h.Get(h1.LimitHeaderTime); got != 1 {
 				t.Errorf("after an idle connection, LimitHit(%q) called %d times; want still 1", h1.LimitHeaderTime, got)
 			}
 		})
@@ -175,7 +157,7 @@ func TestMaxBodyBytes(t *testing.T) {
 				t.Errorf("1000 bytes: %d %q; want 200 ok", res.StatusCode, b)
 			}
 			<-readErr
-			if got := h.get(h1.LimitBodyBytes); got != 2 {
+			if got := h.Get(h1.LimitBodyBytes); got != 2 {
 				t.Errorf("LimitHit(%q) called %d times; want 2", h1.LimitBodyBytes, got)
 			}
 		})
@@ -251,7 +233,7 @@ func testBodyTimeout(t *testing.T, m triotest.Mode) {
 		t.Errorf("steady body: %d %q; want 200 abcdefgh", resp.StatusCode, body)
 	}
 	<-readErr
-	if got := h.get(h1.LimitBodyTime); got != 3 {
+	if got := h.Get(h1.LimitBodyTime); got != 3 {
 		t.Errorf("LimitHit(%q) called %d times; want 3", h1.LimitBodyTime, got)
 	}
 }

@@ -5,10 +5,10 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/triohttp/trio/internal/testtool"
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,25 +16,7 @@ import (
 )
 
 // hitCounter counts what a Config's LimitHit reports.
-type hitCounter struct {
-	mu sync.Mutex
-	n  map[string]int
-}
-
-func (h *hitCounter) hit(name string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.n == nil {
-		h.n = make(map[string]int)
-	}
-	h.n[name]++
-}
-
-func (h *hitCounter) get(name string) int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.n[name]
-}
+type hitCounter = testtool.Counter
 
 func TestLimitDefaults(t *testing.T) {
 	var c *Config
@@ -59,7 +41,7 @@ func testMaxHeaderFields(t *testing.T, m mode) {
 	var hits hitCounter
 	ts := newTestServer(t, m, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "ok")
-	}), &Config{LimitHit: hits.hit})
+	}), &Config{LimitHit: hits.Hit})
 	c := ts.h2Client(t)
 	get := func(fields, cookies int) int {
 		req, _ := http.NewRequest("GET", ts.url, nil)
@@ -84,7 +66,7 @@ func testMaxHeaderFields(t *testing.T, m mode) {
 	if code := get(DefaultMaxHeaderFields, 0); code != http.StatusRequestHeaderFieldsTooLarge {
 		t.Errorf("%d fields: status %d; want 431", DefaultMaxHeaderFields+2, code)
 	}
-	if n := hits.get(LimitHeaderFields); n != 1 {
+	if n := hits.Get(LimitHeaderFields); n != 1 {
 		t.Errorf("LimitHit(%q) called %d times; want 1", LimitHeaderFields, n)
 	}
 }
@@ -103,7 +85,7 @@ func TestMaxBodyBytes(t *testing.T) {
 			return
 		}
 		io.WriteString(w, "ok")
-	}), &Config{MaxBodyBytes: 1000, LimitHit: hits.hit})
+	}), &Config{MaxBodyBytes: 1000, LimitHit: hits.Hit})
 	c := ts.h2Client(t)
 	post := func(body io.Reader) (int, string) {
 		res, err := c.Post(ts.url, "text/plain", body)
@@ -128,7 +110,7 @@ func TestMaxBodyBytes(t *testing.T) {
 		t.Errorf("1000 bytes: %d %q; want 200 ok", code, body)
 	}
 	<-readErr
-	if n := hits.get(LimitBodyBytes); n != 2 {
+	if n := hits.Get(LimitBodyBytes); n != 2 {
 		t.Errorf("LimitHit(%q) called %d times; want 2", LimitBodyBytes, n)
 	}
 }
@@ -152,7 +134,7 @@ func TestBodyTimeout(t *testing.T) {
 			return
 		}
 		w.Write(b)
-	}), &Config{BodyTimeout: 300 * time.Millisecond, LimitHit: hits.hit})
+	}), &Config{BodyTimeout: 300 * time.Millisecond, LimitHit: hits.Hit})
 
 	pr, pw := io.Pipe()
 	go pw.Write([]byte("abc")) // then nothing
@@ -203,7 +185,7 @@ func TestBodyTimeout(t *testing.T) {
 		t.Errorf("steady body: %d %q; want 200 abcdefgh", res.StatusCode, b)
 	}
 	<-readErr
-	if n := hits.get(LimitBodyTime); n != 2 {
+	if n := hits.Get(LimitBodyTime); n != 2 {
 		t.Errorf("LimitHit(%q) called %d times; want 2", LimitBodyTime, n)
 	}
 }
@@ -213,7 +195,7 @@ func TestBodyTimeout(t *testing.T) {
 func TestPrefaceTimeout(t *testing.T) {
 	var hits hitCounter
 	ts := newTestServer(t, mode{EngineTrio, true}, http.NotFoundHandler(),
-		&Config{PrefaceTimeout: 200 * time.Millisecond, LimitHit: hits.hit})
+		&Config{PrefaceTimeout: 200 * time.Millisecond, LimitHit: hits.Hit})
 	tc, err := tls.Dial("tcp", ts.addr, &tls.Config{RootCAs: ts.pool, ServerName: "127.0.0.1", NextProtos: []string{"h2"}})
 	if err != nil {
 		t.Fatal(err)
@@ -225,7 +207,7 @@ func TestPrefaceTimeout(t *testing.T) {
 	if d := time.Since(t0); err != nil || d < 150*time.Millisecond || d > 3*time.Second {
 		t.Errorf("connection without preface: closed after %v (%v); want about 200ms, a clean close", d, err)
 	}
-	if n := hits.get(LimitPrefaceTime); n != 1 {
+	if n := hits.Get(LimitPrefaceTime); n != 1 {
 		t.Errorf("LimitHit(%q) called %d times; want 1", LimitPrefaceTime, n)
 	}
 	// A client that sends its preface in time is served past the timeout.
@@ -277,7 +259,7 @@ func TestForcedShutdown(t *testing.T) {
 // ENHANCE_YOUR_CALM report it to LimitHit.
 func TestEnhanceYourCalmCounted(t *testing.T) {
 	var hits hitCounter
-	ts := newTestServer(t, h2cTrio, http.HandlerFunc(blockingHandler), &Config{LimitHit: hits.hit})
+	ts := newTestServer(t, h2cTrio, http.HandlerFunc(blockingHandler), &Config{LimitHit: hits.Hit})
 	rc := newRawClient(t, ts.addr)
 	go func() {
 		for id := uint32(1); id < 20000; id += 2 {
@@ -288,7 +270,7 @@ func TestEnhanceYourCalmCounted(t *testing.T) {
 	if code := rc.waitGoAway(); code != http2.ErrCodeEnhanceYourCalm {
 		t.Errorf("rapid reset: GOAWAY %v; want ENHANCE_YOUR_CALM", code)
 	}
-	if n := hits.get(LimitEnhanceYourCalm); n != 1 {
+	if n := hits.Get(LimitEnhanceYourCalm); n != 1 {
 		t.Errorf("LimitHit(%q) called %d times; want 1", LimitEnhanceYourCalm, n)
 	}
 }

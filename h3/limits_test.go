@@ -4,10 +4,10 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"github.com/triohttp/trio/internal/testtool"
 	"io"
 	"net"
 	"net/http"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,25 +19,7 @@ import (
 )
 
 // hits records the limits a server reports through Config.LimitHit.
-type hits struct {
-	mu sync.Mutex
-	n  map[string]int
-}
-
-func (h *hits) hit(limit string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.n == nil {
-		h.n = make(map[string]int)
-	}
-	h.n[limit]++
-}
-
-func (h *hits) get(limit string) int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.n[limit]
-}
+type hits = testtool.Counter
 
 // dialQUIC opens a QUIC connection with ALPN h3 to ts, or returns the error.
 func dialQUIC(t *testing.T, ts *testServer) (*quic.Conn, error) {
@@ -56,7 +38,7 @@ func testMaxConnsPerIP(t *testing.T, e h3.Engine) {
 	var h hits
 	ts := newTestServer(t, e, http.NotFoundHandler(), h3.Config{
 		Limits:   h3.Limits{MaxConnsPerIP: 3},
-		LimitHit: h.hit,
+		LimitHit: h.Hit,
 	})
 	var conns []*quic.Conn
 	for i := range 3 {
@@ -72,7 +54,7 @@ func testMaxConnsPerIP(t *testing.T, e h3.Engine) {
 	if !errors.As(err, &te) || te.ErrorCode != quic.ConnectionRefused {
 		t.Fatalf("fourth connection: %v; want CONNECTION_REFUSED", err)
 	}
-	if n := h.get(h3.LimitMaxConnsPerIP); n == 0 { // once per Initial refused
+	if n := h.Get(h3.LimitMaxConnsPerIP); n == 0 { // once per Initial refused
 		t.Errorf("LimitHit(%q) not called", h3.LimitMaxConnsPerIP)
 	}
 	conns[0].CloseWithError(0x100, "")
@@ -96,7 +78,7 @@ func TestMaxHandshakes(t *testing.T) {
 	var h hits
 	ts := newTestServer(t, h3.EngineTrio, http.NotFoundHandler(), h3.Config{
 		Limits:   h3.Limits{MaxHandshakes: 2, RetryHandshakes: -1, RetryHandshakesPerIP: -1},
-		LimitHit: h.hit,
+		LimitHit: h.Hit,
 	})
 	f := newFlood(t, ts.addr, "127.0.0.1", ts.cert.ClientTLS("h3"))
 	f.send(2) // two handshakes begun and abandoned
@@ -107,7 +89,7 @@ func TestMaxHandshakes(t *testing.T) {
 	if !errors.As(err, &te) || te.ErrorCode != quic.ConnectionRefused {
 		t.Fatalf("third handshake: %v; want CONNECTION_REFUSED", err)
 	}
-	if n := h.get(h3.LimitMaxHandshakes); n == 0 {
+	if n := h.Get(h3.LimitMaxHandshakes); n == 0 {
 		t.Errorf("LimitHit(%q) not called", h3.LimitMaxHandshakes)
 	}
 }
@@ -124,7 +106,7 @@ func testRetryPerIP(t *testing.T, e h3.Engine) {
 		io.WriteString(w, "ok")
 	}), h3.Config{
 		Limits:           h3.Limits{RetryHandshakesPerIP: 4},
-		LimitHit:         h.hit,
+		LimitHit:         h.Hit,
 		HandshakeTimeout: 3 * time.Second,
 	})
 	f := newFlood(t, ts.addr, "127.0.0.2", ts.cert.ClientTLS("h3"))
@@ -133,9 +115,9 @@ func testRetryPerIP(t *testing.T, e h3.Engine) {
 	// or answered with a Retry, which quic-go drops when its queue is
 	// full: so Retries seen <= Retries decided = 46. Wait for the
 	// decisions, not the Retries.
-	waitFor(t, "Retries", func() bool { return h.get(h3.LimitRetryHandshakesPerIP) >= 30 }, &f.initials, &f.retries)
+	waitFor(t, "Retries", func() bool { return h.Get(h3.LimitRetryHandshakesPerIP) >= 30 }, &f.initials, &f.retries)
 	// quic-go drops Initials when its queue is full: up to 50 arrive.
-	if n := h.get(h3.LimitRetryHandshakesPerIP); n < 30 || n > 46 {
+	if n := h.Get(h3.LimitRetryHandshakesPerIP); n < 30 || n > 46 {
 		t.Errorf("LimitHit(%q) called %d times for 50 Initials; want 30 to 46 (4 handshakes let in)", h3.LimitRetryHandshakesPerIP, n)
 	}
 	// A real client from the flooding address follows the Retry.
@@ -177,14 +159,14 @@ func TestRetryTotal(t *testing.T) {
 	ts := newTestServer(t, h3.EngineTrio, http.NotFoundHandler(), h3.Config{
 		Limits:           h3.Limits{RetryHandshakes: 8, RetryHandshakesPerIP: -1},
 		HandshakeTimeout: 3 * time.Second,
-		LimitHit:         h.hit,
+		LimitHit:         h.Hit,
 	})
 	f := newFlood(t, ts.addr, "127.0.0.3", ts.cert.ClientTLS("h3"))
 	f.send(30)
 	// Retries past quic-go's queue are dropped, not sent: wait for the
 	// refusals themselves.
-	waitFor(t, "Retries", func() bool { return h.get(h3.LimitRetryHandshakes) >= 12 }, &f.initials, &f.retries)
-	if n := h.get(h3.LimitRetryHandshakes); n < 12 || n > 22 {
+	waitFor(t, "Retries", func() bool { return h.Get(h3.LimitRetryHandshakes) >= 12 }, &f.initials, &f.retries)
+	if n := h.Get(h3.LimitRetryHandshakes); n < 12 || n > 22 {
 		t.Errorf("LimitHit(%q) called %d times for 30 Initials; want 12 to 22 (8 handshakes let in)", h3.LimitRetryHandshakes, n)
 	}
 }
@@ -213,7 +195,7 @@ func TestExcessiveLoad(t *testing.T) {
 		}
 		io.Copy(io.Discard, r.Body)
 		<-release
-	}), h3.Config{MaxIncomingStreams: 4, LimitHit: h.hit})
+	}), h3.Config{MaxIncomingStreams: 4, LimitHit: h.Hit})
 	defer close(release)
 	c := dialRaw(t, ts)
 	get := headers(":method", "GET", ":scheme", "https", ":authority", ts.addr, ":path", "/")
@@ -249,7 +231,7 @@ func TestExcessiveLoad(t *testing.T) {
 	if got := running.Load(); got != 4 {
 		t.Errorf("%d handlers ran; want 4 (MaxIncomingStreams)", got)
 	}
-	if n := h.get(h3.LimitMaxStreams); n != 1 {
+	if n := h.Get(h3.LimitMaxStreams); n != 1 {
 		t.Errorf("LimitHit(%q) called %d times; want 1", h3.LimitMaxStreams, n)
 	}
 }

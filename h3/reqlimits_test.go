@@ -3,10 +3,10 @@ package h3_test
 import (
 	"errors"
 	"fmt"
+	"github.com/triohttp/trio/internal/testtool"
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,25 +16,7 @@ import (
 )
 
 // hitCounter counts what a Config's LimitHit reports.
-type hitCounter struct {
-	mu sync.Mutex
-	n  map[string]int
-}
-
-func (h *hitCounter) hit(name string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.n == nil {
-		h.n = make(map[string]int)
-	}
-	h.n[name]++
-}
-
-func (h *hitCounter) get(name string) int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.n[name]
-}
+type hitCounter = testtool.Counter
 
 // TestMaxHeaderFields: more regular fields than MaxHeaderFields get 431;
 // cookie crumbs count once.
@@ -42,7 +24,7 @@ func TestMaxHeaderFields(t *testing.T) {
 	var hits hitCounter
 	ts := newTestServer(t, h3.EngineTrio, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "ok")
-	}), h3.Config{LimitHit: hits.hit})
+	}), h3.Config{LimitHit: hits.Hit})
 	get := func(fields, cookies int) int {
 		req := newRequest(t, "GET", ts.url, nil)
 		for i := range fields {
@@ -60,7 +42,7 @@ func TestMaxHeaderFields(t *testing.T) {
 	if code := get(h3.DefaultMaxHeaderFields+1, 0); code != http.StatusRequestHeaderFieldsTooLarge {
 		t.Errorf("%d fields: status %d; want 431", h3.DefaultMaxHeaderFields+1, code)
 	}
-	if n := hits.get(h3.LimitHeaderFields); n != 1 {
+	if n := hits.Get(h3.LimitHeaderFields); n != 1 {
 		t.Errorf("LimitHit(%q) called %d times; want 1", h3.LimitHeaderFields, n)
 	}
 }
@@ -79,7 +61,7 @@ func TestMaxBodyBytes(t *testing.T) {
 			return
 		}
 		io.WriteString(w, "ok")
-	}), h3.Config{MaxBodyBytes: 1000, LimitHit: hits.hit})
+	}), h3.Config{MaxBodyBytes: 1000, LimitHit: hits.Hit})
 	if resp, _ := ts.do(t, newRequest(t, "POST", ts.url, strings.NewReader(strings.Repeat("a", 1001)))); resp.StatusCode != http.StatusRequestEntityTooLarge {
 		t.Errorf("content-length 1001: status %d; want 413", resp.StatusCode)
 	}
@@ -95,7 +77,7 @@ func TestMaxBodyBytes(t *testing.T) {
 		t.Errorf("1000 bytes: %d %q; want 200 ok", resp.StatusCode, body)
 	}
 	<-readErr
-	if n := hits.get(h3.LimitBodyBytes); n != 2 {
+	if n := hits.Get(h3.LimitBodyBytes); n != 2 {
 		t.Errorf("LimitHit(%q) called %d times; want 2", h3.LimitBodyBytes, n)
 	}
 }
@@ -119,7 +101,7 @@ func TestBodyTimeout(t *testing.T) {
 			return
 		}
 		w.Write(b)
-	}), h3.Config{BodyTimeout: 300 * time.Millisecond, LimitHit: hits.hit})
+	}), h3.Config{BodyTimeout: 300 * time.Millisecond, LimitHit: hits.Hit})
 
 	pr, pw := io.Pipe()
 	go pw.Write([]byte("abc")) // then nothing
@@ -165,7 +147,7 @@ func TestBodyTimeout(t *testing.T) {
 		t.Errorf("steady body: %d %q; want 200 abcdefgh", resp.StatusCode, body)
 	}
 	<-readErr
-	if n := hits.get(h3.LimitBodyTime); n != 2 {
+	if n := hits.Get(h3.LimitBodyTime); n != 2 {
 		t.Errorf("LimitHit(%q) called %d times; want 2", h3.LimitBodyTime, n)
 	}
 }

@@ -21,7 +21,7 @@ func TestRapidResetBudget(t *testing.T) {
 	ts := newTestServer(t, h3.EngineTrio, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(time.Millisecond)
 		io.WriteString(w, "ok")
-	}), h3.Config{LimitHit: h.hit, MaxIncomingStreams: 20})
+	}), h3.Config{LimitHit: h.Hit, MaxIncomingStreams: 20})
 	get := headers(":method", "GET", ":scheme", "https", ":authority", ts.addr, ":path", "/")
 	n, code := resetUntilClosed(t, dialRaw(t, ts), get)
 	if code != 0x107 {
@@ -65,7 +65,7 @@ func TestRapidResetBudget(t *testing.T) {
 	if c.qc.Context().Err() != nil {
 		t.Errorf("a connection that behaved was closed after 150 resets: %v", context.Cause(c.qc.Context()))
 	}
-	if got := h.get(h3.LimitMaxStreams); got != 4 {
+	if got := h.Get(h3.LimitMaxStreams); got != 4 {
 		t.Errorf("LimitHit(%q) called %d times; want 4", h3.LimitMaxStreams, got)
 	}
 }
@@ -96,7 +96,7 @@ func TestRapidResetBudgetGoodClient(t *testing.T) {
 	var h hits
 	ts := newTestServer(t, h3.EngineTrio, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "ok")
-	}), h3.Config{LimitHit: h.hit})
+	}), h3.Config{LimitHit: h.Hit})
 	c := dialRaw(t, ts)
 	get := headers(":method", "GET", ":scheme", "https", ":authority", ts.addr, ":path", "/")
 	for i := 0; i < 600; i++ {
@@ -128,7 +128,7 @@ func TestRapidResetBudgetGoodClient(t *testing.T) {
 	if err := c.qc.Context().Err(); err != nil {
 		t.Fatalf("connection closed: %v", context.Cause(c.qc.Context()))
 	}
-	if got := h.get(h3.LimitMaxStreams); got != 0 {
+	if got := h.Get(h3.LimitMaxStreams); got != 0 {
 		t.Errorf("LimitHit(%q) called %d times; want 0", h3.LimitMaxStreams, got)
 	}
 }
